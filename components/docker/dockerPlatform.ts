@@ -1,0 +1,141 @@
+import * as pulumi from "@pulumi/pulumi";
+import { loginRoles, pgbouncerAdminUser, type StackConfig } from "../../config";
+import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, userlistUsers } from "../../render/platformFiles";
+import { renderUserlist } from "../../render/pgbouncer";
+import { redisPasswordHash } from "../../render/redisConf";
+import { Credentials, generatedPassword } from "../database/credentials";
+import { DatabaseRoles } from "../database/roles";
+import { postgresUri, type PlatformEndpoints } from "../endpoints";
+import { PgbouncerContainer, pgbouncerContainerLayout } from "./pgbouncer";
+import { PostgresContainer, postgresContainerLayout, postgresSuperuser } from "./postgres";
+import { RedisContainer, redisContainerLayout } from "./redis";
+import { DockerStorage } from "./storage";
+
+export interface DockerPlatformArgs {
+  readonly config: StackConfig;
+  /** Prefix of every Docker object name, e.g. `pgplat-dev`. */
+  readonly namePrefix: string;
+}
+
+/** The dev/ephemeral target: PostgreSQL, PgBouncer and Redis containers on one private network. */
+export class DockerPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
+  readonly storage: DockerStorage;
+  readonly postgresContainer: PostgresContainer;
+  readonly pgbouncerContainer: PgbouncerContainer;
+  readonly redisContainer: RedisContainer;
+  readonly roles: DatabaseRoles;
+  readonly postgres: PlatformEndpoints["postgres"];
+  readonly pgbouncer: PlatformEndpoints["pgbouncer"];
+  readonly redis: PlatformEndpoints["redis"];
+  readonly connectionUris: pulumi.Output<Record<string, string>>;
+  readonly redisUri: pulumi.Output<string>;
+
+  constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgplat:docker:Platform", name, {}, opts);
+    const { config, namePrefix } = args;
+    const docker = config.docker;
+    const logins = loginRoles(config.roles.extra);
+    this.storage = new DockerStorage(`${name}-storage`, { namePrefix }, { parent: this });
+    const credentials = new Credentials(`${name}-credentials`, { users: [...logins.map((login) => login.name), pgbouncerAdminUser] }, { parent: this });
+    const superuserPassword = generatedPassword(`${name}-superuser-password`, this);
+    const redisPassword = generatedPassword(`${name}-redis-password`, this);
+
+    const postgresConfig = postgresFiles(config, postgresContainerLayout);
+    this.postgresContainer = new PostgresContainer(
+      `${name}-postgres`,
+      {
+        namePrefix,
+        image: docker.postgresImage,
+        networkName: this.storage.network.name,
+        dataVolume: this.storage.postgresData.name,
+        walArchiveVolume: this.storage.walArchive.name,
+        backupsVolume: this.storage.backups.name,
+        postgresqlConf: postgresConfig.postgresqlConf,
+        pgHbaConf: postgresConfig.pgHbaConf,
+        superuserPassword,
+        database: config.postgres.database,
+        memoryMb: config.postgres.memoryMb,
+        bindAddress: docker.bindAddress,
+        hostPort: config.postgres.port,
+      },
+      { parent: this },
+    );
+
+    this.roles = new DatabaseRoles(
+      `${name}-roles`,
+      {
+        admin: {
+          host: docker.bindAddress,
+          port: this.postgresContainer.hostPort,
+          username: postgresSuperuser,
+          password: superuserPassword,
+          database: config.postgres.database,
+          sslmode: "disable",
+          superuser: true,
+        },
+        logins,
+        credentials: credentials.byUser,
+        dependsOn: [this.postgresContainer.container],
+      },
+      { parent: this },
+    );
+
+    const users = userlistUsers(config);
+    const userlist = pulumi
+      .all(users.map((user) => credentials.byUser[user].scramSecret))
+      .apply((secrets) => renderUserlist(secrets.map((scramSecret, index) => ({ user: users[index], scramSecret }))));
+    const pgbouncerLayout = { ...pgbouncerContainerLayout, postgresHost: this.postgresContainer.networkAlias, postgresPort: postgresContainerLayout.port };
+    const pgbouncerConfig = pgbouncerFiles(config, pgbouncerLayout);
+    this.pgbouncerContainer = new PgbouncerContainer(
+      `${name}-pgbouncer`,
+      {
+        namePrefix,
+        image: docker.pgbouncerImage,
+        networkName: this.storage.network.name,
+        pgbouncerIni: pgbouncerConfig.pgbouncerIni,
+        userlist,
+        fileDescriptorLimit: pgbouncerConfig.fileDescriptorLimit,
+        bindAddress: docker.bindAddress,
+        hostPort: config.pgbouncer.port,
+        postgres: this.postgresContainer.container,
+      },
+      { parent: this },
+    );
+
+    this.redisContainer = new RedisContainer(
+      `${name}-redis`,
+      {
+        namePrefix,
+        image: docker.redisImage,
+        networkName: this.storage.network.name,
+        dataVolume: this.storage.redisData.name,
+        redisConf: redisPassword.apply((password) => redisFiles(config, redisContainerLayout, redisPasswordHash(password)).redisConf),
+        maxmemoryMb: config.redis.maxmemoryMb,
+        bindAddress: docker.bindAddress,
+        hostPort: config.redis.port,
+      },
+      { parent: this },
+    );
+
+    const host = pulumi.output(docker.bindAddress);
+    this.postgres = { host, port: this.postgresContainer.hostPort };
+    this.pgbouncer = { host, port: this.pgbouncerContainer.hostPort };
+    this.redis = { host, port: this.redisContainer.hostPort };
+    this.connectionUris = pulumi.secret(
+      pulumi
+        .all([this.postgres.port, this.pgbouncer.port, pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])))])
+        .apply(([directPort, pooledPort, passwords]) =>
+          Object.fromEntries(
+            logins.map((login) => {
+              const port = login.pooled ? pooledPort : directPort;
+              return [login.name, postgresUri(login.name, passwords[login.name], docker.bindAddress, port, config.postgres.database)];
+            }),
+          ),
+        ),
+    );
+    this.redisUri = pulumi.secret(
+      pulumi.all([this.redis.port, redisPassword]).apply(([port, password]) => `redis://${redisAppUser}:${encodeURIComponent(password)}@${docker.bindAddress}:${port}/0`),
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,21 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface Endpoint {
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+}
+
+/** What every target exposes; `platform.ts` turns it into stack outputs. */
+export interface PlatformEndpoints {
+  readonly postgres: Endpoint;
+  readonly pgbouncer: Endpoint;
+  readonly redis: Endpoint;
+  /** Secret: login role → URI (through PgBouncer for pooled logins, direct for the migrator). */
+  readonly connectionUris: pulumi.Output<Record<string, string>>;
+  /** Secret. */
+  readonly redisUri: pulumi.Output<string>;
+}
+
+export function postgresUri(user: string, password: string, host: string, port: number, database: string): string {
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`;
+}

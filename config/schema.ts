@@ -1,0 +1,162 @@
+import { z } from "zod";
+import { sizeProfileNames } from "./profiles";
+
+/**
+ * The stack config schema: every key under the `pgplat:` namespace, its type,
+ * its default (declared here and nowhere else; size-derived defaults live in
+ * `profiles.ts`) and what it means. The README's configuration reference is
+ * generated from this file.
+ */
+
+const port = z.number().int().min(1).max(65535);
+const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters");
+const cidr = z
+  .string()
+  .regex(
+    /^(samenet|samehost|\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/,
+    "must be an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/16) or samenet/samehost",
+  );
+
+export const workloads = ["web", "oltp", "dw", "mixed", "desktop"] as const;
+export const storageKinds = ["ssd", "hdd", "san"] as const;
+export const roleKinds = ["readwrite", "readonly", "monitor"] as const;
+export const redisEvictionPolicies = [
+  "noeviction",
+  "allkeys-lru",
+  "allkeys-lfu",
+  "allkeys-random",
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-random",
+  "volatile-ttl",
+] as const;
+
+const postgresSection = z
+  .strictObject({
+    database: identifier.default("app").describe("Name of the application database."),
+    maxConnections: z.number().int().min(20).max(10000).optional().describe("max_connections. Default: from the size profile."),
+    memoryMb: z.number().int().min(256).max(4194304).optional().describe("Memory for PostgreSQL in MiB; drives tuning. Default: from the size profile."),
+    vcpus: z.number().int().min(1).max(256).optional().describe("vCPUs for PostgreSQL; drives parallelism settings. Default: from the size profile."),
+    storageGb: z.number().int().min(1).max(65536).optional().describe("Storage in GiB; bounds max_wal_size. Default: from the size profile."),
+    storageKind: z.enum(storageKinds).default("ssd").describe("Storage kind for planner costs (random_page_cost, effective_io_concurrency)."),
+    workload: z.enum(workloads).default("web").describe("Workload shape for tuning, as in pgtune."),
+    reservedConnections: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(10)
+      .describe("Connections kept free of PgBouncer pools for direct logins (migrator, monitoring, admin), on top of superuser_reserved_connections."),
+    slowStatementMs: z.number().int().min(-1).max(3600000).default(250).describe("log_min_duration_statement in ms; -1 disables."),
+    archiveTimeoutSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400)
+      .default(60)
+      .describe("archive_timeout: upper bound in seconds on how much committed work can sit in a WAL segment that is not archived yet (the RPO on Docker)."),
+    allowedClients: z
+      .array(cidr)
+      .min(1)
+      .default(["samenet"])
+      .describe("Client addresses pg_hba.conf accepts (scram-sha-256 only)."),
+    port: port.optional().describe("Docker: host port for PostgreSQL on the bind address. Default: assigned by Docker."),
+  })
+  .prefault({});
+
+const pgbouncerSection = z
+  .strictObject({
+    poolMode: z.enum(["transaction", "session"]).default("transaction").describe("PgBouncer pool_mode."),
+    defaultPoolSize: z.number().int().min(1).max(10000).default(20).describe("Server connections per database/user pool."),
+    reservePoolSize: z.number().int().min(0).max(1000).default(5).describe("Extra server connections a pool may use when clients wait longer than reservePoolTimeoutSeconds."),
+    reservePoolTimeoutSeconds: z.number().int().min(1).max(3600).default(3).describe("reserve_pool_timeout."),
+    maxClientConn: z.number().int().min(1).max(100000).default(1000).describe("max_client_conn; the file-descriptor limit is derived from it."),
+    queryWaitTimeoutSeconds: z.number().int().min(0).max(86400).default(60).describe("query_wait_timeout: a client waiting longer for a server connection is disconnected."),
+    serverIdleTimeoutSeconds: z.number().int().min(0).max(86400).default(600).describe("server_idle_timeout."),
+    idleTransactionTimeoutSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400)
+      .default(300)
+      .describe("idle_transaction_timeout: a client idle inside a transaction for longer is disconnected, so it cannot pin a server connection."),
+    port: port.optional().describe("Docker: host port for PgBouncer. Default: assigned by Docker."),
+  })
+  .prefault({});
+
+const redisSection = z
+  .strictObject({
+    maxmemoryMb: z.number().int().min(16).max(1048576).optional().describe("Redis maxmemory in MiB. Default: from the size profile."),
+    maxmemoryPolicy: z.enum(redisEvictionPolicies).default("allkeys-lru").describe("Redis maxmemory-policy."),
+    appPermissions: z
+      .string()
+      .min(1)
+      .default("~* &* +@all -@dangerous")
+      .describe("ACL rules for the app user (keys, channels, commands). The default denies every command in @dangerous (FLUSHALL, CONFIG, KEYS, DEBUG, SHUTDOWN…)."),
+    port: port.optional().describe("Docker: host port for Redis. Default: assigned by Docker."),
+  })
+  .prefault({});
+
+const backupsSection = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Keep base backups and the WAL archive."),
+    retentionDays: z.number().int().min(0).max(3650).default(7).describe("Days backups are kept (the point-in-time recovery window on AWS). At least 1 when backups are enabled."),
+  })
+  .prefault({});
+
+const extraRole = z.strictObject({
+  name: identifier.describe("Login role name."),
+  kind: z.enum(roleKinds).describe("Group the login joins: readwrite, readonly or monitor."),
+});
+
+const rolesSection = z
+  .strictObject({
+    extra: z.array(extraRole).default([]).describe("Extra login roles: [{name, kind}]. Each gets a generated password and joins the group of its kind."),
+  })
+  .prefault({});
+
+const dockerSection = z
+  .strictObject({
+    postgresImage: z.string().min(1).default("postgres:16.14-bookworm").describe("Pinned PostgreSQL 16 image."),
+    pgbouncerImage: z.string().min(1).default("edoburu/pgbouncer:v1.25.2-p0").describe("Pinned PgBouncer image."),
+    redisImage: z.string().min(1).default("redis:7.4.6-bookworm").describe("Pinned Redis 7 image."),
+    bindAddress: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be an IPv4 address")
+      .default("127.0.0.1")
+      .describe("Host address the published ports bind to. Loopback keeps the stack off the network."),
+  })
+  .prefault({});
+
+const awsSection = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1").describe("AWS region."),
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0").describe("VPC to deploy into."),
+  subnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0"))
+    .min(2)
+    .describe("Private subnets in at least two availability zones."),
+  allowedCidrs: z.array(cidr).default([]).describe("Client CIDRs allowed to reach PostgreSQL, PgBouncer and Redis."),
+  multiAz: z.boolean().default(true).describe("Multi-AZ RDS and ElastiCache failover."),
+  deletionProtection: z.boolean().default(true).describe("RDS deletion protection and a final snapshot on delete."),
+});
+
+export const stackConfigSchema = z.strictObject({
+  target: z.enum(["docker", "aws"]).describe("Where the platform runs: docker (dev and ephemeral stacks) or aws (prod)."),
+  size: z.enum(sizeProfileNames).default("dev").describe("Size profile: dev, small, medium or large (see config/profiles.ts)."),
+  postgres: postgresSection,
+  pgbouncer: pgbouncerSection,
+  redis: redisSection,
+  backups: backupsSection,
+  roles: rolesSection,
+  docker: dockerSection.describe("Docker target settings (used when target is docker)."),
+  aws: awsSection.optional().describe("AWS target settings; required when target is aws."),
+});
+
+export type RawStackConfig = z.input<typeof stackConfigSchema>;
+export type ParsedStackConfig = z.output<typeof stackConfigSchema>;
+export type Workload = (typeof workloads)[number];
+export type StorageKind = (typeof storageKinds)[number];
+export type RoleKind = (typeof roleKinds)[number];
+export type RedisEvictionPolicy = (typeof redisEvictionPolicies)[number];

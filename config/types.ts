@@ -1,0 +1,25 @@
+import type { ParsedStackConfig } from "./schema";
+import type { SizeProfile } from "./profiles";
+
+type Resolved<T, K extends keyof T> = Readonly<Omit<T, K> & { readonly [P in K]-?: NonNullable<T[P]> }>;
+
+/** The validated stack config with every default resolved; frozen. */
+export interface StackConfig {
+  readonly target: ParsedStackConfig["target"];
+  readonly size: ParsedStackConfig["size"];
+  readonly profile: SizeProfile;
+  readonly postgres: Resolved<ParsedStackConfig["postgres"], "maxConnections" | "memoryMb" | "vcpus" | "storageGb">;
+  readonly pgbouncer: Readonly<ParsedStackConfig["pgbouncer"]>;
+  readonly redis: Resolved<ParsedStackConfig["redis"], "maxmemoryMb">;
+  readonly backups: Readonly<ParsedStackConfig["backups"]>;
+  readonly roles: Readonly<ParsedStackConfig["roles"]>;
+  readonly docker: Readonly<ParsedStackConfig["docker"]>;
+  readonly aws?: Readonly<NonNullable<ParsedStackConfig["aws"]>>;
+}
+
+/** One problem with the stack config: the full key, the value given, and what is allowed. */
+export interface ConfigIssue {
+  readonly key: string;
+  readonly value: unknown;
+  readonly allowed: string;
+}

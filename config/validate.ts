@@ -1,0 +1,143 @@
+import type { z } from "zod";
+import { stackConfigSchema, type ParsedStackConfig } from "./schema";
+import { sizeProfiles } from "./profiles";
+import { loginRoles, reservedRoleNames } from "./roles";
+import { poolBudget } from "./pools";
+import type { ConfigIssue, StackConfig } from "./types";
+
+export const configNamespace = "pgplat";
+
+export type ParseResult = { readonly ok: true; readonly config: StackConfig } | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/**
+ * Validates raw stack config (keys without the `pgplat:` prefix, values as
+ * parsed from YAML) and resolves every default. Reports every problem at once.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, unknown>>): ParseResult {
+  const parsed = stackConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.flatMap((issue) => schemaIssues(issue, raw)) };
+  }
+  const config = resolveDefaults(parsed.data);
+  const issues = crossFieldIssues(config);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config: deepFreeze(config) };
+}
+
+function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
+  const profile = sizeProfiles[parsed.size];
+  return {
+    ...parsed,
+    profile,
+    postgres: {
+      ...parsed.postgres,
+      maxConnections: parsed.postgres.maxConnections ?? profile.maxConnections,
+      memoryMb: parsed.postgres.memoryMb ?? profile.memoryMb,
+      vcpus: parsed.postgres.vcpus ?? profile.vcpus,
+      storageGb: parsed.postgres.storageGb ?? profile.storageGb,
+    },
+    redis: { ...parsed.redis, maxmemoryMb: parsed.redis.maxmemoryMb ?? profile.redisMaxmemoryMb },
+  };
+}
+
+function crossFieldIssues(config: StackConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (config.target === "aws" && config.aws === undefined) {
+    issues.push({ key: key("aws"), value: undefined, allowed: "required when target is aws: an object with region, vpcId and subnetIds" });
+  }
+  const budget = poolBudget({
+    pooledLogins: loginRoles(config.roles.extra).filter((login) => login.pooled).length,
+    defaultPoolSize: config.pgbouncer.defaultPoolSize,
+    reservePoolSize: config.pgbouncer.reservePoolSize,
+    reservedConnections: config.postgres.reservedConnections,
+    maxConnections: config.postgres.maxConnections,
+  });
+  if (!budget.fits) {
+    issues.push({
+      key: key("postgres.maxConnections"),
+      value: config.postgres.maxConnections,
+      allowed: `at least ${budget.required}: ${budget.explanation} (raise it or lower the pool sizes)`,
+    });
+  }
+  if (config.backups.enabled && config.backups.retentionDays < 1) {
+    issues.push({ key: key("backups.retentionDays"), value: config.backups.retentionDays, allowed: "at least 1 when backups.enabled is true" });
+  }
+  issues.push(...duplicatePortIssues(config), ...extraRoleIssues(config));
+  return issues;
+}
+
+function duplicatePortIssues(config: StackConfig): ConfigIssue[] {
+  const ports: [string, number | undefined][] = [
+    ["postgres.port", config.postgres.port],
+    ["pgbouncer.port", config.pgbouncer.port],
+    ["redis.port", config.redis.port],
+  ];
+  const issues: ConfigIssue[] = [];
+  ports.forEach(([name, port], index) => {
+    const earlier = ports.slice(0, index).find(([, other]) => port !== undefined && other === port);
+    if (earlier) issues.push({ key: key(name), value: port, allowed: `a port different from ${key(earlier[0])}` });
+  });
+  return issues;
+}
+
+function extraRoleIssues(config: StackConfig): ConfigIssue[] {
+  const seen = new Set<string>();
+  return config.roles.extra.flatMap((role, index): ConfigIssue[] => {
+    const roleKey = key(`roles.extra[${index}].name`);
+    if (reservedRoleNames.includes(role.name)) {
+      return [{ key: roleKey, value: role.name, allowed: `a name other than the built-in roles (${reservedRoleNames.join(", ")})` }];
+    }
+    if (seen.has(role.name)) return [{ key: roleKey, value: role.name, allowed: "a name not already used by another extra role" }];
+    seen.add(role.name);
+    return [];
+  });
+}
+
+function schemaIssues(issue: z.core.$ZodIssue, raw: Readonly<Record<string, unknown>>): ConfigIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((unknownKey) => ({
+      key: key(formatPath([...issue.path, unknownKey])),
+      value: valueAt(raw, [...issue.path, unknownKey]),
+      allowed: `no such key${issue.path.length === 0 ? "" : ` in ${key(formatPath(issue.path))}`}; check the spelling against the configuration reference`,
+    }));
+  }
+  return [{ key: key(formatPath(issue.path)), value: valueAt(raw, issue.path), allowed: allowedText(issue) }];
+}
+
+function allowedText(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    case "too_small":
+      return issue.origin === "array" ? `a list of at least ${issue.minimum} entries` : `${describeNumberKind(issue)} ≥ ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "array" ? `a list of at most ${issue.maximum} entries` : `${describeNumberKind(issue)} ≤ ${issue.maximum}`;
+    case "invalid_type":
+      return issue.input === undefined ? `required (${issue.expected})` : `a value of type ${issue.expected}`;
+    default:
+      return issue.message;
+  }
+}
+
+function describeNumberKind(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  return issue.origin === "string" ? "a string whose length is" : "a number";
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, segment) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[segment] : undefined), raw);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text === "" ? String(segment) : `${text}.${String(segment)}`), "");
+}
+
+function key(path: string): string {
+  return `${configNamespace}:${path}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,123 @@
+import { loginRoles, monitoringLogin, pgbouncerAdminUser, poolBudget, superuserReservedConnections, type StackConfig } from "../config";
+import { renderPgHba } from "./pgHba";
+import { pgbouncerFileDescriptorLimit, renderPgbouncerIni, type PgbouncerIniArgs } from "./pgbouncer";
+import { renderPostgresqlConf } from "./postgresqlConf";
+import { renderRedisConf } from "./redisConf";
+import { tune } from "./tuning";
+
+/**
+ * From stack config to the files each server reads. Only the layout (where
+ * things listen and live) differs between a container and a test on loopback,
+ * so tests boot exactly what the containers get.
+ */
+export interface PostgresLayout {
+  readonly listenAddresses: string;
+  readonly port: number;
+  readonly hbaFile: string;
+  readonly unixSocketDirectories: string;
+  readonly archiveScript: string;
+  readonly archiveDir: string;
+  readonly requireTls: boolean;
+}
+
+export function postgresFiles(config: StackConfig, layout: PostgresLayout): { readonly postgresqlConf: string; readonly pgHbaConf: string } {
+  const postgres = config.postgres;
+  const tuning = tune({
+    memoryMb: postgres.memoryMb,
+    vcpus: postgres.vcpus,
+    storageGb: postgres.storageGb,
+    storageKind: postgres.storageKind,
+    maxConnections: postgres.maxConnections,
+    workload: postgres.workload,
+  });
+  const postgresqlConf = renderPostgresqlConf({
+    tuning,
+    listenAddresses: layout.listenAddresses,
+    port: layout.port,
+    hbaFile: layout.hbaFile,
+    unixSocketDirectories: layout.unixSocketDirectories,
+    slowStatementMs: postgres.slowStatementMs,
+    superuserReservedConnections,
+    archive: config.backups.enabled ? { scriptPath: layout.archiveScript, archiveDir: layout.archiveDir, timeoutSeconds: postgres.archiveTimeoutSeconds } : undefined,
+  });
+  return { postgresqlConf, pgHbaConf: renderPgHba({ allowedClients: postgres.allowedClients, requireTls: layout.requireTls }) };
+}
+
+export interface PgbouncerLayout {
+  readonly listenAddr: string;
+  readonly listenPort: number;
+  readonly postgresHost: string;
+  readonly postgresPort: number;
+  readonly authFile: string;
+  readonly serverTlsSslmode: PgbouncerIniArgs["serverTlsSslmode"];
+}
+
+/** Logins that get a PgBouncer pool, in userlist order. */
+export function pooledLoginNames(config: StackConfig): readonly string[] {
+  return loginRoles(config.roles.extra)
+    .filter((login) => login.pooled)
+    .map((login) => login.name);
+}
+
+export function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): PgbouncerIniArgs {
+  const pgbouncer = config.pgbouncer;
+  const budget = poolBudget({
+    pooledLogins: pooledLoginNames(config).length,
+    defaultPoolSize: pgbouncer.defaultPoolSize,
+    reservePoolSize: pgbouncer.reservePoolSize,
+    reservedConnections: config.postgres.reservedConnections,
+    maxConnections: config.postgres.maxConnections,
+  });
+  return {
+    listenAddr: layout.listenAddr,
+    listenPort: layout.listenPort,
+    database: { name: config.postgres.database, host: layout.postgresHost, port: layout.postgresPort, dbname: config.postgres.database },
+    authFile: layout.authFile,
+    poolMode: pgbouncer.poolMode,
+    defaultPoolSize: pgbouncer.defaultPoolSize,
+    reservePoolSize: pgbouncer.reservePoolSize,
+    reservePoolTimeoutSeconds: pgbouncer.reservePoolTimeoutSeconds,
+    maxClientConn: pgbouncer.maxClientConn,
+    maxDbConnections: budget.serverConnections,
+    adminUsers: [pgbouncerAdminUser],
+    statsUsers: [monitoringLogin],
+    queryWaitTimeoutSeconds: pgbouncer.queryWaitTimeoutSeconds,
+    serverIdleTimeoutSeconds: pgbouncer.serverIdleTimeoutSeconds,
+    idleTransactionTimeoutSeconds: pgbouncer.idleTransactionTimeoutSeconds,
+    serverTlsSslmode: layout.serverTlsSslmode,
+  };
+}
+
+/** pgbouncer.ini and the nofile limit it needs; the userlist comes from `renderUserlist` once verifiers exist. */
+export function pgbouncerFiles(config: StackConfig, layout: PgbouncerLayout): { readonly pgbouncerIni: string; readonly fileDescriptorLimit: number } {
+  const settings = pgbouncerSettings(config, layout);
+  return { pgbouncerIni: renderPgbouncerIni(settings), fileDescriptorLimit: pgbouncerFileDescriptorLimit(settings) };
+}
+
+/** Users in PgBouncer's userlist: the pooled logins and the console admin. */
+export function userlistUsers(config: StackConfig): readonly string[] {
+  return [...pooledLoginNames(config), pgbouncerAdminUser];
+}
+
+export interface RedisLayout {
+  readonly bind: string;
+  readonly port: number;
+  readonly dir: string;
+}
+
+export const redisAppUser = "app";
+export const redisHealthcheckUser = "healthcheck";
+
+export function redisFiles(config: StackConfig, layout: RedisLayout, appPasswordSha256: string): { readonly redisConf: string } {
+  return {
+    redisConf: renderRedisConf({
+      ...layout,
+      appUser: redisAppUser,
+      appPasswordSha256,
+      appPermissions: config.redis.appPermissions,
+      maxmemoryBytes: config.redis.maxmemoryMb * 1024 * 1024,
+      maxmemoryPolicy: config.redis.maxmemoryPolicy,
+      healthcheckUser: redisHealthcheckUser,
+    }),
+  };
+}
