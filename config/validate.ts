@@ -100,10 +100,11 @@ function schemaIssues(issue: z.core.$ZodIssue, raw: Readonly<Record<string, unkn
       allowed: `no such key${issue.path.length === 0 ? "" : ` in ${key(formatPath(issue.path))}`}; check the spelling against the configuration reference`,
     }));
   }
-  return [{ key: key(formatPath(issue.path)), value: valueAt(raw, issue.path), allowed: allowedText(issue) }];
+  const value = valueAt(raw, issue.path);
+  return [{ key: key(formatPath(issue.path)), value, allowed: allowedText(issue, value) }];
 }
 
-function allowedText(issue: z.core.$ZodIssue): string {
+function allowedText(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case "invalid_value":
       return `one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
@@ -112,7 +113,8 @@ function allowedText(issue: z.core.$ZodIssue): string {
     case "too_big":
       return issue.origin === "array" ? `a list of at most ${issue.maximum} entries` : `${describeNumberKind(issue)} ≤ ${issue.maximum}`;
     case "invalid_type":
-      return issue.input === undefined ? `required (${issue.expected})` : `a value of type ${issue.expected}`;
+      const expected = issue.expected === "int" ? "whole number" : issue.expected;
+      return value === undefined ? `required (${expected})` : `a value of type ${expected}`;
     default:
       return issue.message;
   }

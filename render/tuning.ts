@@ -73,7 +73,9 @@ function walBuffers(sharedBuffersKb: number): number {
   const value = Math.floor((3 * sharedBuffersKb) / 100);
   // pgtune rounds values just under 16MB up to a full WAL segment.
   if (value > 14 * kbPerMb) return maxKb;
-  return Math.max(32, value);
+  // Departure: PostgreSQL keeps wal_buffers in 8kB pages and drops the rest;
+  // rounding here makes the rendered value the one in effect.
+  return Math.max(32, value - (value % 8));
 }
 
 function walSizes(workload: TuningWorkload, storageGb: number): { minMb: number; maxMb: number } {

@@ -39,7 +39,7 @@ export class PgbouncerContainer extends pulumi.ComponentResource {
     const layout = pgbouncerContainerLayout;
     this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
     this.container = new docker.Container(
-      name,
+      `${name}-container`,
       {
         name: `${args.namePrefix}-pgbouncer`,
         image: this.image.imageId,

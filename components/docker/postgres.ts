@@ -56,7 +56,7 @@ export class PostgresContainer extends pulumi.ComponentResource {
     const layout = postgresContainerLayout;
     this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
     this.container = new docker.Container(
-      name,
+      `${name}-container`,
       {
         name: `${args.namePrefix}-postgres`,
         image: this.image.imageId,

@@ -28,7 +28,7 @@ export class RedisContainer extends pulumi.ComponentResource {
     const layout = redisContainerLayout;
     this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
     this.container = new docker.Container(
-      name,
+      `${name}-container`,
       {
         name: `${args.namePrefix}-redis`,
         image: this.image.imageId,

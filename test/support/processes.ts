@@ -1,0 +1,113 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+/** PostgreSQL and PgBouncer refuse to run as root; tests run them as this user. */
+export interface ServerUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+export function serverUser(): ServerUser {
+  const uid = process.getuid?.() ?? 0;
+  if (uid !== 0) return { uid, gid: process.getgid?.() ?? uid };
+  const lookup = () => spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
+  if (lookup().status !== 0) {
+    const created = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { encoding: "utf8" });
+    if (created.status !== 0) throw new Error(`cannot create the postgres user to run servers as: ${created.stderr}`);
+  }
+  const uidText = lookup().stdout.trim();
+  const gidText = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim();
+  return { uid: Number(uidText), gid: Number(gidText) };
+}
+
+/** A temporary directory the server user owns; removed by `cleanup`. */
+export function serverTempDir(user: ServerUser, label: string): string {
+  const directory = mkdtempSync(path.join(tmpdir(), `pgplat-${label}-`));
+  chmodSync(directory, 0o755);
+  chownSync(directory, user.uid, user.gid);
+  return directory;
+}
+
+export function removeDir(directory: string): void {
+  rmSync(directory, { recursive: true, force: true });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  /** Everything the process wrote so far (stdout and stderr). */
+  log(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on("exit", () => running.forEach((child) => child.kill("SIGKILL")));
+
+export function startProcess(command: string, args: readonly string[], user: ServerUser, env: NodeJS.ProcessEnv = {}): RunningProcess {
+  const child = spawn(command, args, { uid: user.uid, gid: user.gid, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    child,
+    log: () => output,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      running.delete(child);
+    },
+  };
+}
+
+export function runAs(user: ServerUser, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
+  const result = spawnSync(command, args, { uid: user.uid, gid: user.gid, env: { ...process.env, ...env }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+export async function waitFor<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_000, describeFailure: () => string = () => ""): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await attempt();
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`timed out waiting for ${what}: ${String(lastError)}\n${describeFailure()}`);
+}
+
+/**
+ * Finds an OS binary. Outside CI a missing binary skips its tests with a
+ * message saying what to install; in CI (which installs them) it is an error.
+ */
+export function osBinary(name: string, aptPackage: string): { path: string | undefined; skipReason: string } {
+  const candidates = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/usr/local/bin"].map((directory) => path.join(directory, name));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  const skipReason = `${name} not found: install it (apt-get install ${aptPackage}) or run \`npm test\`, which installs it`;
+  if (!found && process.env.CI) throw new Error(skipReason);
+  if (!found) console.warn(`SKIPPED: ${skipReason}`);
+  return { path: found, skipReason };
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import { formatIssues, maskSecretValues, parseStackConfig, sizeProfiles, StackConfigError, type ConfigIssue } from "../../config";
+import { decodeConfigValue } from "../../config/load";
+
+const validAws = { region: "eu-west-1", vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba987654321a"] };
+
+function issuesOf(raw: Record<string, unknown>): readonly ConfigIssue[] {
+  const result = parseStackConfig(raw);
+  if (result.ok) throw new Error("expected the config to be rejected");
+  return result.issues;
+}
+
+describe("parseStackConfig: defaults", () => {
+  it("resolves a minimal docker config from the schema defaults and the dev profile", () => {
+    const result = parseStackConfig({ target: "docker" });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.size).toBe("dev");
+    expect(result.config.postgres).toEqual({
+      database: "app",
+      maxConnections: sizeProfiles.dev.maxConnections,
+      memoryMb: sizeProfiles.dev.memoryMb,
+      vcpus: sizeProfiles.dev.vcpus,
+      storageGb: sizeProfiles.dev.storageGb,
+      storageKind: "ssd",
+      workload: "web",
+      reservedConnections: 10,
+      slowStatementMs: 250,
+      archiveTimeoutSeconds: 60,
+      allowedClients: ["samenet"],
+    });
+    expect(result.config.redis.maxmemoryMb).toBe(sizeProfiles.dev.redisMaxmemoryMb);
+    expect(result.config.docker.bindAddress).toBe("127.0.0.1");
+    expect(result.config.backups).toEqual({ enabled: true, retentionDays: 7 });
+    expect(Object.isFrozen(result.config.postgres)).toBe(true);
+  });
+
+  it("takes size-derived values from the chosen profile, and explicit values over the profile", () => {
+    const result = parseStackConfig({ target: "docker", size: "large", postgres: { memoryMb: 32768 } });
+    expect(result.ok && result.config.postgres).toMatchObject({ memoryMb: 32768, vcpus: 16, maxConnections: 800, storageGb: 1000 });
+  });
+
+  it("accepts the aws target with its section", () => {
+    const result = parseStackConfig({ target: "aws", size: "medium", aws: validAws });
+    expect(result.ok && result.config.aws).toEqual({ ...validAws, allowedCidrs: [], multiAz: true, deletionProtection: true });
+  });
+});
+
+describe("parseStackConfig: every error names the key, shows the value and says what is allowed", () => {
+  it.each([
+    [{}, "pgplat:target", undefined, 'one of "docker", "aws"'],
+    [{ target: "kubernetes" }, "pgplat:target", "kubernetes", 'one of "docker", "aws"'],
+    [{ target: "docker", size: "huge" }, "pgplat:size", "huge", 'one of "dev", "small", "medium", "large"'],
+    [{ target: "docker", postgres: { maxConnections: 5 } }, "pgplat:postgres.maxConnections", 5, "a number ≥ 20"],
+    [{ target: "docker", postgres: { maxConnections: 1.5 } }, "pgplat:postgres.maxConnections", 1.5, "a value of type whole number"],
+    [{ target: "docker", postgres: { port: 70000 } }, "pgplat:postgres.port", 70000, "a number ≤ 65535"],
+    [{ target: "docker", pgbouncer: { port: 0 } }, "pgplat:pgbouncer.port", 0, "a number ≥ 1"],
+    [{ target: "docker", postgres: { memoryMb: "lots" } }, "pgplat:postgres.memoryMb", "lots", "a value of type number"],
+    [{ target: "docker", postgres: { workload: "batch" } }, "pgplat:postgres.workload", "batch", '"web"'],
+    [{ target: "docker", postgres: { database: "My-DB" } }, "pgplat:postgres.database", "My-DB", "lower-case SQL identifier"],
+    [{ target: "docker", postgres: { allowedClients: ["everywhere"] } }, "pgplat:postgres.allowedClients[0]", "everywhere", "CIDR"],
+    [{ target: "docker", postgres: { allowedClients: [] } }, "pgplat:postgres.allowedClients", [], "a list of at least 1 entries"],
+    [{ target: "docker", pgbouncer: { poolMode: "statement" } }, "pgplat:pgbouncer.poolMode", "statement", '"transaction", "session"'],
+    [{ target: "docker", redis: { maxmemoryPolicy: "lru" } }, "pgplat:redis.maxmemoryPolicy", "lru", '"allkeys-lru"'],
+    [{ target: "docker", redis: { appPermissions: "" } }, "pgplat:redis.appPermissions", "", "length is ≥ 1"],
+    [{ target: "docker", backups: { retentionDays: -1 } }, "pgplat:backups.retentionDays", -1, "a number ≥ 0"],
+    [{ target: "docker", roles: { extra: [{ name: "etl", kind: "superuser" }] } }, "pgplat:roles.extra[0].kind", "superuser", '"readwrite", "readonly", "monitor"'],
+    [{ target: "docker", docker: { bindAddress: "localhost" } }, "pgplat:docker.bindAddress", "localhost", "IPv4 address"],
+    [{ target: "aws", aws: { ...validAws, region: "Europe" } }, "pgplat:aws.region", "Europe", "AWS region"],
+    [{ target: "aws", aws: { ...validAws, vpcId: "vpc-1" } }, "pgplat:aws.vpcId", "vpc-1", "VPC id"],
+    [{ target: "aws", aws: { ...validAws, subnetIds: ["subnet-0123456789abcdef0"] } }, "pgplat:aws.subnetIds", ["subnet-0123456789abcdef0"], "at least 2 entries"],
+  ])("%j → %s", (raw, key, value, allowed) => {
+    const issues = issuesOf(raw);
+    const issue = issues.find((candidate) => candidate.key === key);
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(issue?.value).toEqual(value);
+    expect(issue?.allowed).toContain(allowed);
+  });
+
+  it("rejects a misspelled key instead of ignoring it", () => {
+    expect(issuesOf({ target: "docker", postgres: { maxConnection: 100 } })).toEqual([
+      { key: "pgplat:postgres.maxConnection", value: 100, allowed: "no such key in pgplat:postgres; check the spelling against the configuration reference" },
+    ]);
+    expect(issuesOf({ target: "docker", postgress: {} })[0].key).toBe("pgplat:postgress");
+  });
+
+  it("requires the aws section when the target is aws", () => {
+    expect(issuesOf({ target: "aws" })).toEqual([{ key: "pgplat:aws", value: undefined, allowed: "required when target is aws: an object with region, vpcId and subnetIds" }]);
+  });
+
+  it("rejects pools that do not fit in max_connections, naming both numbers", () => {
+    const issues = issuesOf({ target: "docker", postgres: { maxConnections: 60 }, pgbouncer: { defaultPoolSize: 20, reservePoolSize: 5 } });
+    expect(issues).toHaveLength(1);
+    expect(issues[0].key).toBe("pgplat:postgres.maxConnections");
+    expect(issues[0].value).toBe(60);
+    // 3 pooled logins × 25 = 75 server connections + 10 reserved + 3 superuser = 88.
+    expect(issues[0].allowed).toContain("at least 88");
+    expect(issues[0].allowed).toContain("= 75 server connections");
+    expect(issues[0].allowed).toContain("postgres.maxConnections is 60");
+  });
+
+  it("counts extra pooled logins in the pool budget", () => {
+    const extra = [{ name: "etl", kind: "readwrite" }];
+    expect(parseStackConfig({ target: "docker", postgres: { maxConnections: 88 } }).ok).toBe(true);
+    expect(issuesOf({ target: "docker", postgres: { maxConnections: 88 }, roles: { extra } })[0].allowed).toContain("at least 113");
+  });
+
+  it("requires at least one day of retention when backups are on, and allows 0 when they are off", () => {
+    expect(issuesOf({ target: "docker", backups: { enabled: true, retentionDays: 0 } })).toEqual([
+      { key: "pgplat:backups.retentionDays", value: 0, allowed: "at least 1 when backups.enabled is true" },
+    ]);
+    expect(parseStackConfig({ target: "docker", backups: { enabled: false, retentionDays: 0 } }).ok).toBe(true);
+  });
+
+  it("rejects two services on one host port", () => {
+    expect(issuesOf({ target: "docker", postgres: { port: 15432 }, redis: { port: 15432 } })).toEqual([
+      { key: "pgplat:redis.port", value: 15432, allowed: "a port different from pgplat:postgres.port" },
+    ]);
+  });
+
+  it("rejects extra roles that reuse a built-in or another extra role's name", () => {
+    const issues = issuesOf({ target: "docker", postgres: { maxConnections: 500 }, roles: { extra: [{ name: "app_user", kind: "readonly" }, { name: "etl", kind: "readwrite" }, { name: "etl", kind: "readonly" }] } });
+    expect(issues.map((issue) => [issue.key, issue.value])).toEqual([
+      ["pgplat:roles.extra[0].name", "app_user"],
+      ["pgplat:roles.extra[2].name", "etl"],
+    ]);
+  });
+
+  it("reports every problem at once", () => {
+    const issues = issuesOf({ target: "docker", size: "huge", postgres: { port: 0, workload: "batch" }, redis: { maxmemoryPolicy: "lru" } });
+    expect(issues.map((issue) => issue.key).sort()).toEqual(["pgplat:postgres.port", "pgplat:postgres.workload", "pgplat:redis.maxmemoryPolicy", "pgplat:size"]);
+  });
+});
+
+describe("formatting config errors", () => {
+  it("lists every issue with key, value and what is allowed", () => {
+    const error = new StackConfigError([
+      { key: "pgplat:size", value: "huge", allowed: 'one of "dev", "small"' },
+      { key: "pgplat:aws", value: undefined, allowed: "required when target is aws" },
+    ]);
+    expect(error.message).toBe(
+      'Invalid stack config (2 problems); nothing was created:\n  - pgplat:size = "huge": one of "dev", "small"\n  - pgplat:aws = (not set): required when target is aws',
+    );
+  });
+
+  it("never prints the value of a secret key", () => {
+    const issues = maskSecretValues([{ key: "pgplat:aws.region", value: "hunter2-secret", allowed: "an AWS region" }], new Set(["pgplat:aws"]));
+    expect(formatIssues(issues)).not.toContain("hunter2");
+    expect(formatIssues(issues)).toContain("pgplat:aws.region = [secret]");
+  });
+});
+
+describe("decodeConfigValue", () => {
+  it("parses structured values and leaves scalars as text", () => {
+    expect(decodeConfigValue('{"port":5432}')).toEqual({ port: 5432 });
+    expect(decodeConfigValue("[1,2]")).toEqual([1, 2]);
+    expect(decodeConfigValue("docker")).toBe("docker");
+    expect(decodeConfigValue("5432")).toBe("5432");
+    expect(decodeConfigValue("{not json")).toBe("{not json");
+  });
+});
