@@ -1,0 +1,62 @@
+import { chownSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { createConnection } from "node:net";
+import type { StackConfig } from "../../config";
+import { renderUserlist, type UserlistEntry } from "../../render/pgbouncer";
+import { pgbouncerFiles } from "../../render/platformFiles";
+import { freePort, osBinary, removeDir, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess } from "./processes";
+
+export const pgbouncerBinary = osBinary("pgbouncer", "pgbouncer");
+
+export interface PgbouncerServer {
+  readonly port: number;
+  readonly process: RunningProcess;
+  stop(): Promise<void>;
+}
+
+/** Runs the OS PgBouncer with the pgbouncer.ini and userlist.txt rendered for `config`. */
+export async function startPgbouncer(config: StackConfig, postgresPort: number, users: readonly UserlistEntry[]): Promise<PgbouncerServer> {
+  if (!pgbouncerBinary.path) throw new Error(pgbouncerBinary.skipReason);
+  const user = serverUser();
+  const root = serverTempDir(user, "pgbouncer");
+  const port = await freePort();
+  const files = pgbouncerFiles(config, {
+    listenAddr: "127.0.0.1",
+    listenPort: port,
+    postgresHost: "127.0.0.1",
+    postgresPort,
+    authFile: path.join(root, "userlist.txt"),
+    serverTlsSslmode: "disable",
+  });
+  for (const [name, content] of [["pgbouncer.ini", files.pgbouncerIni], ["userlist.txt", renderUserlist(users)]]) {
+    writeFileSync(path.join(root, name), content, { mode: 0o600 });
+    chownSync(path.join(root, name), user.uid, user.gid);
+  }
+  // The same descriptor limit the container gets through its nofile ulimit.
+  const server = startProcess("sh", ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec ${pgbouncerBinary.path} ${path.join(root, "pgbouncer.ini")}`], user);
+  try {
+    await waitFor("PgBouncer to listen", () => tcpOpen(port), 15_000, server.log);
+  } catch (error) {
+    await server.stop();
+    removeDir(root);
+    throw error;
+  }
+  return {
+    port,
+    process: server,
+    stop: async () => {
+      await server.stop("SIGINT");
+      removeDir(root);
+    },
+  };
+}
+
+function tcpOpen(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.on("error", reject);
+  });
+}

@@ -1,0 +1,44 @@
+import { chownSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import type { StackConfig } from "../../config";
+import { redisFiles } from "../../render/platformFiles";
+import { redisPasswordHash } from "../../render/redisConf";
+import { freePort, osBinary, removeDir, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess } from "./processes";
+import { RespClient } from "./resp";
+
+export const redisBinary = osBinary("redis-server", "redis-server");
+
+export interface RedisServer {
+  readonly port: number;
+  readonly dir: string;
+  readonly process: RunningProcess;
+  stop(): Promise<void>;
+}
+
+/** Runs the OS Redis with the redis.conf rendered for `config` and the given app password. */
+export async function startRedis(config: StackConfig, appPassword: string): Promise<RedisServer> {
+  if (!redisBinary.path) throw new Error(redisBinary.skipReason);
+  const user = serverUser();
+  const dir = serverTempDir(user, "redis");
+  const port = await freePort();
+  const confFile = path.join(dir, "redis.conf");
+  writeFileSync(confFile, redisFiles(config, { bind: "127.0.0.1", port, dir }, redisPasswordHash(appPassword)).redisConf, { mode: 0o600 });
+  chownSync(confFile, user.uid, user.gid);
+  const server = startProcess(redisBinary.path, [confFile], user);
+  try {
+    await waitFor("Redis to listen", async () => (await RespClient.connect(port)).close(), 15_000, server.log);
+  } catch (error) {
+    await server.stop();
+    removeDir(dir);
+    throw error;
+  }
+  return {
+    port,
+    dir,
+    process: server,
+    stop: async () => {
+      await server.stop();
+      removeDir(dir);
+    },
+  };
+}
