@@ -1,5 +1,5 @@
 /**
- * npm run plan -- <stack> [--json]
+ * npm run -s plan -- <stack | path/to/Pulumi.<stack>.yaml> [--json]
  *
  * Shows what a stack would create, offline: runs index.ts under the recording
  * engine with the stack's YAML config. Needs no Pulumi CLI, Docker or cloud
@@ -15,13 +15,14 @@ import { namespaceValues, readStackFile } from "./plan/stackConfig";
 const projectRoot = path.resolve(__dirname, "..");
 
 async function main(argv: readonly string[]): Promise<number> {
-  const stack = argv.find((arg) => !arg.startsWith("--"));
+  const target = argv.find((arg) => !arg.startsWith("--"));
   const json = argv.includes("--json");
-  if (!stack) {
-    process.stderr.write("usage: npm run plan -- <stack> [--json]\n");
+  if (!target) {
+    process.stderr.write("usage: npm run -s plan -- <stack | path/to/Pulumi.<stack>.yaml> [--json]\n");
     return 2;
   }
-  const stackFile = path.join(projectRoot, `Pulumi.${stack}.yaml`);
+  const stackFile = target.endsWith(".yaml") ? path.resolve(target) : path.join(projectRoot, `Pulumi.${target}.yaml`);
+  const stack = path.basename(stackFile).replace(/^Pulumi\.|\.yaml$/g, "");
   if (!existsSync(stackFile)) {
     process.stderr.write(`No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}\n`);
     return 2;

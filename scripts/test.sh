@@ -27,9 +27,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # npm packages, exactly as locked.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund || fail "npm ci failed"
-fi
+source scripts/lib/ensure-node-modules.sh
+ensure_node_modules
 
 npx tsc -p .
 npx vitest run "$@"

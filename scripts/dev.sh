@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# npm run dev:up [-- <stack>] / npm run dev:down -- <stack>: see scripts/dev.ts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/ensure-node-modules.sh
+ensure_node_modules
+exec node -r ts-node/register/transpile-only scripts/dev.ts "$@"

@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const projectRoot = path.join(__dirname, "..", "..");
+const scratch = mkdtempSync(path.join(tmpdir(), "pgplat-plan-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function plan(...args: string[]) {
+  // No Pulumi CLI, Docker or credentials are involved: the plan runs under the recording engine.
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(projectRoot, "scripts", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8" });
+}
+
+describe("npm run plan", () => {
+  it("prints the dev graph as one JSON array of { type, name, parent, inputs }, with secrets masked", () => {
+    const result = plan("dev", "--json");
+    expect(result.status, result.stderr).toBe(0);
+    const resources = JSON.parse(result.stdout) as { type: string; name: string; parent: string | null; inputs: Record<string, unknown> }[];
+    for (const entry of resources) expect(Object.keys(entry)).toEqual(["type", "name", "parent", "inputs"]);
+    const container = resources.find((entry) => entry.name === "pgplat-docker-postgres-container");
+    expect(container).toMatchObject({ type: "docker:index/container:Container", parent: "pgplat-docker-postgres", inputs: { name: "pgplat-dev-postgres", image: "postgres:16.14-bookworm" } });
+    const passwordUpload = (container?.inputs.uploads as { file: string; content: unknown }[]).find((upload) => upload.file === "/run/pgplat/postgres-password");
+    expect(passwordUpload?.content).toBe("[secret]");
+    expect(resources.filter((entry) => entry.type === "postgresql:index/role:Role")).toHaveLength(8);
+  });
+
+  it("prints a readable tree with secrets masked", () => {
+    const result = plan("dev");
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("+ docker:index/container:Container  pgplat-docker-pgbouncer-container");
+    expect(result.stdout).toContain('name = "edoburu/pgbouncer:v1.25.2-p0"');
+    expect(result.stdout).toContain("connectionUris = [secret]");
+    expect(result.stdout).not.toMatch(/Fake[0-9a-f]{24}/);
+  });
+
+  it("exits 1 with every config problem, before creating anything", () => {
+    const file = path.join(scratch, "Pulumi.broken.yaml");
+    writeFileSync(file, "config:\n  pgplat:target: docker\n  pgplat:size: huge\n  pgplat:redis:\n    maxmemoryPolicy: lru\n");
+    const result = plan(file);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      'Invalid stack config (2 problems); nothing was created:\n  - pgplat:size = "huge": one of "dev", "small", "medium", "large"\n  - pgplat:redis.maxmemoryPolicy = "lru": one of "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"\n',
+    );
+  });
+
+  it("names the stack files it knows when the stack has none", () => {
+    const result = plan("nosuchstack");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("No stack file Pulumi.nosuchstack.yaml; stacks with a file: dev, prod");
+  });
+});
