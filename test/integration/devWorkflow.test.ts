@@ -21,7 +21,7 @@ function fakeTool(name: string): void {
 }
 
 function run(...args: string[]) {
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_BACKEND_URL;
   return spawnSync("bash", [path.join(projectRoot, "scripts", "dev.sh"), ...args], { env, encoding: "utf8" });
