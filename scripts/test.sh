@@ -5,6 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fail() { echo "test setup: $*" >&2; exit 1; }
+created_policy=false
+report=$(mktemp --suffix=.json)
+cleanup() {
+  rm -f "$report"
+  if [ "$created_policy" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+trap cleanup EXIT
 
 # PgBouncer, Redis and pgbench come from the OS packages; the integration tests run them for real.
 missing=()
@@ -15,10 +22,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test setup: installing ${missing[*]} from the OS packages"
     # Keep the packages' services from starting: the tests start their own servers.
-    policy=/usr/sbin/policy-rc.d
-    created_policy=false
-    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=true; fi
-    trap '[ "$created_policy" = true ] && rm -f "$policy"' EXIT
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+      chmod +x /usr/sbin/policy-rc.d
+      created_policy=true
+    fi
     apt-get update -qq || fail "apt-get update failed"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || fail "could not install ${missing[*]}"
   else
@@ -31,4 +39,8 @@ source scripts/lib/ensure-node-modules.sh
 ensure_node_modules
 
 npx tsc -p .
-npx vitest run "$@"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# A plain closing line that any CI log reader understands.
+node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$report" || true
+exit "$status"
