@@ -8,14 +8,17 @@ export interface Endpoint {
 /** What every target exposes; `platform.ts` turns it into stack outputs. */
 export interface PlatformEndpoints {
   readonly postgres: Endpoint;
-  readonly pgbouncer: Endpoint;
-  readonly redis: Endpoint;
+  /** Absent while a target has no pooler yet. */
+  readonly pgbouncer?: Endpoint;
+  /** Absent while a target has no Redis yet. */
+  readonly redis?: Endpoint;
   /** Secret: login role → URI (through PgBouncer for pooled logins, direct for the migrator). */
   readonly connectionUris: pulumi.Output<Record<string, string>>;
   /** Secret. */
-  readonly redisUri: pulumi.Output<string>;
+  readonly redisUri?: pulumi.Output<string>;
 }
 
-export function postgresUri(user: string, password: string, host: string, port: number, database: string): string {
-  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`;
+export function postgresUri(user: string, password: string, host: string, port: number, database: string, sslmode?: string): string {
+  const query = sslmode ? `?sslmode=${sslmode}` : "";
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}${query}`;
 }

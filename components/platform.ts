@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { AwsPlatform } from "./aws/awsPlatform";
 import { DockerPlatform } from "./docker/dockerPlatform";
 import type { PlatformEndpoints } from "./endpoints";
 
@@ -9,14 +10,11 @@ export interface PlatformArgs {
   readonly namePrefix: string;
 }
 
-export interface PlatformOutputs {
-  readonly target: string;
-  readonly postgres: { readonly host: pulumi.Output<string>; readonly port: pulumi.Output<number> };
-  readonly pgbouncer: { readonly host: pulumi.Output<string>; readonly port: pulumi.Output<number> };
-  readonly redis: { readonly host: pulumi.Output<string>; readonly port: pulumi.Output<number> };
-  readonly connectionUris: pulumi.Output<Record<string, string>>;
-  readonly redisUri: pulumi.Output<string>;
+export interface PlatformOutputs extends PlatformEndpoints {
+  readonly target: StackConfig["target"];
+  /** Docker volume names (docker target). */
   readonly volumes?: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Pinned images (docker target). */
   readonly images?: Readonly<Record<string, string>>;
 }
 
@@ -26,25 +24,30 @@ export class Platform extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:index:Platform", name, {}, opts);
-    if (args.config.target !== "docker") {
-      throw new pulumi.RunError(`target "${args.config.target}" is not built yet: the AWS components land with the prod-stack issue; use target "docker"`);
-    }
-    const target = new DockerPlatform(`${name}-docker`, { config: args.config, namePrefix: args.namePrefix }, { parent: this });
-    this.outputs = {
-      ...endpointOutputs(target),
-      target: "docker",
-      volumes: {
-        postgresData: target.storage.postgresData.name,
-        walArchive: target.storage.walArchive.name,
-        backups: target.storage.backups.name,
-        redisData: target.storage.redisData.name,
-      },
-      images: { postgres: args.config.docker.postgresImage, pgbouncer: args.config.docker.pgbouncerImage, redis: args.config.docker.redisImage },
-    };
+    const { config, namePrefix } = args;
+    this.outputs = config.target === "docker" ? dockerOutputs(new DockerPlatform(`${name}-docker`, { config, namePrefix }, { parent: this }), config) : awsOutputs(new AwsPlatform(`${name}-aws`, { config, namePrefix }, { parent: this }));
     this.registerOutputs({});
   }
 }
 
-function endpointOutputs(endpoints: PlatformEndpoints): Omit<PlatformOutputs, "target"> {
-  return { postgres: endpoints.postgres, pgbouncer: endpoints.pgbouncer, redis: endpoints.redis, connectionUris: endpoints.connectionUris, redisUri: endpoints.redisUri };
+function endpoints(target: PlatformEndpoints): PlatformEndpoints {
+  return { postgres: target.postgres, pgbouncer: target.pgbouncer, redis: target.redis, connectionUris: target.connectionUris, redisUri: target.redisUri };
+}
+
+function dockerOutputs(target: DockerPlatform, config: StackConfig): PlatformOutputs {
+  return {
+    ...endpoints(target),
+    target: "docker",
+    volumes: {
+      postgresData: target.storage.postgresData.name,
+      walArchive: target.storage.walArchive.name,
+      backups: target.storage.backups.name,
+      redisData: target.storage.redisData.name,
+    },
+    images: { postgres: config.docker.postgresImage, pgbouncer: config.docker.pgbouncerImage, redis: config.docker.redisImage },
+  };
+}
+
+function awsOutputs(target: AwsPlatform): PlatformOutputs {
+  return { ...endpoints(target), target: "aws" };
 }

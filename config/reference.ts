@@ -53,6 +53,7 @@ function typeText(schema: JsonSchema): string {
 function defaultText(schema: JsonSchema, required: boolean): string {
   if (schema.default !== undefined) return `\`${JSON.stringify(schema.default)}\``;
   if (schema.description?.includes("from the size profile")) return "size profile";
+  if (schema.description?.includes("Default:")) return "see meaning";
   return required ? "**required**" : "—";
 }
 

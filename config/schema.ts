@@ -138,8 +138,28 @@ const awsSection = z.strictObject({
     .min(2)
     .describe("Private subnets in at least two availability zones."),
   allowedCidrs: z.array(cidr).default([]).describe("Client CIDRs allowed to reach PostgreSQL, PgBouncer and Redis."),
+  allowedSecurityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id such as sg-0123456789abcdef0"))
+    .default([])
+    .describe("Client security groups allowed to reach PostgreSQL, PgBouncer and Redis."),
+  engineVersion: z.string().regex(/^16\.\d+$/, "must be a PostgreSQL 16 minor version such as 16.10").default("16.10").describe("Pinned RDS engine version (PostgreSQL 16 minor)."),
+  maxStorageGb: z.number().int().min(20).max(65536).optional().describe("Storage autoscaling ceiling in GiB. Default: 4 × postgres.storageGb."),
   multiAz: z.boolean().default(true).describe("Multi-AZ RDS and ElastiCache failover."),
   deletionProtection: z.boolean().default(true).describe("RDS deletion protection and a final snapshot on delete."),
+  protect: z.boolean().default(true).describe("Pulumi `protect` on resources that hold data; turn off only for throwaway AWS stacks."),
+  iamDatabaseAuth: z.boolean().default(false).describe("Enable IAM database authentication on RDS."),
+  monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).default(60).describe("Enhanced monitoring interval; 0 disables."),
+  performanceInsightsRetentionDays: z.number().int().min(7).max(731).default(7).describe("Performance Insights retention (7 is the free tier)."),
+  backupWindow: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, "must look like 03:00-04:00 (UTC)").default("03:00-04:00").describe("Daily backup window (UTC)."),
+  maintenanceWindow: z
+    .string()
+    .regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "must look like sun:04:30-sun:05:30 (UTC)")
+    .default("sun:04:30-sun:05:30")
+    .describe("Weekly maintenance window (UTC)."),
+  adminHost: z.string().min(1).optional().describe("Where the post-deploy step reaches PostgreSQL (e.g. 127.0.0.1 for an SSM port forward). Default: the RDS address."),
+  adminPort: port.optional().describe("Port for adminHost. Default: the RDS port."),
+  sslmode: z.enum(["require", "verify-full"]).default("require").describe("TLS mode of the post-deploy connection; verify-full needs sslRootCert."),
+  sslRootCert: z.string().min(1).optional().describe("Path to the RDS CA bundle, for sslmode verify-full."),
 });
 
 export const stackConfigSchema = z.strictObject({

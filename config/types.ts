@@ -14,7 +14,7 @@ export interface StackConfig {
   readonly backups: Readonly<ParsedStackConfig["backups"]>;
   readonly roles: Readonly<ParsedStackConfig["roles"]>;
   readonly docker: Readonly<ParsedStackConfig["docker"]>;
-  readonly aws?: Readonly<NonNullable<ParsedStackConfig["aws"]>>;
+  readonly aws?: Resolved<NonNullable<ParsedStackConfig["aws"]>, "maxStorageGb">;
 }
 
 /** One problem with the stack config: the full key, the value given, and what is allowed. */

@@ -6,6 +6,8 @@ import { poolBudget } from "./pools";
 import type { ConfigIssue, StackConfig } from "./types";
 
 export const configNamespace = "pgplat";
+/** RDS storage autoscaling ceiling, as a multiple of the allocated storage, when aws.maxStorageGb is not set. */
+const storageAutoscalingFactor = 4;
 
 export type ParseResult = { readonly ok: true; readonly config: StackConfig } | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
@@ -36,6 +38,7 @@ function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
       storageGb: parsed.postgres.storageGb ?? profile.storageGb,
     },
     redis: { ...parsed.redis, maxmemoryMb: parsed.redis.maxmemoryMb ?? profile.redisMaxmemoryMb },
+    aws: parsed.aws && { ...parsed.aws, maxStorageGb: parsed.aws.maxStorageGb ?? storageAutoscalingFactor * (parsed.postgres.storageGb ?? profile.storageGb) },
   };
 }
 
@@ -58,10 +61,30 @@ function crossFieldIssues(config: StackConfig): ConfigIssue[] {
       allowed: `at least ${budget.required}: ${budget.explanation} (raise it or lower the pool sizes)`,
     });
   }
+  issues.push(...awsIssues(config));
   if (config.backups.enabled && config.backups.retentionDays < 1) {
     issues.push({ key: key("backups.retentionDays"), value: config.backups.retentionDays, allowed: "at least 1 when backups.enabled is true" });
   }
   issues.push(...duplicatePortIssues(config), ...extraRoleIssues(config));
+  return issues;
+}
+
+function awsIssues(config: StackConfig): ConfigIssue[] {
+  const aws = config.aws;
+  if (config.target !== "aws" || !aws) return [];
+  const issues: ConfigIssue[] = [];
+  if (config.backups.retentionDays > 35) {
+    issues.push({ key: key("backups.retentionDays"), value: config.backups.retentionDays, allowed: "at most 35 on the aws target (the RDS backup retention limit)" });
+  }
+  aws.allowedCidrs.forEach((cidr, index) => {
+    if (cidr === "samenet" || cidr === "samehost") issues.push({ key: key(`aws.allowedCidrs[${index}]`), value: cidr, allowed: "an IPv4 or IPv6 CIDR; samenet and samehost only mean something in pg_hba.conf" });
+  });
+  if (aws.sslmode === "verify-full" && aws.sslRootCert === undefined) {
+    issues.push({ key: key("aws.sslRootCert"), value: undefined, allowed: "required when aws.sslmode is verify-full: the path to the RDS CA bundle" });
+  }
+  if (aws.maxStorageGb !== undefined && aws.maxStorageGb < config.postgres.storageGb) {
+    issues.push({ key: key("aws.maxStorageGb"), value: aws.maxStorageGb, allowed: `at least postgres.storageGb (${config.postgres.storageGb})` });
+  }
   return issues;
 }
 

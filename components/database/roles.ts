@@ -14,6 +14,8 @@ export interface AdminConnection {
   readonly sslmode: "disable" | "require" | "verify-full";
   /** RDS has no real superuser: false there, so the provider avoids superuser-only paths. */
   readonly superuser: boolean;
+  /** CA bundle for sslmode verify-full. */
+  readonly sslRootCert?: string;
 }
 
 export interface DatabaseRolesArgs {
@@ -46,6 +48,7 @@ export class DatabaseRoles extends pulumi.ComponentResource {
         database: args.admin.database,
         sslmode: args.admin.sslmode,
         superuser: args.admin.superuser,
+        sslrootcert: args.admin.sslRootCert,
         expectedVersion: "16",
         connectTimeout: 30,
       },

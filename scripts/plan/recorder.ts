@@ -134,10 +134,19 @@ function decode(value: unknown): unknown {
 
 /** Deterministic stand-ins for what providers compute, so a recorded graph is the same on every run. */
 const fakeCloud: pulumi.runtime.Mocks = {
-  call: (args) => args.inputs,
+  call: (args) => {
+    if (args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion") {
+      const digest = createHash("sha256").update(String(args.inputs.secretId)).digest("hex");
+      return { ...args.inputs, secretString: JSON.stringify({ username: "master", password: `Fake${digest.slice(0, 24)}` }) };
+    }
+    return args.inputs;
+  },
   newResource: (args) => {
     const digest = createHash("sha256").update(`${args.type}/${args.name}`).digest();
     const state: Record<string, unknown> = { ...args.inputs };
+    // Providers complete a name prefix with a unique suffix.
+    if (typeof args.inputs.namePrefix === "string" && args.inputs.name === undefined) state.name = `${args.inputs.namePrefix}${digest.toString("hex").slice(0, 8)}`;
+    if (args.type.startsWith("aws:") && state.arn === undefined) state.arn = `arn:aws:${args.type.split(/[:/]/)[1]}::000000000000:${args.name}`;
     switch (args.type) {
       case "random:index/randomPassword:RandomPassword":
         state.result = `Fake${digest.toString("hex").slice(0, 24)}`;
@@ -149,6 +158,18 @@ const fakeCloud: pulumi.runtime.Mocks = {
       case "docker:index/remoteImage:RemoteImage":
         // Docker accepts the reference as well as the digest; the reference keeps plans readable.
         state.imageId = args.inputs.name;
+        break;
+      case "aws:rds/instance:Instance":
+        state.address = `${args.inputs.identifier}.fake.eu-west-1.rds.amazonaws.com`;
+        state.port = 5432;
+        state.masterUserSecrets = [{ secretArn: `arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!${args.inputs.identifier}`, secretStatus: "active" }];
+        break;
+      case "random:index/randomId:RandomId":
+        state.hex = digest.subarray(0, Number(args.inputs.byteLength ?? 4)).toString("hex");
+        break;
+      case "aws:kms/key:Key":
+        state.arn = `arn:aws:kms:eu-west-1:000000000000:key/${digest.toString("hex").slice(0, 32)}`;
+        state.keyId = digest.toString("hex").slice(0, 32);
         break;
       case "docker:index/container:Container":
         state.ports = ((args.inputs.ports ?? []) as { internal: number; external?: number }[]).map((port, index) => ({

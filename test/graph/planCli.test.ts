@@ -35,6 +35,13 @@ describe("npm run plan", () => {
     expect(result.stdout).not.toMatch(/Fake[0-9a-f]{24}/);
   });
 
+  it("prints the prod graph offline, without AWS credentials", () => {
+    const result = plan("prod", "--json");
+    expect(result.status, result.stderr).toBe(0);
+    const types = (JSON.parse(result.stdout) as { type: string }[]).map((entry) => entry.type);
+    for (const type of ["aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/instance:Instance", "pulumi:providers:postgresql"]) expect(types).toContain(type);
+  });
+
   it("exits 1 with every config problem, before creating anything", () => {
     const file = path.join(scratch, "Pulumi.broken.yaml");
     writeFileSync(file, "config:\n  pgplat:target: docker\n  pgplat:size: huge\n  pgplat:redis:\n    maxmemoryPolicy: lru\n");

@@ -42,7 +42,9 @@ describe("parseStackConfig: defaults", () => {
 
   it("accepts the aws target with its section", () => {
     const result = parseStackConfig({ target: "aws", size: "medium", aws: validAws });
-    expect(result.ok && result.config.aws).toEqual({ ...validAws, allowedCidrs: [], multiAz: true, deletionProtection: true });
+    expect(result.ok && result.config.aws).toMatchObject({ ...validAws, allowedCidrs: [], multiAz: true, deletionProtection: true, protect: true, engineVersion: "16.10", sslmode: "require" });
+    // The storage autoscaling ceiling defaults to 4 × the profile's storage.
+    expect(result.ok && result.config.aws?.maxStorageGb).toBe(800);
   });
 });
 
@@ -82,6 +84,17 @@ describe("parseStackConfig: every error names the key, shows the value and says 
       { key: "pgplat:postgres.maxConnection", value: 100, allowed: "no such key in pgplat:postgres; check the spelling against the configuration reference" },
     ]);
     expect(issuesOf({ target: "docker", postgress: {} })[0].key).toBe("pgplat:postgress");
+  });
+
+  it("checks AWS settings against each other", () => {
+    expect(issuesOf({ target: "aws", aws: { ...validAws, sslmode: "verify-full" } })).toEqual([
+      { key: "pgplat:aws.sslRootCert", value: undefined, allowed: "required when aws.sslmode is verify-full: the path to the RDS CA bundle" },
+    ]);
+    expect(issuesOf({ target: "aws", backups: { retentionDays: 60 }, aws: validAws })[0]).toMatchObject({ key: "pgplat:backups.retentionDays", value: 60 });
+    expect(issuesOf({ target: "aws", aws: { ...validAws, allowedCidrs: ["10.0.0.0/8", "samenet"] } })[0]).toMatchObject({ key: "pgplat:aws.allowedCidrs[1]", value: "samenet" });
+    expect(issuesOf({ target: "aws", postgres: { storageGb: 100 }, aws: { ...validAws, maxStorageGb: 50 } })[0]).toMatchObject({ key: "pgplat:aws.maxStorageGb", allowed: "at least postgres.storageGb (100)" });
+    expect(issuesOf({ target: "aws", aws: { ...validAws, engineVersion: "15.4" } })[0]).toMatchObject({ key: "pgplat:aws.engineVersion", value: "15.4" });
+    expect(issuesOf({ target: "aws", aws: { ...validAws, monitoringIntervalSeconds: 7 } })[0]).toMatchObject({ key: "pgplat:aws.monitoringIntervalSeconds", value: 7 });
   });
 
   it("requires the aws section when the target is aws", () => {

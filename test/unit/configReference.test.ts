@@ -21,7 +21,8 @@ describe("configuration reference", () => {
     expect(rows.find((row) => row.key === "pgplat:postgres.maxConnections")).toMatchObject({ defaultValue: "size profile" });
     expect(rows.find((row) => row.key === "pgplat:roles.extra[].kind")).toMatchObject({ type: "`readwrite` \\| `readonly` \\| `monitor`" });
     expect(rows.find((row) => row.key === "pgplat:aws.vpcId")).toMatchObject({ defaultValue: "**required**" });
-    expect(rows.find((row) => row.key === "pgplat:postgres.port")).toMatchObject({ defaultValue: "—" });
+    expect(rows.find((row) => row.key === "pgplat:postgres.port")).toMatchObject({ defaultValue: "see meaning" });
+    expect(rows.find((row) => row.key === "pgplat:aws.sslRootCert")).toMatchObject({ defaultValue: "—" });
     expect(rows).toHaveLength(new Set(rows.map((row) => row.key)).size);
   });
 });

@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { loginRoles, type StackConfig } from "../../config";
+import { rdsParameters } from "../../render/rdsParameters";
+import { Credentials } from "../database/credentials";
+import { DatabaseRoles } from "../database/roles";
+import { postgresUri, type PlatformEndpoints } from "../endpoints";
+import { PlatformKey } from "./kms";
+import { DatabaseNetwork } from "./network";
+import { RdsPostgres, rdsMasterUser } from "./rds";
+
+export interface AwsPlatformArgs {
+  readonly config: StackConfig;
+  readonly namePrefix: string;
+}
+
+const postgresPort = 5432;
+
+/**
+ * The prod target on AWS. This first step builds the database core: network
+ * access, KMS, RDS PostgreSQL 16 tuned by the shared tuning code, and the
+ * roles over the admin endpoint. The pooler, ElastiCache, the backup bucket
+ * and alarms follow (see the prod-stack issue).
+ */
+export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
+  readonly key: PlatformKey;
+  readonly network: DatabaseNetwork;
+  readonly rds: RdsPostgres;
+  readonly roles: DatabaseRoles;
+  readonly postgres: PlatformEndpoints["postgres"];
+  readonly connectionUris: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgplat:aws:Platform", name, {}, opts);
+    const { config, namePrefix } = args;
+    const awsConfig = config.aws;
+    if (!awsConfig) throw new Error("the aws target needs pgplat:aws (config validation should have said so)");
+    const postgres = config.postgres;
+    this.key = new PlatformKey(`${name}-kms`, { namePrefix, protect: awsConfig.protect }, { parent: this });
+    this.network = new DatabaseNetwork(
+      `${name}-network`,
+      { namePrefix, vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds, port: postgresPort },
+      { parent: this },
+    );
+    this.rds = new RdsPostgres(
+      `${name}-rds`,
+      {
+        namePrefix,
+        engineVersion: awsConfig.engineVersion,
+        instanceClass: config.profile.rdsInstanceClass,
+        storageGb: postgres.storageGb,
+        maxStorageGb: awsConfig.maxStorageGb,
+        database: postgres.database,
+        parameters: rdsParameters({
+          tuning: { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload },
+          slowStatementMs: postgres.slowStatementMs,
+        }),
+        kmsKeyArn: this.key.key.arn,
+        subnetGroupName: this.network.subnetGroup.name,
+        securityGroupIds: [this.network.securityGroup.id],
+        multiAz: awsConfig.multiAz,
+        deletionProtection: awsConfig.deletionProtection,
+        backupRetentionDays: config.backups.retentionDays,
+        backupWindow: awsConfig.backupWindow,
+        maintenanceWindow: awsConfig.maintenanceWindow,
+        monitoringIntervalSeconds: awsConfig.monitoringIntervalSeconds,
+        performanceInsightsRetentionDays: awsConfig.performanceInsightsRetentionDays,
+        iamDatabaseAuth: awsConfig.iamDatabaseAuth,
+        protect: awsConfig.protect,
+      },
+      { parent: this },
+    );
+
+    const instance = this.rds.instance;
+    const masterPassword = pulumi.secret(
+      instance.masterUserSecrets.apply((secrets) => {
+        const arn = secrets?.[0]?.secretArn;
+        if (!arn) throw new Error("RDS did not report its managed master secret");
+        return aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password);
+      }),
+    );
+    const logins = loginRoles(config.roles.extra);
+    const credentials = new Credentials(`${name}-credentials`, { users: logins.map((login) => login.name) }, { parent: this });
+    this.roles = new DatabaseRoles(
+      `${name}-roles`,
+      {
+        admin: {
+          host: awsConfig.adminHost ?? instance.address,
+          port: awsConfig.adminPort ?? instance.port,
+          username: rdsMasterUser,
+          password: masterPassword,
+          database: postgres.database,
+          sslmode: awsConfig.sslmode,
+          sslRootCert: awsConfig.sslRootCert,
+          superuser: false,
+        },
+        logins,
+        credentials: credentials.byUser,
+        dependsOn: [instance],
+      },
+      { parent: this },
+    );
+
+    this.postgres = { host: instance.address, port: instance.port };
+    this.connectionUris = pulumi.secret(
+      pulumi
+        .all([instance.address, instance.port, pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])))])
+        .apply(([host, port, passwords]) =>
+          Object.fromEntries(logins.map((login) => [login.name, postgresUri(login.name, passwords[login.name], host, port, postgres.database, "require")])),
+        ),
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+export interface DatabaseNetworkArgs {
+  readonly namePrefix: string;
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly allowedCidrs: readonly string[];
+  readonly allowedSecurityGroupIds: readonly string[];
+  readonly port: number;
+}
+
+/**
+ * The database's place in a bring-your-own VPC: a subnet group over private
+ * subnets and a security group that admits PostgreSQL only from the allowed
+ * clients, one rule each, and nothing else.
+ */
+export class DatabaseNetwork extends pulumi.ComponentResource {
+  readonly subnetGroup: aws.rds.SubnetGroup;
+  readonly securityGroup: aws.ec2.SecurityGroup;
+
+  constructor(name: string, args: DatabaseNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgplat:aws:DatabaseNetwork", name, {}, opts);
+    const tags = { "pgplat:stack": args.namePrefix };
+    this.subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { namePrefix: `${args.namePrefix}-`, description: `${args.namePrefix}: private subnets for PostgreSQL`, subnetIds: [...args.subnetIds], tags }, { parent: this });
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-postgres`,
+      { namePrefix: `${args.namePrefix}-postgres-`, description: `${args.namePrefix}: PostgreSQL clients`, vpcId: args.vpcId, tags },
+      { parent: this },
+    );
+    const rule = (suffix: string, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-postgres-from-${suffix}`,
+        { securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, description: `PostgreSQL from ${suffix}`, ...source, tags },
+        { parent: this },
+      );
+    for (const cidr of args.allowedCidrs) rule(cidr.replace(/[/:]/g, "_"), cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
+    for (const group of args.allowedSecurityGroupIds) rule(group, { referencedSecurityGroupId: group });
+    this.registerOutputs({});
+  }
+}

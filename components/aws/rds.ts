@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
+import type { RdsParameter } from "../../render/rdsParameters";
+
+export interface RdsPostgresArgs {
+  readonly namePrefix: string;
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly storageGb: number;
+  readonly maxStorageGb: number;
+  readonly database: string;
+  readonly parameters: readonly RdsParameter[];
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly subnetGroupName: pulumi.Input<string>;
+  readonly securityGroupIds: pulumi.Input<string>[];
+  readonly multiAz: boolean;
+  readonly deletionProtection: boolean;
+  readonly backupRetentionDays: number;
+  readonly backupWindow: string;
+  readonly maintenanceWindow: string;
+  /** 0 disables enhanced monitoring. */
+  readonly monitoringIntervalSeconds: number;
+  readonly performanceInsightsRetentionDays: number;
+  readonly iamDatabaseAuth: boolean;
+  readonly protect: boolean;
+}
+
+/** The master user of RDS; its password is managed by RDS in Secrets Manager. */
+export const rdsMasterUser = "pgplat_admin";
+
+/** RDS PostgreSQL 16: encrypted, private, Multi-AZ, with managed master secret, PITR and a final snapshot. */
+export class RdsPostgres extends pulumi.ComponentResource {
+  readonly parameterGroup: aws.rds.ParameterGroup;
+  readonly instance: aws.rds.Instance;
+
+  constructor(name: string, args: RdsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgplat:aws:RdsPostgres", name, {}, opts);
+    const tags = { "pgplat:stack": args.namePrefix };
+    // A name prefix lets a replacement group be created and attached before the
+    // old one is deleted, so a family change never tries to delete a group in use.
+    this.parameterGroup = new aws.rds.ParameterGroup(
+      `${name}-parameters`,
+      { namePrefix: `${args.namePrefix}-pg16-`, family: "postgres16", description: `${args.namePrefix}: tuned by pgplat`, parameters: args.parameters.map((parameter) => ({ ...parameter })), tags },
+      { parent: this },
+    );
+    const monitoringRole = args.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, args.namePrefix) : undefined;
+    const identifier = `${args.namePrefix}-postgres`;
+    // A fresh suffix per instance, so re-creating the instance never collides with an earlier final snapshot.
+    const snapshotSuffix = new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: 4, keepers: { identifier, engineVersion: args.engineVersion } }, { parent: this });
+    this.instance = new aws.rds.Instance(
+      `${name}-instance`,
+      {
+        identifier,
+        engine: "postgres",
+        engineVersion: args.engineVersion,
+        instanceClass: args.instanceClass,
+        dbName: args.database,
+        username: rdsMasterUser,
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: args.kmsKeyArn,
+        storageType: "gp3",
+        allocatedStorage: args.storageGb,
+        maxAllocatedStorage: args.maxStorageGb,
+        storageEncrypted: true,
+        kmsKeyId: args.kmsKeyArn,
+        parameterGroupName: this.parameterGroup.name,
+        dbSubnetGroupName: args.subnetGroupName,
+        vpcSecurityGroupIds: args.securityGroupIds,
+        publiclyAccessible: false,
+        multiAz: args.multiAz,
+        deletionProtection: args.deletionProtection,
+        skipFinalSnapshot: false,
+        finalSnapshotIdentifier: pulumi.interpolate`${identifier}-final-${snapshotSuffix.hex}`,
+        copyTagsToSnapshot: true,
+        backupRetentionPeriod: args.backupRetentionDays,
+        backupWindow: args.backupWindow,
+        maintenanceWindow: args.maintenanceWindow,
+        autoMinorVersionUpgrade: false,
+        allowMajorVersionUpgrade: false,
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: args.kmsKeyArn,
+        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays,
+        monitoringInterval: args.monitoringIntervalSeconds,
+        monitoringRoleArn: monitoringRole?.role.arn,
+        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+        iamDatabaseAuthenticationEnabled: args.iamDatabaseAuth,
+        tags,
+      },
+      // RDS checks the monitoring role's permissions when the instance is created.
+      { parent: this, protect: args.protect, dependsOn: monitoringRole ? [monitoringRole.attachment] : [] },
+    );
+    this.registerOutputs({});
+  }
+
+  private monitoringRole(name: string, namePrefix: string): { role: aws.iam.Role; attachment: aws.iam.RolePolicyAttachment } {
+    const role = new aws.iam.Role(
+      `${name}-monitoring-role`,
+      {
+        namePrefix: `${namePrefix}-rds-monitoring-`,
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      },
+      { parent: this },
+    );
+    const attachment = new aws.iam.RolePolicyAttachment(
+      `${name}-monitoring-policy`,
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+      { parent: this },
+    );
+    return { role, attachment };
+  }
+}

@@ -1,0 +1,140 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { builtInLogins, type StackConfig } from "../../config";
+import { rdsParameters } from "../../render/rdsParameters";
+import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { recordStack, resource, secretText } from "../support/graph";
+
+let graph: RecordedGraph;
+let config: StackConfig;
+const tags = { "pgplat:stack": "pgplat-prod" };
+
+beforeAll(async () => {
+  ({ graph, config } = await recordStack("prod"));
+});
+
+const keyArn = () => expect.stringMatching(/^arn:aws:kms:/);
+
+describe("prod stack graph: network and encryption", () => {
+  it("creates a rotating KMS key, protected", () => {
+    const key = resource(graph, "pgplat-aws-kms-key");
+    expect(key.inputs).toEqual({ description: "pgplat-prod: PostgreSQL platform data", enableKeyRotation: true, deletionWindowInDays: 30, tags });
+    expect(key.protect).toBe(true);
+    expect(resource(graph, "pgplat-aws-kms-alias").inputs).toEqual({ name: "alias/pgplat-prod", targetKeyId: expect.any(String) });
+  });
+
+  it("admits PostgreSQL only from the configured CIDRs, one rule each, and opens nothing else", () => {
+    expect(resource(graph, "pgplat-aws-network-postgres").inputs).toEqual({
+      namePrefix: "pgplat-prod-postgres-",
+      description: "pgplat-prod: PostgreSQL clients",
+      vpcId: "vpc-0123456789abcdef0",
+      tags,
+    });
+    const rules = graph.resources.filter((entry) => entry.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    expect(rules.map((rule) => rule.inputs)).toEqual([
+      { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from 10.0.0.0_16", cidrIpv4: "10.0.0.0/16", tags },
+    ]);
+    expect(resource(graph, "pgplat-aws-network-subnets").inputs).toEqual({ namePrefix: "pgplat-prod-", description: "pgplat-prod: private subnets for PostgreSQL", subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], tags });
+  });
+});
+
+describe("prod stack graph: RDS PostgreSQL 16", () => {
+  it("builds the parameter group from the shared tuning, under a name prefix so replacements never delete a group in use", () => {
+    const postgres = config.postgres;
+    const expected = rdsParameters({
+      tuning: { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload },
+      slowStatementMs: postgres.slowStatementMs,
+    });
+    expect(resource(graph, "pgplat-aws-rds-parameters").inputs).toEqual({
+      namePrefix: "pgplat-prod-pg16-",
+      family: "postgres16",
+      description: "pgplat-prod: tuned by pgplat",
+      parameters: expected.map((parameter) => ({ ...parameter })),
+      tags,
+    });
+  });
+
+  it("has exactly the expected secure inputs", () => {
+    const instance = resource(graph, "pgplat-aws-rds-instance");
+    expect(instance.inputs).toEqual({
+      identifier: "pgplat-prod-postgres",
+      engine: "postgres",
+      engineVersion: "16.10",
+      instanceClass: "db.m7g.xlarge",
+      dbName: "app",
+      username: "pgplat_admin",
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: keyArn(),
+      storageType: "gp3",
+      allocatedStorage: 200,
+      maxAllocatedStorage: 800,
+      storageEncrypted: true,
+      kmsKeyId: keyArn(),
+      parameterGroupName: expect.stringMatching(/^pgplat-prod-pg16-[0-9a-f]{8}$/),
+      dbSubnetGroupName: expect.stringMatching(/^pgplat-prod-[0-9a-f]{8}$/),
+      vpcSecurityGroupIds: ["pgplat-aws-network-postgres-id"],
+      publiclyAccessible: false,
+      multiAz: true,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: expect.stringMatching(/^pgplat-prod-postgres-final-[0-9a-f]{8}$/),
+      copyTagsToSnapshot: true,
+      backupRetentionPeriod: 14,
+      backupWindow: "03:00-04:00",
+      maintenanceWindow: "sun:04:30-sun:05:30",
+      autoMinorVersionUpgrade: false,
+      allowMajorVersionUpgrade: false,
+      performanceInsightsEnabled: true,
+      performanceInsightsKmsKeyId: keyArn(),
+      performanceInsightsRetentionPeriod: 7,
+      monitoringInterval: 60,
+      monitoringRoleArn: "arn:aws:iam::000000000000:pgplat-aws-rds-monitoring-role",
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      iamDatabaseAuthenticationEnabled: false,
+      tags,
+    });
+    expect(instance.protect).toBe(true);
+    expect(instance.dependsOn).toContain("pgplat-aws-rds-monitoring-policy");
+  });
+
+  it("gives enhanced monitoring its own role with the AWS managed policy", () => {
+    expect(JSON.parse(resource(graph, "pgplat-aws-rds-monitoring-role").inputs.assumeRolePolicy as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
+    expect(resource(graph, "pgplat-aws-rds-monitoring-policy").inputs).toEqual({ role: expect.stringMatching(/^pgplat-prod-rds-monitoring-[0-9a-f]{8}$/), policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" });
+  });
+});
+
+describe("prod stack graph: roles on RDS", () => {
+  it("connects as the RDS master user with its managed secret, over TLS, without superuser", () => {
+    const provider = resource(graph, "pgplat-aws-roles-provider");
+    expect(provider.inputs).toEqual({
+      host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com",
+      port: "5432",
+      username: "pgplat_admin",
+      password: expect.any(SecretValue),
+      database: "app",
+      sslmode: "require",
+      superuser: "false",
+      expectedVersion: "16",
+      connectTimeout: "30",
+    });
+    expect(secretText(provider.inputs.password)).toMatch(/^Fake[0-9a-f]{24}$/);
+    expect(provider.dependsOn).toContain("pgplat-aws-rds-instance");
+  });
+
+  it("creates the same logins as dev, with SCRAM verifiers as secret passwords", () => {
+    for (const login of builtInLogins) {
+      const role = resource(graph, `pgplat-aws-roles-${login.name}`);
+      expect(role.inputs).toEqual({ name: login.name, login: true, inherit: true, roles: [...login.memberOf], password: expect.any(SecretValue) });
+      expect(role.provider).toBe("pgplat-aws-roles-provider");
+    }
+  });
+
+  it("exports the endpoint in plain text and TLS connection URIs as a secret", () => {
+    expect(graph.outputs.postgres).toEqual({ host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com", port: 5432 });
+    const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
+    expect(Object.keys(uris).sort()).toEqual(builtInLogins.map((login) => login.name).sort());
+    for (const uri of Object.values(uris)) expect(uri).toMatch(/^postgresql:\/\/app_\w+:[A-Za-z0-9]+@pgplat-prod-postgres\.fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+  });
+});
