@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatIssues, maskSecretValues, parseStackConfig, sizeProfiles, StackConfigError, type ConfigIssue } from "../../config";
+import { builtInLogins, formatIssues, loginRoles, maskSecretValues, parseStackConfig, sizeProfiles, StackConfigError, type ConfigIssue } from "../../config";
 import { decodeConfigValue } from "../../config/load";
 
 const validAws = { region: "eu-west-1", vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba987654321a"] };
@@ -170,5 +170,21 @@ describe("decodeConfigValue", () => {
     expect(decodeConfigValue("docker")).toBe("docker");
     expect(decodeConfigValue("5432")).toBe("5432");
     expect(decodeConfigValue("{not json")).toBe("{not json");
+  });
+});
+
+describe("loginRoles", () => {
+  it("puts each extra login in the group of its kind, pooled, after the built-in logins", () => {
+    const logins = loginRoles([
+      { name: "etl", kind: "readwrite" },
+      { name: "bi", kind: "readonly" },
+      { name: "grafana", kind: "monitor" },
+    ]);
+    expect(logins.slice(builtInLogins.length)).toEqual([
+      { name: "etl", memberOf: ["app_readwrite"], pooled: true },
+      { name: "bi", memberOf: ["app_readonly"], pooled: true },
+      { name: "grafana", memberOf: ["app_monitor"], pooled: true },
+    ]);
+    expect(logins.slice(0, builtInLogins.length)).toEqual(builtInLogins);
   });
 });
