@@ -1,0 +1,113 @@
+import type { Client } from "pg";
+import { hostname } from "node:os";
+import { clientConfig, type ConnectionSettings } from "./connection";
+import { fileError, MigrationError, type AppliedFile } from "./errors";
+import { backoff, lockNotAvailable, runInTransaction, runWithoutTransaction } from "./execute";
+import type { Migration } from "./files";
+import { ensureHistoryTable, readHistory, recordRun } from "./history";
+import { acquireMigrationLock, releaseMigrationLock } from "./lock";
+import { planMigrations, type HistoryRow, type StatusEntry } from "./plan";
+
+export interface EngineOptions {
+  /** lock_timeout for each file. @default 5000 */
+  readonly lockTimeoutMs?: number;
+  /** statement_timeout for each file; 0 means none. @default 0 */
+  readonly statementTimeoutMs?: number;
+  /** Retries of a file (or, outside a transaction, a statement) that hit lock_timeout. @default 3 */
+  readonly lockRetries?: number;
+  /** How long to wait for another run's advisory lock. @default 60000 */
+  readonly lockWaitMs?: number;
+  /** Allow new versioned files older than the newest applied one. @default false */
+  readonly outOfOrder?: boolean;
+}
+
+export interface ApplyResult {
+  readonly applied: readonly AppliedFile[];
+  readonly history: readonly HistoryRow[];
+}
+
+const defaults = { lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, lockWaitMs: 60_000, outOfOrder: false } as const;
+
+/** Applies pending files, each in its own transaction, under one advisory lock held for the whole run. */
+export async function applyMigrations(connection: ConnectionSettings, migrations: readonly Migration[], engineOptions: EngineOptions = {}): Promise<ApplyResult> {
+  const options = { ...defaults, ...engineOptions };
+  return withClient(connection, async (client) => {
+    await acquireMigrationLock(client, options.lockWaitMs);
+    try {
+      await ensureHistoryTable(client);
+      // Planned under the lock: a run that waited sees what the other one applied.
+      const plan = planMigrations(migrations, await readHistory(client), options);
+      if (plan.problems.length > 0) throw new MigrationError(firstFile(plan.problems), undefined, undefined, plan.problems.join("\n"));
+      const applied: AppliedFile[] = [];
+      for (const migration of plan.pending) {
+        try {
+          applied.push(await applyFile(client, migration, options));
+        } catch (error) {
+          throw error instanceof MigrationError ? error.withApplied(applied) : error;
+        }
+      }
+      return { applied, history: await readHistory(client) };
+    } finally {
+      await releaseMigrationLock(client).catch(() => undefined);
+    }
+  });
+}
+
+/** Every file and history entry with its state; takes no lock and changes nothing. */
+export async function migrationStatus(connection: ConnectionSettings, migrations: readonly Migration[], outOfOrder = false): Promise<{ status: readonly StatusEntry[]; problems: readonly string[] }> {
+  return withClient(connection, async (client) => {
+    const plan = planMigrations(migrations, await readHistory(client), { outOfOrder });
+    return { status: plan.status, problems: plan.problems };
+  });
+}
+
+export async function historyOf(connection: ConnectionSettings): Promise<HistoryRow[]> {
+  return withClient(connection, readHistory);
+}
+
+async function applyFile(client: Client, migration: Migration, options: Required<EngineOptions>): Promise<AppliedFile> {
+  const started = performance.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (migration.noTransaction) {
+        await runWithoutTransaction(client, migration, options, options.lockRetries);
+        await recordRun(client, migration, performance.now() - started, true);
+      } else {
+        await client.query("begin");
+        await runInTransaction(client, migration, options);
+        await recordRun(client, migration, performance.now() - started, true);
+        await client.query("commit");
+      }
+      return { file: migration.file, kind: migration.kind, version: migration.version, name: migration.name, checksum: migration.checksum, durationMs: Math.round(performance.now() - started) };
+    } catch (caught) {
+      if (!migration.noTransaction) await client.query("rollback").catch(() => undefined);
+      // Errors outside the file's own SQL (a dropped connection, say) still name the file.
+      const error = caught instanceof MigrationError ? caught : fileError(migration, caught, -1);
+      if (!migration.noTransaction && error.sqlstate === lockNotAvailable && attempt < options.lockRetries) {
+        await backoff(attempt);
+        continue;
+      }
+      // The failure is recorded for the audit trail; best effort, as the connection may be gone.
+      await recordRun(client, migration, performance.now() - started, false).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+async function withClient<T>(connection: ConnectionSettings, work: (client: Client) => Promise<T>): Promise<T> {
+  // Required here, not at the top: the dynamic provider that calls this is serialized.
+  const { Client: PgClient } = require("pg") as typeof import("pg");
+  const client = new PgClient(clientConfig(connection, `pgplat-migrate@${hostname()}:${process.pid}`));
+  // A server-side termination surfaces on the query that was running; keep the process alive.
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function firstFile(problems: readonly string[]): string {
+  return problems[0]?.split(" ")[0] ?? "";
+}
