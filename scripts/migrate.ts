@@ -1,0 +1,58 @@
+/**
+ * npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order]
+ *
+ * The migrations engine outside Pulumi (application CI, a bastion in front of
+ * a private RDS). The URL may also come from DATABASE_URL. Exit 0 on success;
+ * on failure the first line on stderr starts with `<file>:<line>:`.
+ */
+import * as path from "node:path";
+import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, settingsFromUrl } from "../migrations";
+
+interface Arguments {
+  readonly command: "status" | "apply";
+  readonly databaseUrl: string;
+  readonly dir: string;
+  readonly outOfOrder: boolean;
+}
+
+export function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Arguments {
+  const [command, ...rest] = argv;
+  if (command !== "status" && command !== "apply") throw new Error("usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order]");
+  const value = (flag: string) => {
+    const index = rest.indexOf(flag);
+    return index >= 0 ? rest[index + 1] : undefined;
+  };
+  const databaseUrl = value("--database-url") ?? environment.DATABASE_URL;
+  if (!databaseUrl) throw new Error("no database: pass --database-url postgresql://user:password@host:port/db or set DATABASE_URL");
+  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", "sql")), outOfOrder: rest.includes("--out-of-order") };
+}
+
+async function main(): Promise<number> {
+  const args = parseArguments(process.argv.slice(2), process.env);
+  const connection = settingsFromUrl(args.databaseUrl);
+  const migrations = readMigrationsDir(args.dir);
+  if (args.command === "status") {
+    const { status, problems } = await migrationStatus(connection, migrations, args.outOfOrder);
+    for (const entry of status) console.log(`${entry.state.padEnd(18)} ${entry.file}`);
+    for (const problem of problems) console.error(problem);
+    return problems.length > 0 ? 1 : 0;
+  }
+  const result = await applyMigrations(connection, migrations, { outOfOrder: args.outOfOrder });
+  for (const file of result.applied) console.log(`applied ${file.file} (${file.durationMs} ms)`);
+  console.log(result.applied.length === 0 ? "nothing to apply" : `${result.applied.length} file(s) applied`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof MigrationError && error.applied.length > 0) {
+      console.error(error.message);
+      console.error(`applied before the failure: ${error.applied.map((file) => file.file).join(", ")}`);
+    } else {
+      // Connection errors from the driver never include the password.
+      console.error(error instanceof Error ? error.message : String(error));
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,63 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConnectionSettings } from "../../migrations";
+import { freshDatabase, sqlDir } from "../support/migrationFixtures";
+import { startPostgres, type PostgresServer } from "../support/postgresServer";
+import { repositoryStackConfig } from "../support/stackConfig";
+
+let server: PostgresServer;
+beforeAll(async () => {
+  server = await startPostgres(repositoryStackConfig("dev"));
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const url = (connection: ConnectionSettings, password = connection.password) => `postgresql://${connection.user}:${encodeURIComponent(password)}@${connection.host}:${connection.port}/${connection.database}`;
+
+function migrate(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync("bash", [path.join(__dirname, "..", "..", "scripts", "migrate.sh"), ...args], { env: { ...process.env, DATABASE_URL: "", ...env }, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.replace(/^npm warn.*\n/gm, "") };
+}
+
+describe("npm run migrate", () => {
+  it("shows status, applies pending files, and is a no-op the second time", async () => {
+    const connection = await freshDatabase(server);
+    const dir = sqlDir({ "V1__a.sql": "create table a (id int);\n", "R__v.sql": "create or replace view v as select count(*) from a;\n" });
+    expect(migrate(["status", "--database-url", url(connection), "--dir", dir])).toEqual({ status: 0, stdout: "pending            V1__a.sql\npending            R__v.sql\n", stderr: "" });
+    const applied = migrate(["apply", "--dir", dir], { DATABASE_URL: url(connection) });
+    expect(applied.status).toBe(0);
+    expect(applied.stdout).toMatch(/^applied V1__a\.sql \(\d+ ms\)\napplied R__v\.sql \(\d+ ms\)\n2 file\(s\) applied\n$/);
+    expect(migrate(["apply", "--dir", dir, "--database-url", url(connection)]).stdout).toBe("nothing to apply\n");
+    expect(migrate(["status", "--database-url", url(connection), "--dir", dir]).stdout).toBe("applied            V1__a.sql\napplied            R__v.sql\n");
+  });
+
+  it("exits non-zero with <file>:<line>: leading the error, and reports changed and missing files", async () => {
+    const connection = await freshDatabase(server);
+    const dir = sqlDir({ "V1__a.sql": "create table a (id int);\n", "V2__bad.sql": "create table b (id int);\n\ninsert into b values ('x');\n" });
+    const failed = migrate(["apply", "--database-url", url(connection), "--dir", dir]);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr.split("\n")[0]).toBe('V2__bad.sql:3: 22P02 invalid input syntax for type integer: "x"');
+    expect(failed.stderr).toContain("applied before the failure: V1__a.sql");
+    const edited = sqlDir({ "V1__a.sql": "create table a (id bigint);\n" });
+    const status = migrate(["status", "--database-url", url(connection), "--dir", edited]);
+    expect(status.status).toBe(1);
+    expect(status.stdout).toBe("changed            V1__a.sql\n");
+    expect(status.stderr).toContain("V1__a.sql was changed after it was applied");
+  });
+
+  it("never prints the password, even when it is wrong", async () => {
+    const connection = await freshDatabase(server);
+    const result = migrate(["status", "--database-url", url(connection, "Sup3rSecretWrong"), "--dir", sqlDir({})]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('password authentication failed for user "postgres"');
+    expect(result.stdout + result.stderr).not.toContain("Sup3rSecretWrong");
+  });
+
+  it("asks for a database when none is given", () => {
+    const result = migrate(["status"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("no database: pass --database-url");
+  });
+});
