@@ -114,6 +114,26 @@ const extraRole = z.strictObject({
 const rolesSection = z
   .strictObject({
     extra: z.array(extraRole).default([]).describe("Extra login roles: [{name, kind}]. Each gets a generated password and joins the group of its kind."),
+    appStatementTimeoutMs: z.number().int().min(0).max(86400000).default(30000).describe("statement_timeout of the read-write logins (app_user and extra readwrite logins); 0 disables."),
+    appIdleInTransactionTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400000)
+      .default(60000)
+      .describe("idle_in_transaction_session_timeout of the read-write logins; 0 disables."),
+  })
+  .prefault({});
+
+const migrationsSection = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Apply sql/ after the roles (the post-deploy step)."),
+    dir: z.string().min(1).default("sql").describe("Directory with migrations/ and repeatable/, relative to the project."),
+    lockTimeoutMs: z.number().int().min(1).max(600000).default(5000).describe("lock_timeout for each file."),
+    statementTimeoutMs: z.number().int().min(0).max(86400000).default(0).describe("statement_timeout for each file; 0 disables."),
+    lockRetries: z.number().int().min(0).max(20).default(3).describe("Retries of a file that hit lock_timeout, with backoff."),
+    lockWaitSeconds: z.number().int().min(0).max(3600).default(60).describe("How long a run waits for another run's advisory lock before failing."),
+    outOfOrder: z.boolean().default(false).describe("Allow new versioned files older than the newest applied one."),
   })
   .prefault({});
 
@@ -170,6 +190,7 @@ export const stackConfigSchema = z.strictObject({
   redis: redisSection,
   backups: backupsSection,
   roles: rolesSection,
+  migrations: migrationsSection,
   docker: dockerSection.describe("Docker target settings (used when target is docker)."),
   aws: awsSection.optional().describe("AWS target settings; required when target is aws."),
 });

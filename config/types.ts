@@ -13,6 +13,7 @@ export interface StackConfig {
   readonly redis: Resolved<ParsedStackConfig["redis"], "maxmemoryMb">;
   readonly backups: Readonly<ParsedStackConfig["backups"]>;
   readonly roles: Readonly<ParsedStackConfig["roles"]>;
+  readonly migrations: Readonly<ParsedStackConfig["migrations"]>;
   readonly docker: Readonly<ParsedStackConfig["docker"]>;
   readonly aws?: Resolved<NonNullable<ParsedStackConfig["aws"]>, "maxStorageGb">;
 }

@@ -19,6 +19,8 @@ export interface EngineOptions {
   readonly lockWaitMs?: number;
   /** Allow new versioned files older than the newest applied one. @default false */
   readonly outOfOrder?: boolean;
+  /** Role to act as (SET ROLE), so created objects belong to it rather than to the login. @default the login itself */
+  readonly role?: string;
 }
 
 export interface ApplyResult {
@@ -26,12 +28,13 @@ export interface ApplyResult {
   readonly history: readonly HistoryRow[];
 }
 
-const defaults = { lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, lockWaitMs: 60_000, outOfOrder: false } as const;
+const defaults = { lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, lockWaitMs: 60_000, outOfOrder: false, role: "" } as const;
 
 /** Applies pending files, each in its own transaction, under one advisory lock held for the whole run. */
 export async function applyMigrations(connection: ConnectionSettings, migrations: readonly Migration[], engineOptions: EngineOptions = {}): Promise<ApplyResult> {
   const options = { ...defaults, ...engineOptions };
   return withClient(connection, async (client) => {
+    if (options.role) await client.query(`set role ${quoteIdentifier(options.role)}`);
     await acquireMigrationLock(client, options.lockWaitMs);
     try {
       await ensureHistoryTable(client);
@@ -106,6 +109,10 @@ async function withClient<T>(connection: ConnectionSettings, work: (client: Clie
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 function firstFile(problems: readonly string[]): string {

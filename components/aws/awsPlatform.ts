@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { loginRoles, type StackConfig } from "../../config";
 import { rdsParameters } from "../../render/rdsParameters";
 import { Credentials } from "../database/credentials";
-import { DatabaseRoles } from "../database/roles";
+import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { PlatformKey } from "./kms";
 import { DatabaseNetwork } from "./network";
@@ -26,7 +26,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly key: PlatformKey;
   readonly network: DatabaseNetwork;
   readonly rds: RdsPostgres;
-  readonly roles: DatabaseRoles;
+  readonly database: DatabaseSetup;
   readonly postgres: PlatformEndpoints["postgres"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
 
@@ -50,7 +50,6 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         instanceClass: config.profile.rdsInstanceClass,
         storageGb: postgres.storageGb,
         maxStorageGb: awsConfig.maxStorageGb,
-        database: postgres.database,
         parameters: rdsParameters({
           tuning: { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload },
           slowStatementMs: postgres.slowStatementMs,
@@ -81,21 +80,23 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     );
     const logins = loginRoles(config.roles.extra);
     const credentials = new Credentials(`${name}-credentials`, { users: logins.map((login) => login.name) }, { parent: this });
-    this.roles = new DatabaseRoles(
-      `${name}-roles`,
+    this.database = new DatabaseSetup(
+      `${name}-database`,
       {
         admin: {
           host: awsConfig.adminHost ?? instance.address,
           port: awsConfig.adminPort ?? instance.port,
           username: rdsMasterUser,
           password: masterPassword,
-          database: postgres.database,
           sslmode: awsConfig.sslmode,
           sslRootCert: awsConfig.sslRootCert,
           superuser: false,
         },
+        database: postgres.database,
         logins,
         credentials: credentials.byUser,
+        appSessionLimits: { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs },
+        migrations: config.migrations,
         dependsOn: [instance],
       },
       { parent: this },

@@ -9,7 +9,6 @@ export interface RdsPostgresArgs {
   readonly instanceClass: string;
   readonly storageGb: number;
   readonly maxStorageGb: number;
-  readonly database: string;
   readonly parameters: readonly RdsParameter[];
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly subnetGroupName: pulumi.Input<string>;
@@ -55,7 +54,6 @@ export class RdsPostgres extends pulumi.ComponentResource {
         engine: "postgres",
         engineVersion: args.engineVersion,
         instanceClass: args.instanceClass,
-        dbName: args.database,
         username: rdsMasterUser,
         manageMasterUserPassword: true,
         masterUserSecretKmsKeyId: args.kmsKeyArn,

@@ -4,7 +4,7 @@ import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, userlistUsers 
 import { renderUserlist } from "../../render/pgbouncer";
 import { redisPasswordHash } from "../../render/redisConf";
 import { Credentials, generatedPassword } from "../database/credentials";
-import { DatabaseRoles } from "../database/roles";
+import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { PgbouncerContainer, pgbouncerContainerLayout } from "./pgbouncer";
 import { PostgresContainer, postgresContainerLayout, postgresSuperuser } from "./postgres";
@@ -23,7 +23,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   readonly postgresContainer: PostgresContainer;
   readonly pgbouncerContainer: PgbouncerContainer;
   readonly redisContainer: RedisContainer;
-  readonly roles: DatabaseRoles;
+  readonly database: DatabaseSetup;
   readonly postgres: PlatformEndpoints["postgres"];
   readonly pgbouncer: PlatformEndpoints["pgbouncer"];
   readonly redis: PlatformEndpoints["redis"];
@@ -53,7 +53,6 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         postgresqlConf: postgresConfig.postgresqlConf,
         pgHbaConf: postgresConfig.pgHbaConf,
         superuserPassword,
-        database: config.postgres.database,
         memoryMb: config.postgres.memoryMb,
         bindAddress: docker.bindAddress,
         hostPort: config.postgres.port,
@@ -61,20 +60,15 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
       { parent: this },
     );
 
-    this.roles = new DatabaseRoles(
-      `${name}-roles`,
+    this.database = new DatabaseSetup(
+      `${name}-database`,
       {
-        admin: {
-          host: docker.bindAddress,
-          port: this.postgresContainer.hostPort,
-          username: postgresSuperuser,
-          password: superuserPassword,
-          database: config.postgres.database,
-          sslmode: "disable",
-          superuser: true,
-        },
+        admin: { host: docker.bindAddress, port: this.postgresContainer.hostPort, username: postgresSuperuser, password: superuserPassword, sslmode: "disable", superuser: true },
+        database: config.postgres.database,
         logins,
         credentials: credentials.byUser,
+        appSessionLimits: { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs },
+        migrations: config.migrations,
         dependsOn: [this.postgresContainer.container],
       },
       { parent: this },

@@ -35,7 +35,6 @@ export interface PostgresContainerArgs {
   readonly pgHbaConf: string;
   /** Secret. */
   readonly superuserPassword: pulumi.Input<string>;
-  readonly database: string;
   readonly memoryMb: number;
   readonly bindAddress: string;
   /** Host port; assigned by Docker when absent. */
@@ -63,7 +62,6 @@ export class PostgresContainer extends pulumi.ComponentResource {
         entrypoints: [layout.entrypointScript, "docker-entrypoint.sh"],
         command: ["postgres", "-c", `config_file=${layout.configFile}`],
         envs: [
-          `POSTGRES_DB=${args.database}`,
           `POSTGRES_USER=${postgresSuperuser}`,
           `POSTGRES_PASSWORD_FILE=${layout.passwordFile}`,
           "POSTGRES_INITDB_ARGS=--auth-local=scram-sha-256 --auth-host=scram-sha-256 --data-checksums",
@@ -84,7 +82,7 @@ export class PostgresContainer extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.networkName, aliases: [this.networkAlias] }],
         ports: [{ internal: layout.port, external: args.hostPort, ip: args.bindAddress }],
         healthcheck: {
-          tests: ["CMD", "pg_isready", "--host=127.0.0.1", `--port=${layout.port}`, `--dbname=${args.database}`, `--username=${postgresSuperuser}`],
+          tests: ["CMD", "pg_isready", "--host=127.0.0.1", `--port=${layout.port}`, "--dbname=postgres", `--username=${postgresSuperuser}`],
           interval: "5s",
           timeout: "3s",
           retries: 12,
