@@ -1,11 +1,16 @@
 import type { RecordedGraph, RecordedResource } from "./recorder";
 import { SecretValue } from "./recorder";
 
+/** A dynamic resource's inputs carry its provider as serialized code; a plan shows that it is there, not the code. */
+function readableInputs(resource: RecordedResource): Readonly<Record<string, unknown>> {
+  return "__provider" in resource.inputs ? { ...resource.inputs, __provider: "<serialized dynamic provider>" } : resource.inputs;
+}
+
 /** The `--json` form: one array of `{ type, name, parent, inputs }`, secrets masked. */
 export function graphJson(graph: RecordedGraph): string {
   const resources = graph.resources
     .filter((resource) => resource.type !== "pulumi:pulumi:Stack")
-    .map((resource) => ({ type: resource.type, name: resource.name, parent: resource.parent ?? null, inputs: resource.inputs }));
+    .map((resource) => ({ type: resource.type, name: resource.name, parent: resource.parent ?? null, inputs: readableInputs(resource) }));
   return JSON.stringify(resources, null, 2);
 }
 
@@ -20,7 +25,7 @@ export function graphText(graph: RecordedGraph): string {
     const indent = "  ".repeat(depth);
     lines.push(`${indent}${resource.custom ? "+" : "•"} ${resource.type}  ${resource.name}`);
     if (resource.custom) {
-      for (const [key, value] of flatten(resource.inputs)) lines.push(`${indent}    ${key} = ${value}`);
+      for (const [key, value] of flatten(readableInputs(resource))) lines.push(`${indent}    ${key} = ${value}`);
     }
     for (const child of children.get(resource.urn) ?? []) visit(child, depth + 1);
   };

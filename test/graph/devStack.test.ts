@@ -13,7 +13,7 @@ let graph: RecordedGraph;
 let config: StackConfig;
 
 beforeAll(async () => {
-  ({ graph, config } = await recordStack("dev"));
+  ({ graph, config } = recordStack("dev"));
 });
 
 const labels = [{ label: "pgplat.stack", value: "pgplat-dev" }];
@@ -42,7 +42,6 @@ describe("dev stack graph: PostgreSQL container", () => {
       entrypoints: ["/usr/local/bin/pgplat-entrypoint", "docker-entrypoint.sh"],
       command: ["postgres", "-c", "config_file=/etc/pgplat/postgresql.conf"],
       envs: [
-        "POSTGRES_DB=app",
         "POSTGRES_USER=postgres",
         "POSTGRES_PASSWORD_FILE=/run/pgplat/postgres-password",
         "POSTGRES_INITDB_ARGS=--auth-local=scram-sha-256 --auth-host=scram-sha-256 --data-checksums",
@@ -63,7 +62,7 @@ describe("dev stack graph: PostgreSQL container", () => {
       networksAdvanced: [{ name: "pgplat-dev-net", aliases: ["postgres"] }],
       ports: [{ internal: 5432, ip: "127.0.0.1" }],
       healthcheck: {
-        tests: ["CMD", "pg_isready", "--host=127.0.0.1", "--port=5432", "--dbname=app", "--username=postgres"],
+        tests: ["CMD", "pg_isready", "--host=127.0.0.1", "--port=5432", "--dbname=postgres", "--username=postgres"],
         interval: "5s",
         timeout: "3s",
         retries: 12,
@@ -90,13 +89,13 @@ describe("dev stack graph: PostgreSQL container", () => {
 
 describe("dev stack graph: roles", () => {
   it("connects the provider as the superuser over loopback, after PostgreSQL is healthy", () => {
-    const provider = resource(graph, "pgplat-docker-roles-provider");
+    const provider = resource(graph, "pgplat-docker-database-provider");
     expect(provider.inputs).toEqual({
       host: "127.0.0.1",
       port: expect.stringMatching(/^\d+$/),
       username: "postgres",
       password: secret,
-      database: "app",
+      database: "postgres",
       sslmode: "disable",
       superuser: "true",
       expectedVersion: "16",
@@ -107,22 +106,44 @@ describe("dev stack graph: roles", () => {
 
   it("creates the group roles, then every login in its group with a SCRAM verifier as password, one at a time", () => {
     const roleNames = [...groupRoles.map((group) => group.name), ...builtInLogins.map((login) => login.name)];
-    const roles = roleNames.map((name) => resource(graph, `pgplat-docker-roles-${name}`));
+    const roles = roleNames.map((name) => resource(graph, `pgplat-docker-database-roles-${name}`));
     expect(roles.map((role) => role.inputs)).toEqual([
       { name: "app_owner", login: false, inherit: true, roles: [] },
       { name: "app_readwrite", login: false, inherit: true, roles: [] },
       { name: "app_readonly", login: false, inherit: true, roles: [] },
       { name: "app_monitor", login: false, inherit: true, roles: ["pg_monitor"] },
       { name: "app_migrator", login: true, inherit: true, roles: ["app_owner"], password: secret },
-      { name: "app_user", login: true, inherit: true, roles: ["app_readwrite"], password: secret },
+      { name: "app_user", login: true, inherit: true, roles: ["app_readwrite"], password: secret, statementTimeout: 30000, idleInTransactionSessionTimeout: 60000 },
       { name: "app_reporting", login: true, inherit: true, roles: ["app_readonly"], password: secret },
       { name: "app_monitoring", login: true, inherit: true, roles: ["app_monitor"], password: secret },
     ]);
     for (const role of roles.slice(4)) expect(secretText(role.inputs.password)).toMatch(/^SCRAM-SHA-256\$4096:[^$]+\$[^:]+:.+$/);
     roles.forEach((role, index) => {
-      expect(role.provider).toBe("pgplat-docker-roles-provider");
+      expect(role.provider).toBe("pgplat-docker-database-provider");
       if (index > 0) expect(role.dependsOn).toContain(roles[index - 1].name);
     });
+  });
+});
+
+describe("dev stack graph: application database and migrations", () => {
+  it("creates the application database owned by the owner role, after the roles, and pg_stat_statements in it", () => {
+    const database = resource(graph, "pgplat-docker-database-database");
+    expect(database.inputs).toEqual({ name: "app", owner: "app_owner", encoding: "UTF8", template: "template0", allowConnections: true });
+    expect(database.dependsOn).toContain("pgplat-docker-database-roles-app_monitoring");
+    expect(resource(graph, "pgplat-docker-database-pg-stat-statements").inputs).toEqual({ name: "pg_stat_statements", database: "app" });
+  });
+
+  it("applies sql/ as the migrator acting as the owner role, with the connection secret", () => {
+    const migrations = resource(graph, "pgplat-docker-database-migrations");
+    expect(migrations.type).toBe("pulumi-nodejs:dynamic/pgplat:Migrations");
+    expect(migrations.dependsOn).toEqual(expect.arrayContaining(["pgplat-docker-database-database", "pgplat-docker-database-pg-stat-statements"]));
+    const connection = (migrations.inputs.connection as SecretValue).value as Record<string, unknown>;
+    expect(migrations.inputs.connection).toBeInstanceOf(SecretValue);
+    expect(connection).toEqual({ host: "127.0.0.1", port: expect.any(Number), user: "app_migrator", password: expect.stringMatching(/^[A-Za-z0-9]{20,}$/), database: "app", sslmode: "disable" });
+    expect(migrations.inputs.options).toEqual({ lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, lockWaitMs: 60000, outOfOrder: false, role: "app_owner" });
+    const files = migrations.inputs.migrations as { file: string; checksum: string; sql: string }[];
+    expect(files.map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__monitoring_views.sql"]);
+    expect(files.every((file) => /^[0-9a-f]{64}$/.test(file.checksum) && file.sql.length > 0)).toBe(true);
   });
 });
 
@@ -164,7 +185,7 @@ describe("dev stack graph: PgBouncer container", () => {
     expect(entries.map(([user]) => user)).toEqual([...userlistUsers(config)]);
     for (const [user, verifier] of entries) {
       if (user === "pgbouncer_admin") continue;
-      expect(verifier).toBe(secretText(resource(graph, `pgplat-docker-roles-${user}`).inputs.password));
+      expect(verifier).toBe(secretText(resource(graph, `pgplat-docker-database-roles-${user}`).inputs.password));
     }
     const uris = Object.values((graph.outputs.connectionUris as SecretValue).value as Record<string, string>);
     expect(uris).toHaveLength(builtInLogins.length);
@@ -223,14 +244,16 @@ describe("dev stack graph: outputs", () => {
   it("never puts a password into a plain input or output", () => {
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     const passwords = Object.values(uris).map((uri) => decodeURIComponent(new URL(uri).password));
+    // Secret values serialise as "[secret]", so this is everything a log or plain output could show.
     const plain = JSON.stringify({ resources: graph.resources.map((r) => r.inputs), outputs: graph.outputs });
+    expect(passwords).toHaveLength(builtInLogins.length);
     for (const password of passwords) expect(plain).not.toContain(password);
   });
 });
 
 describe("stacks side by side", () => {
   it("names every Docker object after its stack, so a dev-<name> stack never collides with dev", async () => {
-    const { graph: other } = await recordStack("dev", "dev-alice");
+    const { graph: other } = recordStack("dev", "dev-alice");
     const dockerNames = (recorded: RecordedGraph) =>
       recorded.resources.filter((r) => r.type.startsWith("docker:") && r.type !== "docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name as string);
     expect(dockerNames(other).every((name) => name.startsWith("pgplat-dev-alice-"))).toBe(true);

@@ -9,7 +9,7 @@ let config: StackConfig;
 const tags = { "pgplat:stack": "pgplat-prod" };
 
 beforeAll(async () => {
-  ({ graph, config } = await recordStack("prod"));
+  ({ graph, config } = recordStack("prod"));
 });
 
 const keyArn = () => expect.stringMatching(/^arn:aws:kms:/);
@@ -60,7 +60,6 @@ describe("prod stack graph: RDS PostgreSQL 16", () => {
       engine: "postgres",
       engineVersion: "16.10",
       instanceClass: "db.m7g.xlarge",
-      dbName: "app",
       username: "pgplat_admin",
       manageMasterUserPassword: true,
       masterUserSecretKmsKeyId: keyArn(),
@@ -107,13 +106,13 @@ describe("prod stack graph: RDS PostgreSQL 16", () => {
 
 describe("prod stack graph: roles on RDS", () => {
   it("connects as the RDS master user with its managed secret, over TLS, without superuser", () => {
-    const provider = resource(graph, "pgplat-aws-roles-provider");
+    const provider = resource(graph, "pgplat-aws-database-provider");
     expect(provider.inputs).toEqual({
       host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com",
       port: "5432",
       username: "pgplat_admin",
       password: expect.any(SecretValue),
-      database: "app",
+      database: "postgres",
       sslmode: "require",
       superuser: "false",
       expectedVersion: "16",
@@ -125,10 +124,16 @@ describe("prod stack graph: roles on RDS", () => {
 
   it("creates the same logins as dev, with SCRAM verifiers as secret passwords", () => {
     for (const login of builtInLogins) {
-      const role = resource(graph, `pgplat-aws-roles-${login.name}`);
-      expect(role.inputs).toEqual({ name: login.name, login: true, inherit: true, roles: [...login.memberOf], password: expect.any(SecretValue) });
-      expect(role.provider).toBe("pgplat-aws-roles-provider");
+      const role = resource(graph, `pgplat-aws-database-roles-${login.name}`);
+      const limits = login.name === "app_user" ? { statementTimeout: 30000, idleInTransactionSessionTimeout: 60000 } : {};
+      expect(role.inputs).toEqual({ name: login.name, login: true, inherit: true, roles: [...login.memberOf], password: expect.any(SecretValue), ...limits });
+      expect(role.provider).toBe("pgplat-aws-database-provider");
     }
+  });
+
+  it("applies the same sql/ as dev over TLS through the admin endpoint", () => {
+    const connection = (resource(graph, "pgplat-aws-database-migrations").inputs.connection as SecretValue).value;
+    expect(connection).toMatchObject({ host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com", port: 5432, user: "app_migrator", database: "app", sslmode: "require" });
   });
 
   it("exports the endpoint in plain text and TLS connection URIs as a secret", () => {

@@ -1,21 +1,34 @@
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { vi } from "vitest";
 import { configNamespace, parseStackConfig, type StackConfig } from "../../config";
-import { recordGraph, SecretValue, type RecordedGraph, type RecordedResource } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph, type RecordedResource } from "../../scripts/plan/recorder";
 import { namespaceValues, readStackFile } from "../../scripts/plan/stackConfig";
 
-/** Records index.ts's graph for a repository stack file, exactly as `npm run plan` does. */
-export async function recordStack(stackFile: string, stackName = stackFile): Promise<{ graph: RecordedGraph; config: StackConfig }> {
-  const { config: rawConfig, secretKeys } = readStackFile(path.join(__dirname, "..", "..", `Pulumi.${stackFile}.yaml`));
-  const parsed = parseStackConfig(namespaceValues(rawConfig, configNamespace));
+const projectRoot = path.join(__dirname, "..", "..");
+
+/**
+ * Records index.ts's graph for a repository stack file, exactly as `npm run
+ * plan` does. It runs in a child process under ts-node, the loader Pulumi
+ * uses, because the dynamic provider must be serialized from plain CommonJS.
+ */
+export function recordStack(stackFile: string, stackName = stackFile): { graph: RecordedGraph; config: StackConfig } {
+  const parsed = parseStackConfig(namespaceValues(readStackFile(path.join(projectRoot, `Pulumi.${stackFile}.yaml`)).config, configNamespace));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  const program = async () => {
-    // index.ts runs at import; load a fresh copy for each recording.
-    vi.resetModules();
-    return { ...((await import("../../index")) as Record<string, unknown>) };
-  };
-  const graph = await recordGraph({ project: "pgplat", stack: stackName, config: rawConfig, secretKeys, program });
-  return { graph, config: parsed.config };
+  const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "recordStackChild.ts"), stackFile, stackName], {
+    cwd: projectRoot,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`recording ${stackFile} failed: ${child.stderr}`);
+  return { graph: revive(JSON.parse(child.stdout)) as RecordedGraph, config: parsed.config };
+}
+
+function revive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revive);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (Object.keys(record).length === 1 && "$secret" in record) return new SecretValue(revive(record.$secret));
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, revive(item)]));
 }
 
 export function resource(graph: RecordedGraph, name: string): RecordedResource {
