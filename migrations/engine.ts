@@ -2,9 +2,9 @@ import type { Client } from "pg";
 import { hostname } from "node:os";
 import { clientConfig, type ConnectionSettings } from "./connection";
 import { fileError, MigrationError, type AppliedFile } from "./errors";
-import { backoff, lockNotAvailable, runInTransaction, runWithoutTransaction } from "./execute";
+import { backoff, beginSql, lockNotAvailable, runInTransaction, runWithoutTransaction } from "./execute";
 import type { Migration } from "./files";
-import { ensureHistoryTable, readHistory, recordRun } from "./history";
+import { ensureHistoryTable, historyInsertSql, readHistory, recordRun } from "./history";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock";
 import { planMigrations, type HistoryRow, type StatusEntry } from "./plan";
 
@@ -76,10 +76,10 @@ async function applyFile(client: Client, migration: Migration, options: Required
         await runWithoutTransaction(client, migration, options, options.lockRetries);
         await recordRun(client, migration, performance.now() - started, true);
       } else {
-        await client.query("begin");
-        await runInTransaction(client, migration, options);
-        await recordRun(client, migration, performance.now() - started, true);
-        await client.query("commit");
+        // Three round trips, as for any file in its own transaction: bookkeeping rides along.
+        await client.query(beginSql(options));
+        await runInTransaction(client, migration);
+        await client.query(`${historyInsertSql(migration, performance.now() - started, true)}; commit`);
       }
       return { file: migration.file, kind: migration.kind, version: migration.version, name: migration.name, checksum: migration.checksum, durationMs: Math.round(performance.now() - started) };
     } catch (caught) {

@@ -12,13 +12,17 @@ export interface FileLimits {
 /** SQLSTATE lock_not_available: raised when lock_timeout expires. */
 export const lockNotAvailable = "55P03";
 
+/** BEGIN with the file's limits, in one round trip. */
+export function beginSql(limits: FileLimits): string {
+  return `begin; set local lock_timeout = ${Math.round(limits.lockTimeoutMs)}; set local statement_timeout = ${Math.round(limits.statementTimeoutMs)}`;
+}
+
 /**
  * Runs a transactional file inside the caller's transaction, sent to the
  * server as written (one simple-protocol query). Counts the statements the
  * server completed, so an error without a position still names its line.
  */
-export async function runInTransaction(client: Client, migration: Migration, limits: FileLimits): Promise<void> {
-  await client.query(`set local lock_timeout = ${Math.round(limits.lockTimeoutMs)}; set local statement_timeout = ${Math.round(limits.statementTimeoutMs)}`);
+export async function runInTransaction(client: Client, migration: Migration): Promise<void> {
   const { Query } = require("pg") as typeof import("pg");
   let completed = 0;
   class CountingQuery extends Query {

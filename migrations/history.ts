@@ -44,13 +44,16 @@ export async function readHistory(client: Client): Promise<HistoryRow[]> {
   }));
 }
 
+/**
+ * The history insert as literal SQL, so it can share a round trip with the
+ * COMMIT. Every value is quoted; file names only allow [A-Za-z0-9_.].
+ */
+export function historyInsertSql(migration: Migration, durationMs: number, success: boolean): string {
+  const literal = (value: string | undefined) => (value === undefined ? "null" : `'${value.replace(/'/g, "''")}'`);
+  const values = [literal(migration.version), literal(migration.name), literal(migration.kind), literal(migration.checksum), String(Math.max(0, Math.round(durationMs))), String(success)];
+  return `insert into ${historyTable} (version, name, kind, checksum, duration_ms, success) values (${values.join(", ")})`;
+}
+
 export async function recordRun(client: Client, migration: Migration, durationMs: number, success: boolean): Promise<void> {
-  await client.query(`insert into ${historyTable} (version, name, kind, checksum, duration_ms, success) values ($1, $2, $3, $4, $5, $6)`, [
-    migration.version ?? null,
-    migration.name,
-    migration.kind,
-    migration.checksum,
-    Math.round(durationMs),
-    success,
-  ]);
+  await client.query(historyInsertSql(migration, durationMs, success));
 }
