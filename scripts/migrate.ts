@@ -1,11 +1,14 @@
 /**
- * npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order]
+ * npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order] [--role <role> | --no-role]
  *
  * The migrations engine outside Pulumi (application CI, a bastion in front of
- * a private RDS). The URL may also come from DATABASE_URL. Exit 0 on success;
+ * a private RDS). The URL may also come from DATABASE_URL. Like the Pulumi
+ * step, it acts as the owner role (SET ROLE) unless told otherwise, so objects
+ * belong to app_owner whichever login applies them. Exit 0 on success;
  * on failure the first line on stderr starts with `<file>:<line>:`.
  */
 import * as path from "node:path";
+import { ownerRole } from "../config/roles";
 import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, settingsFromUrl } from "../migrations";
 
 interface Arguments {
@@ -13,18 +16,21 @@ interface Arguments {
   readonly databaseUrl: string;
   readonly dir: string;
   readonly outOfOrder: boolean;
+  /** Undefined: act as the login itself. */
+  readonly role: string | undefined;
 }
 
 export function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Arguments {
   const [command, ...rest] = argv;
-  if (command !== "status" && command !== "apply") throw new Error("usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order]");
+  if (command !== "status" && command !== "apply") throw new Error("usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order] [--role <role> | --no-role]");
   const value = (flag: string) => {
     const index = rest.indexOf(flag);
     return index >= 0 ? rest[index + 1] : undefined;
   };
   const databaseUrl = value("--database-url") ?? environment.DATABASE_URL;
   if (!databaseUrl) throw new Error("no database: pass --database-url postgresql://user:password@host:port/db or set DATABASE_URL");
-  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", "sql")), outOfOrder: rest.includes("--out-of-order") };
+  const role = rest.includes("--no-role") ? undefined : (value("--role") ?? ownerRole);
+  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", "sql")), outOfOrder: rest.includes("--out-of-order"), role };
 }
 
 async function main(): Promise<number> {
@@ -37,7 +43,7 @@ async function main(): Promise<number> {
     for (const problem of problems) console.error(problem);
     return problems.length > 0 ? 1 : 0;
   }
-  const result = await applyMigrations(connection, migrations, { outOfOrder: args.outOfOrder });
+  const result = await applyMigrations(connection, migrations, { outOfOrder: args.outOfOrder, role: args.role });
   for (const file of result.applied) console.log(`applied ${file.file} (${file.durationMs} ms)`);
   console.log(result.applied.length === 0 ? "nothing to apply" : `${result.applied.length} file(s) applied`);
   return 0;

@@ -26,17 +26,17 @@ describe("npm run migrate", () => {
     const connection = await freshDatabase(server);
     const dir = sqlDir({ "V1__a.sql": "create table a (id int);\n", "R__v.sql": "create or replace view v as select count(*) from a;\n" });
     expect(migrate(["status", "--database-url", url(connection), "--dir", dir])).toEqual({ status: 0, stdout: "pending            V1__a.sql\npending            R__v.sql\n", stderr: "" });
-    const applied = migrate(["apply", "--dir", dir], { DATABASE_URL: url(connection) });
+    const applied = migrate(["apply", "--dir", dir, "--no-role"], { DATABASE_URL: url(connection) });
     expect(applied.status).toBe(0);
     expect(applied.stdout).toMatch(/^applied V1__a\.sql \(\d+ ms\)\napplied R__v\.sql \(\d+ ms\)\n2 file\(s\) applied\n$/);
-    expect(migrate(["apply", "--dir", dir, "--database-url", url(connection)]).stdout).toBe("nothing to apply\n");
+    expect(migrate(["apply", "--dir", dir, "--database-url", url(connection), "--no-role"]).stdout).toBe("nothing to apply\n");
     expect(migrate(["status", "--database-url", url(connection), "--dir", dir]).stdout).toBe("applied            V1__a.sql\napplied            R__v.sql\n");
   });
 
   it("exits non-zero with <file>:<line>: leading the error, and reports changed and missing files", async () => {
     const connection = await freshDatabase(server);
     const dir = sqlDir({ "V1__a.sql": "create table a (id int);\n", "V2__bad.sql": "create table b (id int);\n\ninsert into b values ('x');\n" });
-    const failed = migrate(["apply", "--database-url", url(connection), "--dir", dir]);
+    const failed = migrate(["apply", "--database-url", url(connection), "--dir", dir, "--no-role"]);
     expect(failed.status).toBe(1);
     expect(failed.stderr.split("\n")[0]).toBe('V2__bad.sql:3: 22P02 invalid input syntax for type integer: "x"');
     expect(failed.stderr).toContain("applied before the failure: V1__a.sql");
@@ -45,6 +45,21 @@ describe("npm run migrate", () => {
     expect(status.status).toBe(1);
     expect(status.stdout).toBe("changed            V1__a.sql\n");
     expect(status.stderr).toContain("V1__a.sql was changed after it was applied");
+  });
+
+  it("acts as app_owner by default, so what it creates belongs to the owner role", async () => {
+    await server.query("do $$ begin if not exists (select from pg_roles where rolname = 'app_owner') then create role app_owner nologin; end if; end $$");
+    const database = `cli_owner_${process.pid}`;
+    await server.query(`create database ${database} owner app_owner`);
+    const connection = { host: "127.0.0.1", port: server.port, user: "postgres", password: server.superuserPassword, database };
+    const dir = sqlDir({ "V1__a.sql": "create table a (id int);\n" });
+    expect(migrate(["apply", "--database-url", url(connection), "--dir", dir]).status).toBe(0);
+    const client = await server.connect({ database });
+    try {
+      expect((await client.query("select tableowner from pg_tables where tablename in ('a', 'history') order by tablename")).rows).toEqual([{ tableowner: "app_owner" }, { tableowner: "app_owner" }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it("never prints the password, even when it is wrong", async () => {
