@@ -8,6 +8,7 @@
  * 2. Times the provider's `diff` for 10,000 files (no database). Target ≤ 200 ms.
  */
 import { Client } from "pg";
+import { numberFlag, runBench } from "./cli";
 import { migrationsProvider, type MigrationInput, type MigrationsOutputs } from "../components/database/migrationsProvider";
 import { applyMigrations, parseMigration, type Migration } from "../migrations";
 import { freshDatabase } from "../test/support/migrationFixtures";
@@ -104,15 +105,4 @@ function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
-function numberFlag(flag: string, fallback: number): number {
-  const index = process.argv.indexOf(flag);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -10,6 +10,7 @@
  *   - pooled TPC-B TPS ≥ 0.7 × the best direct TPC-B TPS at any concurrency.
  */
 import { spawn } from "node:child_process";
+import { numberFlag, runBench } from "./cli";
 import { randomBytes } from "node:crypto";
 import { builtInLogins, groupRoles } from "../config";
 import { poolBudget } from "../config/pools";
@@ -156,15 +157,4 @@ function report(cells: readonly Cell[], poolSize: number): number {
   return verdicts.every(([, ok]) => ok) ? 0 : 1;
 }
 
-function numberFlag(flag: string, fallback: number): number {
-  const index = process.argv.indexOf(flag);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -6,7 +6,7 @@
  * credentials. Exits 1 with every config problem on bad config.
  */
 import * as path from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { configNamespace, formatIssues, parseStackConfig } from "../config";
 import { graphJson, graphText } from "./plan/format";
 import { recordGraph } from "./plan/recorder";
@@ -39,10 +39,9 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 function stackFiles(): string[] {
-  return require("node:fs")
-    .readdirSync(projectRoot)
-    .filter((file: string) => /^Pulumi\..+\.yaml$/.test(file))
-    .map((file: string) => file.replace(/^Pulumi\.|\.yaml$/g, ""));
+  return readdirSync(projectRoot)
+    .filter((file) => /^Pulumi\..+\.yaml$/.test(file))
+    .map((file) => file.replace(/^Pulumi\.|\.yaml$/g, ""));
 }
 
 main(process.argv.slice(2)).then(

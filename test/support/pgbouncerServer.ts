@@ -4,7 +4,7 @@ import { createConnection } from "node:net";
 import type { StackConfig } from "../../config";
 import { renderUserlist, type UserlistEntry } from "../../render/pgbouncer";
 import { pgbouncerFiles } from "../../render/platformFiles";
-import { freePort, osBinary, removeDir, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess } from "./processes";
+import { freePort, osBinary, serverTempDir, serverUser, startManagedServer, type RunningProcess } from "./processes";
 
 export const pgbouncerBinary = osBinary("pgbouncer", "pgbouncer");
 
@@ -33,22 +33,17 @@ export async function startPgbouncer(config: StackConfig, postgresPort: number, 
     chownSync(path.join(root, name), user.uid, user.gid);
   }
   // The same descriptor limit the container gets through its nofile ulimit.
-  const server = startProcess("sh", ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec ${pgbouncerBinary.path} ${path.join(root, "pgbouncer.ini")}`], user);
-  try {
-    await waitFor("PgBouncer to listen", () => tcpOpen(port), 15_000, server.log);
-  } catch (error) {
-    await server.stop();
-    removeDir(root);
-    throw error;
-  }
-  return {
-    port,
-    process: server,
-    stop: async () => {
-      await server.stop("SIGINT");
-      removeDir(root);
-    },
-  };
+  const server = await startManagedServer({
+    what: "PgBouncer",
+    command: "sh",
+    argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec ${pgbouncerBinary.path} ${path.join(root, "pgbouncer.ini")}`],
+    user,
+    root,
+    ready: () => tcpOpen(port),
+    stopSignal: "SIGINT",
+    timeoutMs: 15_000,
+  });
+  return { port, ...server };
 }
 
 function tcpOpen(port: number): Promise<void> {

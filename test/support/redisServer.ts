@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { StackConfig } from "../../config";
 import { redisFiles } from "../../render/platformFiles";
 import { redisPasswordHash } from "../../render/redisConf";
-import { freePort, osBinary, removeDir, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess } from "./processes";
+import { freePort, osBinary, serverTempDir, serverUser, startManagedServer, type RunningProcess } from "./processes";
 import { RespClient } from "./resp";
 
 export const redisBinary = osBinary("redis-server", "redis-server");
@@ -24,21 +24,15 @@ export async function startRedis(config: StackConfig, appPassword: string): Prom
   const confFile = path.join(dir, "redis.conf");
   writeFileSync(confFile, redisFiles(config, { bind: "127.0.0.1", port, dir }, redisPasswordHash(appPassword)).redisConf, { mode: 0o600 });
   chownSync(confFile, user.uid, user.gid);
-  const server = startProcess(redisBinary.path, [confFile], user);
-  try {
-    await waitFor("Redis to listen", async () => (await RespClient.connect(port)).close(), 15_000, server.log);
-  } catch (error) {
-    await server.stop();
-    removeDir(dir);
-    throw error;
-  }
-  return {
-    port,
-    dir,
-    process: server,
-    stop: async () => {
-      await server.stop();
-      removeDir(dir);
-    },
-  };
+  const server = await startManagedServer({
+    what: "Redis",
+    command: redisBinary.path,
+    argv: [confFile],
+    user,
+    root: dir,
+    ready: async () => (await RespClient.connect(port)).close(),
+    stopSignal: "SIGTERM",
+    timeoutMs: 15_000,
+  });
+  return { port, dir, ...server };
 }
