@@ -103,6 +103,11 @@ const backupsSection = z
   .strictObject({
     enabled: z.boolean().default(true).describe("Keep base backups and the WAL archive."),
     retentionDays: z.number().int().min(0).max(3650).default(7).describe("Days backups are kept (the point-in-time recovery window on AWS). At least 1 when backups are enabled."),
+    bucketTransitionDays: z.number().int().min(1).max(3650).default(30).describe("AWS: days before backup objects move to Glacier Instant Retrieval."),
+    bucketExpireDays: z.number().int().min(1).max(36500).default(365).describe("AWS: days before backup objects expire; must exceed bucketTransitionDays."),
+    noncurrentExpireDays: z.number().int().min(1).max(3650).default(30).describe("AWS: days before overwritten or deleted backup versions expire."),
+    objectLockDays: z.number().int().min(1).max(36500).optional().describe("AWS: S3 Object Lock (governance mode) retention in days; off when unset."),
+    schedule: z.string().min(1).default("cron(0 2 * * ? *)").describe("AWS: EventBridge Scheduler expression for the backup task (UTC)."),
   })
   .prefault({});
 

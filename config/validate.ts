@@ -79,6 +79,9 @@ function awsIssues(config: StackConfig): ConfigIssue[] {
   aws.allowedCidrs.forEach((cidr, index) => {
     if (cidr === "samenet" || cidr === "samehost") issues.push({ key: key(`aws.allowedCidrs[${index}]`), value: cidr, allowed: "an IPv4 or IPv6 CIDR; samenet and samehost only mean something in pg_hba.conf" });
   });
+  if (config.backups.bucketExpireDays <= config.backups.bucketTransitionDays) {
+    issues.push({ key: key("backups.bucketExpireDays"), value: config.backups.bucketExpireDays, allowed: `more than backups.bucketTransitionDays (${config.backups.bucketTransitionDays})` });
+  }
   if (aws.sslmode === "verify-full" && aws.sslRootCert === undefined) {
     issues.push({ key: key("aws.sslRootCert"), value: undefined, allowed: "required when aws.sslmode is verify-full: the path to the RDS CA bundle" });
   }

@@ -5,6 +5,8 @@ import { rdsParameters } from "../../render/rdsParameters";
 import { Credentials } from "../database/credentials";
 import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
+import { BackupBucket } from "./backupBucket";
+import { BackupTask } from "./backupTask";
 import { PlatformKey } from "./kms";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
@@ -29,6 +31,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly database: DatabaseSetup;
   readonly postgres: PlatformEndpoints["postgres"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
+  backupBucket?: BackupBucket;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:Platform", name, {}, opts);
@@ -71,13 +74,15 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     );
 
     const instance = this.rds.instance;
+    const masterSecretArn = instance.masterUserSecrets.apply((secrets) => {
+      const arn = secrets?.[0]?.secretArn;
+      if (!arn) throw new Error("RDS did not report its managed master secret");
+      return arn;
+    });
     const masterPassword = pulumi.secret(
-      instance.masterUserSecrets.apply((secrets) => {
-        const arn = secrets?.[0]?.secretArn;
-        if (!arn) throw new Error("RDS did not report its managed master secret");
-        return aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password);
-      }),
+      masterSecretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
     );
+    if (config.backups.enabled) this.backups(name, args, masterSecretArn);
     const logins = loginRoles(config.roles.extra);
     const credentials = new Credentials(`${name}-credentials`, { users: logins.map((login) => login.name) }, { parent: this });
     this.database = new DatabaseSetup(
@@ -111,5 +116,45 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         ),
     );
     this.registerOutputs({});
+  }
+
+  /** The backup bucket and the scheduled task that fills it. */
+  private backups(name: string, args: AwsPlatformArgs, credentialsSecretArn: pulumi.Output<string>): void {
+    const { config, namePrefix } = args;
+    const awsConfig = config.aws!;
+    const backups = config.backups;
+    this.backupBucket = new BackupBucket(
+      `${name}-backup-bucket`,
+      {
+        namePrefix,
+        kmsKeyArn: this.key.key.arn,
+        transitionDays: backups.bucketTransitionDays,
+        expireDays: backups.bucketExpireDays,
+        noncurrentExpireDays: backups.noncurrentExpireDays,
+        objectLockDays: backups.objectLockDays,
+        protect: awsConfig.protect,
+      },
+      { parent: this },
+    );
+    const task = new BackupTask(
+      `${name}-backup-task`,
+      {
+        namePrefix,
+        region: awsConfig.region,
+        image: config.docker.postgresImage,
+        bucketName: this.backupBucket.bucket.bucket,
+        bucketArn: this.backupBucket.bucket.arn,
+        kmsKeyArn: this.key.key.arn,
+        vpcId: awsConfig.vpcId,
+        subnetIds: awsConfig.subnetIds,
+        postgresHost: this.rds.instance.address,
+        database: config.postgres.database,
+        credentialsSecretArn,
+        schedule: backups.schedule,
+        logRetentionDays: 30,
+      },
+      { parent: this },
+    );
+    this.network.admit(`${name}-network`, "backup-task", task.securityGroup.id);
   }
 }

@@ -18,24 +18,35 @@ export interface DatabaseNetworkArgs {
 export class DatabaseNetwork extends pulumi.ComponentResource {
   readonly subnetGroup: aws.rds.SubnetGroup;
   readonly securityGroup: aws.ec2.SecurityGroup;
+  private readonly port: number;
+  private readonly tags: Record<string, string>;
 
   constructor(name: string, args: DatabaseNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:DatabaseNetwork", name, {}, opts);
     const tags = { "pgplat:stack": args.namePrefix };
+    this.port = args.port;
+    this.tags = tags;
     this.subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { namePrefix: `${args.namePrefix}-`, description: `${args.namePrefix}: private subnets for PostgreSQL`, subnetIds: [...args.subnetIds], tags }, { parent: this });
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-postgres`,
       { namePrefix: `${args.namePrefix}-postgres-`, description: `${args.namePrefix}: PostgreSQL clients`, vpcId: args.vpcId, tags },
       { parent: this },
     );
-    const rule = (suffix: string, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">) =>
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-postgres-from-${suffix}`,
-        { securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, description: `PostgreSQL from ${suffix}`, ...source, tags },
-        { parent: this },
-      );
-    for (const cidr of args.allowedCidrs) rule(cidr.replace(/[/:]/g, "_"), cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
-    for (const group of args.allowedSecurityGroupIds) rule(group, { referencedSecurityGroupId: group });
+    for (const cidr of args.allowedCidrs) this.rule(name, cidr.replace(/[/:]/g, "_"), cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
+    for (const group of args.allowedSecurityGroupIds) this.admit(name, group, group);
     this.registerOutputs({});
+  }
+
+  /** Admits PostgreSQL clients from a security group (the platform's own tasks, or configured clients). */
+  admit(name: string, suffix: string, securityGroupId: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule {
+    return this.rule(name, suffix, { referencedSecurityGroupId: securityGroupId });
+  }
+
+  private rule(name: string, suffix: string, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">): aws.vpc.SecurityGroupIngressRule {
+    return new aws.vpc.SecurityGroupIngressRule(
+      `${name}-postgres-from-${suffix}`,
+      { securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: this.port, toPort: this.port, description: `PostgreSQL from ${suffix}`, ...source, tags: this.tags },
+      { parent: this },
+    );
   }
 }

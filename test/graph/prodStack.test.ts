@@ -22,7 +22,7 @@ describe("prod stack graph: network and encryption", () => {
     expect(resource(graph, "pgplat-aws-kms-alias").inputs).toEqual({ name: "alias/pgplat-prod", targetKeyId: expect.any(String) });
   });
 
-  it("admits PostgreSQL only from the configured CIDRs, one rule each, and opens nothing else", () => {
+  it("admits PostgreSQL only from the configured CIDRs and the platform's backup task, one rule each, and opens nothing else", () => {
     expect(resource(graph, "pgplat-aws-network-postgres").inputs).toEqual({
       namePrefix: "pgplat-prod-postgres-",
       description: "pgplat-prod: PostgreSQL clients",
@@ -32,6 +32,7 @@ describe("prod stack graph: network and encryption", () => {
     const rules = graph.resources.filter((entry) => entry.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
     expect(rules.map((rule) => rule.inputs)).toEqual([
       { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from 10.0.0.0_16", cidrIpv4: "10.0.0.0/16", tags },
+      { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from backup-task", referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id", tags },
     ]);
     expect(resource(graph, "pgplat-aws-network-subnets").inputs).toEqual({ namePrefix: "pgplat-prod-", description: "pgplat-prod: private subnets for PostgreSQL", subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], tags });
   });
@@ -101,6 +102,69 @@ describe("prod stack graph: RDS PostgreSQL 16", () => {
       Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
     });
     expect(resource(graph, "pgplat-aws-rds-monitoring-policy").inputs).toEqual({ role: expect.stringMatching(/^pgplat-prod-rds-monitoring-[0-9a-f]{8}$/), policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" });
+  });
+});
+
+describe("prod stack graph: backups", () => {
+  const bucketArn = "arn:aws:s3::000000000000:pgplat-aws-backup-bucket-bucket";
+  const bucketId = "pgplat-aws-backup-bucket-bucket-id";
+
+  it("creates a protected, versioned, KMS-encrypted bucket with no public access and owner-enforced objects", () => {
+    const bucket = resource(graph, "pgplat-aws-backup-bucket-bucket");
+    expect(bucket.inputs).toEqual({ bucketPrefix: "pgplat-prod-backups-", objectLockEnabled: false, forceDestroy: false, tags });
+    expect(bucket.protect).toBe(true);
+    expect(resource(graph, "pgplat-aws-backup-bucket-public-access").inputs).toEqual({ bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(resource(graph, "pgplat-aws-backup-bucket-ownership").inputs).toEqual({ bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    expect(resource(graph, "pgplat-aws-backup-bucket-versioning").inputs).toEqual({ bucket: bucketId, versioningConfiguration: { status: "Enabled" } });
+    expect(resource(graph, "pgplat-aws-backup-bucket-encryption").inputs).toEqual({
+      bucket: bucketId,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn() }, bucketKeyEnabled: true }],
+    });
+  });
+
+  it("denies non-TLS access, and expires old backups and old versions by config", () => {
+    const policy = resource(graph, "pgplat-aws-backup-bucket-tls-only");
+    expect(JSON.parse(policy.inputs.policy as string).Statement.map((statement: { Sid: string; Resource: string[] }) => [statement.Sid, statement.Resource])).toEqual([
+      ["DenyInsecureTransport", [bucketArn, `${bucketArn}/*`]],
+      ["DenyOldTls", [bucketArn, `${bucketArn}/*`]],
+    ]);
+    expect(policy.dependsOn).toContain("pgplat-aws-backup-bucket-public-access");
+    expect(resource(graph, "pgplat-aws-backup-bucket-lifecycle").inputs).toEqual({
+      bucket: bucketId,
+      rules: [
+        {
+          id: "backups",
+          status: "Enabled",
+          filter: { prefix: "" },
+          transitions: [{ days: 30, storageClass: "GLACIER_IR" }],
+          expiration: { days: 365 },
+          noncurrentVersionExpiration: { noncurrentDays: 30 },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+      ],
+    });
+  });
+
+  it("gives the backup task a role that may only write under its prefix", () => {
+    const policy = JSON.parse(resource(graph, "pgplat-aws-backup-task-task-policy").inputs.policy as string);
+    expect(policy.Statement[0]).toEqual({ Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/postgres/*` });
+  });
+
+  it("schedules the Fargate task privately, with credentials from Secrets Manager, and admits it to PostgreSQL", () => {
+    const schedule = resource(graph, "pgplat-aws-backup-task-schedule");
+    expect(schedule.inputs).toMatchObject({
+      scheduleExpression: "cron(0 2 * * ? *)",
+      scheduleExpressionTimezone: "UTC",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        ecsParameters: { launchType: "FARGATE", networkConfiguration: { subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], securityGroups: ["pgplat-aws-backup-task-sg-id"], assignPublicIp: false } },
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+    const [container] = JSON.parse(resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string);
+    expect(container.secrets.map((secret: { name: string }) => secret.name)).toEqual(["PGUSER", "PGPASSWORD"]);
+    expect(JSON.stringify(container.environment)).not.toMatch(/password/i);
+    expect(resource(graph, "pgplat-aws-network-postgres-from-backup-task").inputs).toMatchObject({ fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id" });
   });
 });
 

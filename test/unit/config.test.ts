@@ -31,7 +31,7 @@ describe("parseStackConfig: defaults", () => {
     });
     expect(result.config.redis.maxmemoryMb).toBe(sizeProfiles.dev.redisMaxmemoryMb);
     expect(result.config.docker.bindAddress).toBe("127.0.0.1");
-    expect(result.config.backups).toEqual({ enabled: true, retentionDays: 7 });
+    expect(result.config.backups).toEqual({ enabled: true, retentionDays: 7, bucketTransitionDays: 30, bucketExpireDays: 365, noncurrentExpireDays: 30, schedule: "cron(0 2 * * ? *)" });
     expect(Object.isFrozen(result.config.postgres)).toBe(true);
   });
 
@@ -95,6 +95,9 @@ describe("parseStackConfig: every error names the key, shows the value and says 
     expect(issuesOf({ target: "aws", postgres: { storageGb: 100 }, aws: { ...validAws, maxStorageGb: 50 } })[0]).toMatchObject({ key: "pgplat:aws.maxStorageGb", allowed: "at least postgres.storageGb (100)" });
     expect(issuesOf({ target: "aws", aws: { ...validAws, engineVersion: "15.4" } })[0]).toMatchObject({ key: "pgplat:aws.engineVersion", value: "15.4" });
     expect(issuesOf({ target: "aws", aws: { ...validAws, monitoringIntervalSeconds: 7 } })[0]).toMatchObject({ key: "pgplat:aws.monitoringIntervalSeconds", value: 7 });
+    expect(issuesOf({ target: "aws", backups: { bucketTransitionDays: 90, bucketExpireDays: 60 }, aws: validAws })).toEqual([
+      { key: "pgplat:backups.bucketExpireDays", value: 60, allowed: "more than backups.bucketTransitionDays (90)" },
+    ]);
   });
 
   it("requires the aws section when the target is aws", () => {

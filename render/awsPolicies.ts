@@ -1,0 +1,50 @@
+/**
+ * IAM and bucket policy documents as pure functions: JSON in, JSON out, so
+ * every statement is unit-tested and the components only wire ARNs in.
+ */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: string | Readonly<Record<string, string | readonly string[]>>;
+  readonly Action: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly PolicyStatement[];
+}
+
+const document = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+/** Refuses plain HTTP and TLS older than 1.2, for everyone, on the bucket and its objects. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  const resources = [bucketArn, `${bucketArn}/*`];
+  return document(
+    { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+    { Sid: "DenyOldTls", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } },
+  );
+}
+
+/** The backup task may write and list under its prefix, and use the key to encrypt; nothing else (no read, no delete). */
+export function backupWriterPolicy(bucketArn: string, prefix: string, keyArn: string): PolicyDocument {
+  return document(
+    { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/${prefix}/*` },
+    { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [`${prefix}/*`] } } },
+    { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: keyArn },
+  );
+}
+
+/** Lets an AWS service assume a role. */
+export function assumeRolePolicy(service: string): PolicyDocument {
+  return document({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" });
+}
+
+/** EventBridge Scheduler may start the backup task, and hand it its two roles. */
+export function schedulerRunTaskPolicy(taskDefinitionArn: string, clusterArn: string, passRoleArns: readonly string[]): PolicyDocument {
+  return document(
+    { Sid: "RunBackupTask", Effect: "Allow", Action: "ecs:RunTask", Resource: taskDefinitionArn.replace(/:\d+$/, ":*"), Condition: { ArnEquals: { "ecs:cluster": clusterArn } } },
+    { Sid: "PassTaskRoles", Effect: "Allow", Action: "iam:PassRole", Resource: [...passRoleArns] },
+  );
+}
