@@ -190,6 +190,10 @@ const awsSection = z.strictObject({
 export const stackConfigSchema = z.strictObject({
   target: z.enum(["docker", "aws"]).describe("Where the platform runs: docker (dev and ephemeral stacks) or aws (prod)."),
   size: z.enum(sizeProfileNames).default("dev").describe("Size profile: dev, small, medium or large (see config/profiles.ts)."),
+  environment: z
+    .enum(["production", "non-production"])
+    .default("non-production")
+    .describe("production turns on the stricter guardrails (deletion protection, final snapshot, ≥ 7 days of backups)."),
   postgres: postgresSection,
   pgbouncer: pgbouncerSection,
   redis: redisSection,

@@ -7,6 +7,7 @@ type Resolved<T, K extends keyof T> = Readonly<Omit<T, K> & { readonly [P in K]-
 export interface StackConfig {
   readonly target: ParsedStackConfig["target"];
   readonly size: ParsedStackConfig["size"];
+  readonly environment: ParsedStackConfig["environment"];
   readonly profile: SizeProfile;
   readonly postgres: Resolved<ParsedStackConfig["postgres"], "maxConnections" | "memoryMb" | "vcpus" | "storageGb">;
   readonly pgbouncer: Readonly<ParsedStackConfig["pgbouncer"]>;

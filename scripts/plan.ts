@@ -3,13 +3,15 @@
  *
  * Shows what a stack would create, offline: runs index.ts under the recording
  * engine with the stack's YAML config. Needs no Pulumi CLI, Docker or cloud
- * credentials. Exits 1 with every config problem on bad config.
+ * credentials. Exits 1 with every config problem on bad config, and with every
+ * violation when the graph breaks a guardrail (policy/rules.ts).
  */
 import * as path from "node:path";
 import { existsSync, readdirSync } from "node:fs";
 import { configNamespace, formatIssues, parseStackConfig } from "../config";
 import { graphJson, graphText } from "./plan/format";
-import { recordGraph } from "./plan/recorder";
+import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
+import { recordGraph, SecretValue } from "./plan/recorder";
 import { namespaceValues, readStackFile } from "./plan/stackConfig";
 
 const projectRoot = path.resolve(__dirname, "..");
@@ -35,6 +37,16 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
   process.stdout.write(`${json ? graphJson(graph) : graphText(graph)}\n`);
+  const violations = [
+    ...checkResources(graph.resources, { production: parsed.config.environment === "production" }),
+    ...plainSecretOutputs(graph.outputs, (value) => value instanceof SecretValue),
+  ];
+  // Stdout stays the plan (pure JSON with --json); the verdict goes to stderr.
+  if (violations.length > 0) {
+    process.stderr.write(`Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${violation.message}`).join("\n")}\n`);
+    return 1;
+  }
+  process.stderr.write(`Policies: ${resourcePolicies.length + 1} guardrails, no violations.\n`);
   return 0;
 }
 

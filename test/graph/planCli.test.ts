@@ -43,6 +43,34 @@ describe("npm run plan", () => {
     expect(result.status, result.stderr).toBe(0);
     const types = (JSON.parse(result.stdout) as { type: string }[]).map((entry) => entry.type);
     for (const type of ["aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/instance:Instance", "pulumi:providers:postgresql"]) expect(types).toContain(type);
+    expect(result.stderr).toContain("Policies: 11 guardrails, no violations.");
+  });
+
+  it("fails a deliberately insecure production config on every guardrail it breaks", () => {
+    const file = path.join(scratch, "Pulumi.insecure.yaml");
+    writeFileSync(
+      file,
+      [
+        "config:",
+        "  pgplat:target: aws",
+        "  pgplat:environment: production",
+        "  pgplat:backups:",
+        "    retentionDays: 3",
+        "  pgplat:aws:",
+        "    region: eu-west-1",
+        "    vpcId: vpc-0123456789abcdef0",
+        "    subnetIds: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]",
+        "    allowedCidrs: [0.0.0.0/0]",
+        "    deletionProtection: false",
+        "",
+      ].join("\n"),
+    );
+    const result = plan(file);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Policy violations (3):");
+    expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");
+    expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: backupRetentionPeriod is 3; production needs at least 7 days");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-network-postgres-from-0.0.0.0_0: ingress 5432-5432 reaches a database port from the whole internet");
   });
 
   it("exits 1 with every config problem, before creating anything", () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { builtInLogins, type StackConfig } from "../../config";
+import { checkResources, plainSecretOutputs } from "../../policy/rules";
 import { rdsParameters } from "../../render/rdsParameters";
 import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
@@ -205,5 +206,12 @@ describe("prod stack graph: roles on RDS", () => {
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(Object.keys(uris).sort()).toEqual(builtInLogins.map((login) => login.name).sort());
     for (const uri of Object.values(uris)) expect(uri).toMatch(/^postgresql:\/\/app_\w+:[A-Za-z0-9]+@pgplat-prod-postgres\.fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+  });
+});
+
+describe("prod stack graph: guardrails", () => {
+  it("passes every policy, production rules included, and keeps every credential output secret", () => {
+    expect(checkResources(graph.resources, { production: true })).toEqual([]);
+    expect(plainSecretOutputs(graph.outputs, (value) => value instanceof SecretValue)).toEqual([]);
   });
 });
