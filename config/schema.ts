@@ -181,11 +181,28 @@ const awsSection = z.strictObject({
     .regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "must look like sun:04:30-sun:05:30 (UTC)")
     .default("sun:04:30-sun:05:30")
     .describe("Weekly maintenance window (UTC)."),
+  cacheEngine: z.enum(["redis", "valkey"]).default("redis").describe("ElastiCache engine."),
+  cacheEngineVersion: z.string().regex(/^\d+\.\d+$/, "must be a major.minor version such as 7.1").default("7.1").describe("Pinned ElastiCache engine version."),
+  cacheNodes: z.number().int().min(1).max(6).default(2).describe("ElastiCache nodes (primary + replicas); more than one turns on automatic failover and Multi-AZ."),
+  cacheSnapshotRetentionDays: z.number().int().min(0).max(35).default(7).describe("ElastiCache snapshot retention; at least 1 in production."),
+  alarmEmail: z.string().regex(/^[^@\s]+@[^@\s]+$/, "must be an e-mail address").optional().describe("E-mail subscribed to the alarm topic (confirm the subscription mail)."),
   adminHost: z.string().min(1).optional().describe("Where the post-deploy step reaches PostgreSQL (e.g. 127.0.0.1 for an SSM port forward). Default: the RDS address."),
   adminPort: port.optional().describe("Port for adminHost. Default: the RDS port."),
   sslmode: z.enum(["require", "verify-full"]).default("require").describe("TLS mode of the post-deploy connection; verify-full needs sslRootCert."),
   sslRootCert: z.string().min(1).optional().describe("Path to the RDS CA bundle, for sslmode verify-full."),
 });
+
+const alarmsSection = z
+  .strictObject({
+    cpuPercent: z.number().min(1).max(100).default(80).describe("AWS alarm: RDS and ElastiCache CPU above this, for 15 minutes."),
+    freeStoragePercent: z.number().min(1).max(99).default(10).describe("AWS alarm: RDS free storage below this share of the allocated storage."),
+    freeMemoryPercent: z.number().min(1).max(99).default(10).describe("AWS alarm: RDS freeable memory below this share of the instance memory."),
+    connectionsPercent: z.number().min(1).max(100).default(80).describe("AWS alarm: RDS connections above this share of max_connections."),
+    latencySeconds: z.number().min(0.001).max(10).default(0.02).describe("AWS alarm: RDS read or write latency above this."),
+    cacheMemoryPercent: z.number().min(1).max(100).default(90).describe("AWS alarm: ElastiCache memory usage above this."),
+    cacheEvictions: z.number().int().min(0).max(100000000).default(1000).describe("AWS alarm: ElastiCache evictions per 5 minutes above this."),
+  })
+  .prefault({});
 
 export const stackConfigSchema = z.strictObject({
   target: z.enum(["docker", "aws"]).describe("Where the platform runs: docker (dev and ephemeral stacks) or aws (prod)."),
@@ -200,6 +217,7 @@ export const stackConfigSchema = z.strictObject({
   backups: backupsSection,
   roles: rolesSection,
   migrations: migrationsSection,
+  alarms: alarmsSection,
   docker: dockerSection.describe("Docker target settings (used when target is docker)."),
   aws: awsSection.optional().describe("AWS target settings; required when target is aws."),
 });

@@ -15,6 +15,7 @@ export interface StackConfig {
   readonly backups: Readonly<ParsedStackConfig["backups"]>;
   readonly roles: Readonly<ParsedStackConfig["roles"]>;
   readonly migrations: Readonly<ParsedStackConfig["migrations"]>;
+  readonly alarms: Readonly<ParsedStackConfig["alarms"]>;
   readonly docker: Readonly<ParsedStackConfig["docker"]>;
   readonly aws?: Resolved<NonNullable<ParsedStackConfig["aws"]>, "maxStorageGb">;
 }

@@ -82,6 +82,9 @@ function awsIssues(config: StackConfig): ConfigIssue[] {
   if (config.backups.bucketExpireDays <= config.backups.bucketTransitionDays) {
     issues.push({ key: key("backups.bucketExpireDays"), value: config.backups.bucketExpireDays, allowed: `more than backups.bucketTransitionDays (${config.backups.bucketTransitionDays})` });
   }
+  if (config.environment === "production" && aws.cacheSnapshotRetentionDays < 1) {
+    issues.push({ key: key("aws.cacheSnapshotRetentionDays"), value: aws.cacheSnapshotRetentionDays, allowed: "at least 1 when environment is production" });
+  }
   if (aws.sslmode === "verify-full" && aws.sslRootCert === undefined) {
     issues.push({ key: key("aws.sslRootCert"), value: undefined, allowed: "required when aws.sslmode is verify-full: the path to the RDS CA bundle" });
   }

@@ -7,6 +7,9 @@ import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { BackupBucket } from "./backupBucket";
 import { BackupTask } from "./backupTask";
+import { alarmSpecs } from "../../render/alarms";
+import { Alarms } from "./alarms";
+import { Cache, cachePort } from "./elasticache";
 import { PlatformKey } from "./kms";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
@@ -19,10 +22,10 @@ export interface AwsPlatformArgs {
 const postgresPort = 5432;
 
 /**
- * The prod target on AWS. This first step builds the database core: network
- * access, KMS, RDS PostgreSQL 16 tuned by the shared tuning code, and the
- * roles over the admin endpoint. The pooler, ElastiCache, the backup bucket
- * and alarms follow (see the prod-stack issue).
+ * The prod target on AWS: network access, KMS, RDS PostgreSQL 16 tuned by the
+ * shared tuning code, roles and migrations over the admin endpoint, the
+ * backup bucket and task, ElastiCache and alarms. The pooler (PgBouncer on
+ * Fargate or RDS Proxy) is still to come (see the prod-stack issue).
  */
 export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
   readonly key: PlatformKey;
@@ -31,6 +34,9 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly database: DatabaseSetup;
   readonly postgres: PlatformEndpoints["postgres"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
+  readonly cache: Cache;
+  readonly redis: PlatformEndpoints["redis"];
+  readonly redisUri: pulumi.Output<string>;
   backupBucket?: BackupBucket;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -83,6 +89,30 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       masterSecretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
     );
     if (config.backups.enabled) this.backups(name, args, masterSecretArn);
+    this.cache = new Cache(
+      `${name}-cache`,
+      {
+        namePrefix,
+        vpcId: awsConfig.vpcId,
+        subnetIds: awsConfig.subnetIds,
+        allowedCidrs: awsConfig.allowedCidrs,
+        allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
+        engine: awsConfig.cacheEngine,
+        engineVersion: awsConfig.cacheEngineVersion,
+        nodeType: config.profile.cacheNodeType,
+        nodes: awsConfig.cacheNodes,
+        maxmemoryPolicy: config.redis.maxmemoryPolicy,
+        kmsKeyArn: this.key.key.arn,
+        snapshotRetentionDays: awsConfig.cacheSnapshotRetentionDays,
+        maintenanceWindow: awsConfig.maintenanceWindow,
+        protect: awsConfig.protect,
+      },
+      { parent: this },
+    );
+    const group = this.cache.replicationGroup;
+    this.redis = { host: group.primaryEndpointAddress, port: pulumi.output(cachePort) };
+    this.redisUri = pulumi.secret(pulumi.all([group.primaryEndpointAddress, this.cache.authToken]).apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`));
+    new Alarms(`${name}-alarms`, { namePrefix, specs: alarmSpecs(config), rdsInstanceId: instance.identifier, replicationGroupId: group.replicationGroupId, email: awsConfig.alarmEmail }, { parent: this });
     const logins = loginRoles(config.roles.extra);
     const credentials = new Credentials(`${name}-credentials`, { users: logins.map((login) => login.name) }, { parent: this });
     this.database = new DatabaseSetup(

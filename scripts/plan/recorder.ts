@@ -164,6 +164,9 @@ const fakeCloud: pulumi.runtime.Mocks = {
         state.port = 5432;
         state.masterUserSecrets = [{ secretArn: `arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!${args.inputs.identifier}`, secretStatus: "active" }];
         break;
+      case "aws:elasticache/replicationGroup:ReplicationGroup":
+        state.primaryEndpointAddress = `master.${args.inputs.replicationGroupId}.fake.euw1.cache.amazonaws.com`;
+        break;
       case "random:index/randomId:RandomId":
         state.hex = digest.subarray(0, Number(args.inputs.byteLength ?? 4)).toString("hex");
         break;

@@ -67,7 +67,8 @@ describe("npm run plan", () => {
     );
     const result = plan(file);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("Policy violations (3):");
+    expect(result.stderr).toContain("Policy violations (4):");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: ingress 6379-6379 reaches a database port from the whole internet");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: backupRetentionPeriod is 3; production needs at least 7 days");
     expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-network-postgres-from-0.0.0.0_0: ingress 5432-5432 reaches a database port from the whole internet");

@@ -30,7 +30,7 @@ describe("prod stack graph: network and encryption", () => {
       vpcId: "vpc-0123456789abcdef0",
       tags,
     });
-    const rules = graph.resources.filter((entry) => entry.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    const rules = graph.resources.filter((entry) => entry.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && entry.inputs.securityGroupId === "pgplat-aws-network-postgres-id");
     expect(rules.map((rule) => rule.inputs)).toEqual([
       { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from 10.0.0.0_16", cidrIpv4: "10.0.0.0/16", tags },
       { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from backup-task", referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id", tags },
@@ -206,6 +206,64 @@ describe("prod stack graph: roles on RDS", () => {
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(Object.keys(uris).sort()).toEqual(builtInLogins.map((login) => login.name).sort());
     for (const uri of Object.values(uris)) expect(uri).toMatch(/^postgresql:\/\/app_\w+:[A-Za-z0-9]+@pgplat-prod-postgres\.fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+  });
+});
+
+describe("prod stack graph: ElastiCache and alarms", () => {
+  it("creates a replication group with TLS required, KMS at rest, a secret auth token that rotates, and failover across AZs", () => {
+    const group = resource(graph, "pgplat-aws-cache-group");
+    expect(group.inputs).toEqual({
+      replicationGroupId: "pgplat-prod-redis",
+      description: "pgplat-prod: Redis",
+      engine: "redis",
+      engineVersion: "7.1",
+      nodeType: "cache.r7g.large",
+      numCacheClusters: 2,
+      port: 6379,
+      parameterGroupName: "pgplat-prod-redis7",
+      subnetGroupName: "pgplat-prod-redis",
+      securityGroupIds: ["pgplat-aws-cache-sg-id"],
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: "required",
+      atRestEncryptionEnabled: true,
+      kmsKeyId: keyArn(),
+      authToken: expect.any(SecretValue),
+      authTokenUpdateStrategy: "ROTATE",
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      snapshotRetentionLimit: 7,
+      snapshotWindow: "02:00-03:00",
+      maintenanceWindow: "sun:04:30-sun:05:30",
+      autoMinorVersionUpgrade: false,
+      tags,
+    });
+    expect(group.protect).toBe(true);
+    expect(resource(graph, "pgplat-aws-cache-parameters").inputs).toMatchObject({ family: "redis7", parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }] });
+    expect(resource(graph, "pgplat-aws-cache-from-10.0.0.0_16").inputs).toMatchObject({ fromPort: 6379, toPort: 6379, cidrIpv4: "10.0.0.0/16" });
+    expect(graph.outputs.redis).toEqual({ host: "master.pgplat-prod-redis.fake.euw1.cache.amazonaws.com", port: 6379 });
+    expect((graph.outputs.redisUri as SecretValue).value).toMatch(/^rediss:\/\/:[A-Za-z0-9]{20,}@master\.pgplat-prod-redis\.fake\.euw1\.cache\.amazonaws\.com:6379\/0$/);
+  });
+
+  it("sends every alarm and recovery to one SNS topic", () => {
+    const alarms = graph.resources.filter((entry) => entry.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarms).toHaveLength(9);
+    expect(resource(graph, "pgplat-aws-alarms-rds-connections").inputs).toEqual({
+      name: "pgplat-prod-rds-connections",
+      alarmDescription: "RDS connections above 80% of max_connections (400)",
+      namespace: "AWS/RDS",
+      metricName: "DatabaseConnections",
+      dimensions: { DBInstanceIdentifier: "pgplat-prod-postgres" },
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 320,
+      period: 300,
+      evaluationPeriods: 3,
+      treatMissingData: "breaching",
+      alarmActions: ["arn:aws:sns::000000000000:pgplat-aws-alarms-topic"],
+      okActions: ["arn:aws:sns::000000000000:pgplat-aws-alarms-topic"],
+      tags,
+    });
+    expect(resource(graph, "pgplat-aws-alarms-cache-memory").inputs.dimensions).toEqual({ ReplicationGroupId: "pgplat-prod-redis" });
   });
 });
 
