@@ -181,6 +181,12 @@ const awsSection = z.strictObject({
     .regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "must look like sun:04:30-sun:05:30 (UTC)")
     .default("sun:04:30-sun:05:30")
     .describe("Weekly maintenance window (UTC)."),
+  poolerTasks: z.number().int().min(1).max(20).default(2).describe("PgBouncer tasks on Fargate behind the internal NLB."),
+  poolerCertificateArn: z
+    .string()
+    .regex(/^arn:aws:acm:/, "must be an ACM certificate ARN")
+    .optional()
+    .describe("ACM certificate for a TLS listener on the pooler's NLB; without it clients reach PgBouncer over plain TCP inside the VPC."),
   cacheEngine: z.enum(["redis", "valkey"]).default("redis").describe("ElastiCache engine."),
   cacheEngineVersion: z.string().regex(/^\d+\.\d+$/, "must be a major.minor version such as 7.1").default("7.1").describe("Pinned ElastiCache engine version."),
   cacheNodes: z.number().int().min(1).max(6).default(2).describe("ElastiCache nodes (primary + replicas); more than one turns on automatic failover and Multi-AZ."),

@@ -59,15 +59,20 @@ export function pooledLoginNames(config: StackConfig): readonly string[] {
     .map((login) => login.name);
 }
 
-export function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): PgbouncerIniArgs {
-  const pgbouncer = config.pgbouncer;
-  const budget = poolBudget({
+/** The server-connection cap and the descriptor limit that follow from the config, whatever the layout. */
+export function pgbouncerLimits(config: StackConfig): { readonly maxDbConnections: number; readonly fileDescriptorLimit: number } {
+  const maxDbConnections = poolBudget({
     pooledLogins: pooledLoginNames(config).length,
-    defaultPoolSize: pgbouncer.defaultPoolSize,
-    reservePoolSize: pgbouncer.reservePoolSize,
+    defaultPoolSize: config.pgbouncer.defaultPoolSize,
+    reservePoolSize: config.pgbouncer.reservePoolSize,
     reservedConnections: config.postgres.reservedConnections,
     maxConnections: config.postgres.maxConnections,
-  });
+  }).serverConnections;
+  return { maxDbConnections, fileDescriptorLimit: pgbouncerFileDescriptorLimit({ maxClientConn: config.pgbouncer.maxClientConn, maxDbConnections }) };
+}
+
+export function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): PgbouncerIniArgs {
+  const pgbouncer = config.pgbouncer;
   return {
     listenAddr: layout.listenAddr,
     listenPort: layout.listenPort,
@@ -78,7 +83,7 @@ export function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout):
     reservePoolSize: pgbouncer.reservePoolSize,
     reservePoolTimeoutSeconds: pgbouncer.reservePoolTimeoutSeconds,
     maxClientConn: pgbouncer.maxClientConn,
-    maxDbConnections: budget.serverConnections,
+    maxDbConnections: pgbouncerLimits(config).maxDbConnections,
     adminUsers: [pgbouncerAdminUser],
     statsUsers: [monitoringLogin],
     queryWaitTimeoutSeconds: pgbouncer.queryWaitTimeoutSeconds,
@@ -90,8 +95,7 @@ export function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout):
 
 /** pgbouncer.ini and the nofile limit it needs; the userlist comes from `renderUserlist` once verifiers exist. */
 export function pgbouncerFiles(config: StackConfig, layout: PgbouncerLayout): { readonly pgbouncerIni: string; readonly fileDescriptorLimit: number } {
-  const settings = pgbouncerSettings(config, layout);
-  return { pgbouncerIni: renderPgbouncerIni(settings), fileDescriptorLimit: pgbouncerFileDescriptorLimit(settings) };
+  return { pgbouncerIni: renderPgbouncerIni(pgbouncerSettings(config, layout)), fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit };
 }
 
 /** Users in PgBouncer's userlist: the pooled logins and the console admin. */

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { loginRoles, type StackConfig } from "../../config";
+import { loginRoles, pgbouncerAdminUser, type StackConfig } from "../../config";
+import { renderUserlist } from "../../render/pgbouncer";
+import { pgbouncerFiles, pgbouncerLimits, userlistUsers } from "../../render/platformFiles";
 import { rdsParameters } from "../../render/rdsParameters";
 import { Credentials } from "../database/credentials";
 import { DatabaseSetup } from "../database/setup";
@@ -11,6 +13,7 @@ import { alarmSpecs } from "../../render/alarms";
 import { Alarms } from "./alarms";
 import { Cache, cachePort } from "./elasticache";
 import { PlatformKey } from "./kms";
+import { Pooler, poolerLayout, poolerPort } from "./pooler";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
 
@@ -24,8 +27,8 @@ const postgresPort = 5432;
 /**
  * The prod target on AWS: network access, KMS, RDS PostgreSQL 16 tuned by the
  * shared tuning code, roles and migrations over the admin endpoint, the
- * backup bucket and task, ElastiCache and alarms. The pooler (PgBouncer on
- * Fargate or RDS Proxy) is still to come (see the prod-stack issue).
+ * backup bucket and task, PgBouncer on Fargate behind an internal NLB,
+ * ElastiCache and alarms.
  */
 export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
   readonly key: PlatformKey;
@@ -35,6 +38,8 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly postgres: PlatformEndpoints["postgres"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
   readonly cache: Cache;
+  readonly pooler: Pooler;
+  readonly pgbouncer: PlatformEndpoints["pgbouncer"];
   readonly redis: PlatformEndpoints["redis"];
   readonly redisUri: pulumi.Output<string>;
   backupBucket?: BackupBucket;
@@ -114,7 +119,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     this.redisUri = pulumi.secret(pulumi.all([group.primaryEndpointAddress, this.cache.authToken]).apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`));
     new Alarms(`${name}-alarms`, { namePrefix, specs: alarmSpecs(config), rdsInstanceId: instance.identifier, replicationGroupId: group.replicationGroupId, email: awsConfig.alarmEmail }, { parent: this });
     const logins = loginRoles(config.roles.extra);
-    const credentials = new Credentials(`${name}-credentials`, { users: logins.map((login) => login.name) }, { parent: this });
+    const credentials = new Credentials(`${name}-credentials`, { users: [...logins.map((login) => login.name), pgbouncerAdminUser] }, { parent: this });
     this.database = new DatabaseSetup(
       `${name}-database`,
       {
@@ -137,15 +142,56 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       { parent: this },
     );
 
+    this.pooler = this.createPooler(name, args, credentials);
     this.postgres = { host: instance.address, port: instance.port };
+    this.pgbouncer = { host: this.pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) };
+    // PgBouncer itself speaks plain TCP: TLS to clients needs the NLB's TLS listener (aws.poolerCertificateArn).
+    const pooledSslmode = awsConfig.poolerCertificateArn ? "require" : "disable";
     this.connectionUris = pulumi.secret(
       pulumi
-        .all([instance.address, instance.port, pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])))])
-        .apply(([host, port, passwords]) =>
-          Object.fromEntries(logins.map((login) => [login.name, postgresUri(login.name, passwords[login.name], host, port, postgres.database, "require")])),
+        .all([instance.address, instance.port, this.pgbouncer.host, pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])))])
+        .apply(([host, port, poolerHost, passwords]) =>
+          Object.fromEntries(
+            logins.map((login) => [
+              login.name,
+              login.pooled ? postgresUri(login.name, passwords[login.name], poolerHost, poolerPort, postgres.database, pooledSslmode) : postgresUri(login.name, passwords[login.name], host, port, postgres.database, "require"),
+            ]),
+          ),
         ),
     );
     this.registerOutputs({});
+  }
+
+  /** PgBouncer on Fargate, with the same ini and SCRAM userlist as Docker; it reaches RDS over TLS. */
+  private createPooler(name: string, args: AwsPlatformArgs, credentials: Credentials): Pooler {
+    const { config, namePrefix } = args;
+    const awsConfig = config.aws!;
+    const users = userlistUsers(config);
+    const userlist = pulumi.all(users.map((user) => credentials.byUser[user].scramSecret)).apply((secrets) => renderUserlist(secrets.map((scramSecret, index) => ({ user: users[index], scramSecret }))));
+    const pgbouncerIni = this.rds.instance.address.apply(
+      (host) => pgbouncerFiles(config, { ...poolerLayout, postgresHost: host, postgresPort: 5432, serverTlsSslmode: "require" }).pgbouncerIni,
+    );
+    const pooler = new Pooler(
+      `${name}-pooler`,
+      {
+        namePrefix,
+        region: awsConfig.region,
+        image: config.docker.pgbouncerImage,
+        vpcId: awsConfig.vpcId,
+        subnetIds: awsConfig.subnetIds,
+        allowedCidrs: awsConfig.allowedCidrs,
+        allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
+        pgbouncerIni,
+        userlist,
+        fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit,
+        kmsKeyArn: this.key.key.arn,
+        tasks: awsConfig.poolerTasks,
+        certificateArn: awsConfig.poolerCertificateArn,
+      },
+      { parent: this },
+    );
+    this.network.admit(`${name}-network`, "pooler", pooler.securityGroup.id);
+    return pooler;
   }
 
   /** The backup bucket and the scheduled task that fills it. */

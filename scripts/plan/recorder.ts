@@ -167,6 +167,9 @@ const fakeCloud: pulumi.runtime.Mocks = {
       case "aws:elasticache/replicationGroup:ReplicationGroup":
         state.primaryEndpointAddress = `master.${args.inputs.replicationGroupId}.fake.euw1.cache.amazonaws.com`;
         break;
+      case "aws:lb/loadBalancer:LoadBalancer":
+        state.dnsName = `${args.inputs.name}-0123456789.elb.eu-west-1.amazonaws.com`;
+        break;
       case "random:index/randomId:RandomId":
         state.hex = digest.subarray(0, Number(args.inputs.byteLength ?? 4)).toString("hex");
         break;

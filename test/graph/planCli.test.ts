@@ -67,7 +67,8 @@ describe("npm run plan", () => {
     );
     const result = plan(file);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("Policy violations (4):");
+    expect(result.stderr).toContain("Policy violations (5):");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-pooler-from-0.0.0.0_0: ingress 6432-6432 reaches a database port from the whole internet");
     expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: ingress 6379-6379 reaches a database port from the whole internet");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: backupRetentionPeriod is 3; production needs at least 7 days");

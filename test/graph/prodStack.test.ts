@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { builtInLogins, type StackConfig } from "../../config";
 import { checkResources, plainSecretOutputs } from "../../policy/rules";
+import { poolerLayout, poolerStartScript } from "../../components/aws/pooler";
+import { pgbouncerFiles, pgbouncerLimits, userlistUsers } from "../../render/platformFiles";
 import { rdsParameters } from "../../render/rdsParameters";
 import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
@@ -23,7 +25,7 @@ describe("prod stack graph: network and encryption", () => {
     expect(resource(graph, "pgplat-aws-kms-alias").inputs).toEqual({ name: "alias/pgplat-prod", targetKeyId: expect.any(String) });
   });
 
-  it("admits PostgreSQL only from the configured CIDRs and the platform's backup task, one rule each, and opens nothing else", () => {
+  it("admits PostgreSQL only from the configured CIDRs, the pooler and the backup task, one rule each, and opens nothing else", () => {
     expect(resource(graph, "pgplat-aws-network-postgres").inputs).toEqual({
       namePrefix: "pgplat-prod-postgres-",
       description: "pgplat-prod: PostgreSQL clients",
@@ -34,6 +36,7 @@ describe("prod stack graph: network and encryption", () => {
     expect(rules.map((rule) => rule.inputs)).toEqual([
       { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from 10.0.0.0_16", cidrIpv4: "10.0.0.0/16", tags },
       { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from backup-task", referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id", tags },
+      { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from pooler", referencedSecurityGroupId: "pgplat-aws-pooler-tasks-sg-id", tags },
     ]);
     expect(resource(graph, "pgplat-aws-network-subnets").inputs).toEqual({ namePrefix: "pgplat-prod-", description: "pgplat-prod: private subnets for PostgreSQL", subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], tags });
   });
@@ -205,7 +208,52 @@ describe("prod stack graph: roles on RDS", () => {
     expect(graph.outputs.postgres).toEqual({ host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com", port: 5432 });
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(Object.keys(uris).sort()).toEqual(builtInLogins.map((login) => login.name).sort());
-    for (const uri of Object.values(uris)) expect(uri).toMatch(/^postgresql:\/\/app_\w+:[A-Za-z0-9]+@pgplat-prod-postgres\.fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+    expect(uris.app_migrator).toMatch(/^postgresql:\/\/app_migrator:[A-Za-z0-9]+@pgplat-prod-postgres\.fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+  });
+});
+
+describe("prod stack graph: PgBouncer on Fargate", () => {
+  it("runs the Docker stack's pgbouncer.ini against RDS over TLS, with the SCRAM userlist from Secrets Manager", () => {
+    const [container] = JSON.parse(resource(graph, "pgplat-aws-pooler-task").inputs.containerDefinitions as string);
+    const expectedIni = pgbouncerFiles(config, { ...poolerLayout, postgresHost: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com", postgresPort: 5432, serverTlsSslmode: "require" }).pgbouncerIni;
+    expect(container).toEqual({
+      name: "pgbouncer",
+      image: "edoburu/pgbouncer:v1.25.2-p0",
+      essential: true,
+      entryPoint: ["/bin/sh", "-c"],
+      command: [poolerStartScript],
+      portMappings: [{ containerPort: 6432, protocol: "tcp" }],
+      environment: [{ name: "PGBOUNCER_INI", value: expectedIni }],
+      secrets: [{ name: "PGBOUNCER_USERLIST", valueFrom: "arn:aws:secretsmanager::000000000000:pgplat-aws-pooler-userlist" }],
+      ulimits: [{ name: "nofile", softLimit: pgbouncerLimits(config).fileDescriptorLimit, hardLimit: pgbouncerLimits(config).fileDescriptorLimit }],
+      logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/pgplat/pgplat-prod/pgbouncer", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "pgbouncer" } },
+    });
+    expect(expectedIni).toContain("server_tls_sslmode = require");
+    const userlist = secretText(resource(graph, "pgplat-aws-pooler-userlist-version").inputs.secretString);
+    expect(userlist.trimEnd().split("\n").map((line) => line.split(" ")[0])).toEqual(userlistUsers(config).map((user) => `"${user}"`));
+    expect(resource(graph, "pgplat-aws-pooler-userlist").inputs).toEqual({ namePrefix: "pgplat-prod-pgbouncer-userlist-", kmsKeyId: keyArn(), recoveryWindowInDays: 7, tags });
+  });
+
+  it("serves through an internal NLB to tasks in private subnets, rolling back failed deployments", () => {
+    expect(resource(graph, "pgplat-aws-pooler-nlb").inputs).toMatchObject({ internal: true, loadBalancerType: "network", subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"] });
+    expect(resource(graph, "pgplat-aws-pooler-targets").inputs).toMatchObject({ port: 6432, protocol: "TCP", targetType: "ip", healthCheck: { protocol: "TCP", port: "6432", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 } });
+    expect(resource(graph, "pgplat-aws-pooler-listener").inputs).toMatchObject({ port: 6432, protocol: "TCP" });
+    expect(resource(graph, "pgplat-aws-pooler-service").inputs).toMatchObject({
+      desiredCount: 2,
+      launchType: "FARGATE",
+      networkConfiguration: { subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], securityGroups: ["pgplat-aws-pooler-tasks-sg-id"], assignPublicIp: false },
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+    });
+    expect(resource(graph, "pgplat-aws-pooler-from-10.0.0.0_16").inputs).toMatchObject({ securityGroupId: "pgplat-aws-pooler-nlb-sg-id", fromPort: 6432, cidrIpv4: "10.0.0.0/16" });
+    expect(resource(graph, "pgplat-aws-pooler-from-nlb").inputs).toMatchObject({ securityGroupId: "pgplat-aws-pooler-tasks-sg-id", referencedSecurityGroupId: "pgplat-aws-pooler-nlb-sg-id" });
+    expect(resource(graph, "pgplat-aws-network-postgres-from-pooler").inputs).toMatchObject({ referencedSecurityGroupId: "pgplat-aws-pooler-tasks-sg-id" });
+  });
+
+  it("exports the pooler endpoint, and pooled logins' URIs go through it", () => {
+    expect(graph.outputs.pgbouncer).toEqual({ host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com", port: 6432 });
+    const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
+    expect(new URL(uris.app_user).host).toBe("pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com:6432");
+    expect(new URL(uris.app_migrator).host).toBe("pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com:5432");
   });
 });
 

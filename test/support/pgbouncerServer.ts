@@ -2,6 +2,7 @@ import { chownSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { createConnection } from "node:net";
 import type { StackConfig } from "../../config";
+import { poolerStartScript } from "../../components/aws/pooler";
 import { renderUserlist, type UserlistEntry } from "../../render/pgbouncer";
 import { pgbouncerFiles } from "../../render/platformFiles";
 import { freePort, osBinary, serverTempDir, serverUser, startManagedServer, type RunningProcess } from "./processes";
@@ -37,6 +38,29 @@ export async function startPgbouncer(config: StackConfig, postgresPort: number, 
     what: "PgBouncer",
     command: "sh",
     argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec ${pgbouncerBinary.path} ${path.join(root, "pgbouncer.ini")}`],
+    user,
+    root,
+    ready: () => tcpOpen(port),
+    stopSignal: "SIGINT",
+    timeoutMs: 15_000,
+  });
+  return { port, ...server };
+}
+
+/**
+ * Runs PgBouncer the way the Fargate task does: the start script receives the
+ * ini and the userlist through its environment and writes them itself.
+ */
+export async function startPgbouncerLikeFargate(config: StackConfig, postgresPort: number, users: readonly UserlistEntry[]): Promise<PgbouncerServer> {
+  const user = serverUser();
+  const root = serverTempDir(user, "pgbouncer-fargate");
+  const port = await freePort();
+  const files = pgbouncerFiles(config, { listenAddr: "127.0.0.1", listenPort: port, postgresHost: "127.0.0.1", postgresPort, authFile: path.join(root, "userlist.txt"), serverTlsSslmode: "disable" });
+  const server = await startManagedServer({
+    what: "PgBouncer (Fargate start script)",
+    command: "sh",
+    argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec sh -c "$POOLER_START_SCRIPT"`],
+    env: { PATH: `/usr/sbin:${process.env.PATH}`, POOLER_START_SCRIPT: poolerStartScript, PGBOUNCER_INI: files.pgbouncerIni, PGBOUNCER_USERLIST: renderUserlist(users), PGBOUNCER_DIR: root },
     user,
     root,
     ready: () => tcpOpen(port),

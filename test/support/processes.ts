@@ -128,8 +128,9 @@ export async function startManagedServer(args: {
   readonly ready: () => Promise<unknown>;
   readonly stopSignal: NodeJS.Signals;
   readonly timeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
 }): Promise<ManagedServer> {
-  const server = startProcess(args.command, args.argv, args.user);
+  const server = startProcess(args.command, args.argv, args.user, args.env);
   const stop = async () => {
     await server.stop(args.stopSignal);
     removeDir(args.root);

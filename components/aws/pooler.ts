@@ -1,0 +1,160 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { assumeRolePolicy } from "../../render/awsPolicies";
+
+export interface PoolerArgs {
+  readonly namePrefix: string;
+  readonly region: string;
+  readonly image: string;
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly allowedCidrs: readonly string[];
+  readonly allowedSecurityGroupIds: readonly string[];
+  /** pgbouncer.ini rendered by render/platformFiles.ts for this target. */
+  readonly pgbouncerIni: pulumi.Input<string>;
+  /** Secret: SCRAM verifiers. */
+  readonly userlist: pulumi.Input<string>;
+  readonly fileDescriptorLimit: number;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly tasks: number;
+  /** TLS listener when given. */
+  readonly certificateArn?: string;
+}
+
+export const poolerPort = 6432;
+/** Where the container writes the files it receives through its environment. */
+export const poolerLayout = Object.freeze({ listenAddr: "0.0.0.0", listenPort: poolerPort, authFile: "/tmp/userlist.txt" });
+
+/**
+ * Writes the ini and the userlist (which arrives from Secrets Manager) from
+ * the environment into PGBOUNCER_DIR (default /tmp, matching authFile) and runs PgBouncer.
+ */
+export const poolerStartScript = [
+  "set -eu",
+  "umask 077",
+  'dir="${PGBOUNCER_DIR:-/tmp}"',
+  'printf \'%s\' "$PGBOUNCER_INI" > "$dir/pgbouncer.ini"',
+  'printf \'%s\' "$PGBOUNCER_USERLIST" > "$dir/userlist.txt"',
+  'exec pgbouncer "$dir/pgbouncer.ini"',
+].join("\n");
+
+/** PgBouncer on ECS Fargate behind an internal NLB, configured by the same render code as Docker. */
+export class Pooler extends pulumi.ComponentResource {
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly service: aws.ecs.Service;
+
+  constructor(name: string, args: PoolerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgplat:aws:Pooler", name, {}, opts);
+    const child = { parent: this };
+    const tags = { "pgplat:stack": args.namePrefix };
+    const lbSecurityGroup = new aws.ec2.SecurityGroup(`${name}-nlb-sg`, { namePrefix: `${args.namePrefix}-pooler-nlb-`, description: `${args.namePrefix}: pooler clients`, vpcId: args.vpcId, tags }, child);
+    const ingress = (suffix: string, securityGroupId: pulumi.Input<string>, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">) =>
+      new aws.vpc.SecurityGroupIngressRule(`${name}-${suffix}`, { securityGroupId, ipProtocol: "tcp", fromPort: poolerPort, toPort: poolerPort, description: `PgBouncer from ${suffix}`, ...source, tags }, child);
+    for (const cidr of args.allowedCidrs) ingress(`from-${cidr.replace(/[/:]/g, "_")}`, lbSecurityGroup.id, cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
+    for (const group of args.allowedSecurityGroupIds) ingress(`from-${group}`, lbSecurityGroup.id, { referencedSecurityGroupId: group });
+    new aws.vpc.SecurityGroupEgressRule(`${name}-nlb-to-tasks`, { securityGroupId: lbSecurityGroup.id, ipProtocol: "tcp", fromPort: poolerPort, toPort: poolerPort, cidrIpv4: "0.0.0.0/0", description: "to PgBouncer tasks", tags }, child);
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-tasks-sg`,
+      { namePrefix: `${args.namePrefix}-pooler-`, description: `${args.namePrefix}: PgBouncer tasks`, vpcId: args.vpcId, egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "PostgreSQL and AWS APIs" }], tags },
+      child,
+    );
+    ingress("from-nlb", this.securityGroup.id, { referencedSecurityGroupId: lbSecurityGroup.id });
+
+    const userlistSecret = new aws.secretsmanager.Secret(`${name}-userlist`, { namePrefix: `${args.namePrefix}-pgbouncer-userlist-`, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7, tags }, child);
+    new aws.secretsmanager.SecretVersion(`${name}-userlist-version`, { secretId: userlistSecret.id, secretString: pulumi.secret(args.userlist) }, child);
+    const executionRole = new aws.iam.Role(`${name}-execution-role`, { namePrefix: `${args.namePrefix}-pooler-exec-`, assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")) }, child);
+    new aws.iam.RolePolicyAttachment(`${name}-execution-policy`, { role: executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }, child);
+    new aws.iam.RolePolicy(
+      `${name}-execution-secret`,
+      {
+        role: executionRole.name,
+        policy: pulumi.all([userlistSecret.arn, args.kmsKeyArn]).apply(([secretArn, keyArn]) =>
+          JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn }, { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn }] }),
+        ),
+      },
+      child,
+    );
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/pgbouncer`, retentionInDays: 30, tags }, child);
+    const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-pooler`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child);
+    const taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family: `${args.namePrefix}-pgbouncer`,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "512",
+        memory: "1024",
+        executionRoleArn: executionRole.arn,
+        containerDefinitions: pulumi.all([userlistSecret.arn, logGroup.name, args.pgbouncerIni]).apply(([secretArn, logGroupName, pgbouncerIni]) =>
+          JSON.stringify([
+            {
+              name: "pgbouncer",
+              image: args.image,
+              essential: true,
+              entryPoint: ["/bin/sh", "-c"],
+              command: [poolerStartScript],
+              portMappings: [{ containerPort: poolerPort, protocol: "tcp" }],
+              environment: [{ name: "PGBOUNCER_INI", value: pgbouncerIni }],
+              secrets: [{ name: "PGBOUNCER_USERLIST", valueFrom: secretArn }],
+              ulimits: [{ name: "nofile", softLimit: args.fileDescriptorLimit, hardLimit: args.fileDescriptorLimit }],
+              logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "pgbouncer" } },
+            },
+          ]),
+        ),
+        tags,
+      },
+      child,
+    );
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      `${name}-nlb`,
+      { name: `${args.namePrefix}-pooler`.slice(0, 32), internal: true, loadBalancerType: "network", subnets: [...args.subnetIds], securityGroups: [lbSecurityGroup.id], enableCrossZoneLoadBalancing: true, tags },
+      child,
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+      `${name}-targets`,
+      {
+        namePrefix: "pgb-",
+        port: poolerPort,
+        protocol: "TCP",
+        targetType: "ip",
+        vpcId: args.vpcId,
+        // PgBouncer drains transactions on SIGINT; give clients time to finish.
+        deregistrationDelay: 60,
+        healthCheck: { protocol: "TCP", port: String(poolerPort), interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+        tags,
+      },
+      child,
+    );
+    new aws.lb.Listener(
+      `${name}-listener`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: poolerPort,
+        ...(args.certificateArn ? { protocol: "TLS", certificateArn: args.certificateArn, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" } : { protocol: "TCP" }),
+        defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        tags,
+      },
+      child,
+    );
+    this.service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        name: "pgbouncer",
+        cluster: cluster.arn,
+        taskDefinition: taskDefinition.arn,
+        desiredCount: args.tasks,
+        launchType: "FARGATE",
+        networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [this.securityGroup.id], assignPublicIp: false },
+        loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: "pgbouncer", containerPort: poolerPort }],
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        propagateTags: "SERVICE",
+        tags,
+      },
+      child,
+    );
+    this.registerOutputs({});
+  }
+}
