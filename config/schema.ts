@@ -181,6 +181,7 @@ const awsSection = z.strictObject({
     .regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "must look like sun:04:30-sun:05:30 (UTC)")
     .default("sun:04:30-sun:05:30")
     .describe("Weekly maintenance window (UTC)."),
+  readReplicas: z.number().int().min(0).max(5).default(0).describe("RDS read replicas of the primary, in the same region."),
   poolerTasks: z.number().int().min(1).max(20).default(2).describe("PgBouncer tasks on Fargate behind the internal NLB."),
   poolerCertificateArn: z
     .string()
@@ -207,6 +208,7 @@ const alarmsSection = z
     latencySeconds: z.number().min(0.001).max(10).default(0.02).describe("AWS alarm: RDS read or write latency above this."),
     cacheMemoryPercent: z.number().min(1).max(100).default(90).describe("AWS alarm: ElastiCache memory usage above this."),
     cacheEvictions: z.number().int().min(0).max(100000000).default(1000).describe("AWS alarm: ElastiCache evictions per 5 minutes above this."),
+    replicaLagSeconds: z.number().int().min(1).max(86400).default(60).describe("AWS alarm: read replica lag above this, in seconds."),
   })
   .prefault({});
 

@@ -46,9 +46,10 @@ export const resourcePolicies: readonly ResourcePolicy[] = [
   },
   {
     name: "rds-production-safety",
-    description: "In production, RDS has deletion protection, a final snapshot and at least 7 days of backups.",
+    description: "In production, RDS primaries have deletion protection, a final snapshot and at least 7 days of backups.",
     check: ofType("aws:rds/instance:Instance", (inputs, context) => {
-      if (!context.production) return [];
+      // Read replicas hold no data of their own; the primary carries backups and snapshots.
+      if (!context.production || inputs.replicateSourceDb !== undefined) return [];
       const problems: string[] = [];
       if (inputs.deletionProtection !== true) problems.push("deletionProtection must be true in production");
       if (inputs.skipFinalSnapshot === true) problems.push("skipFinalSnapshot must be false in production");

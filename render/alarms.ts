@@ -1,12 +1,16 @@
 import type { StackConfig } from "../config";
 
+/** What an alarm watches; the component maps each to the identifiers CloudWatch needs. */
+export type AlarmSubject = "rdsInstance" | "replicationGroup" | "poolerCluster" | "poolerService" | "poolerLoadBalancer" | "poolerTargetGroup" | `replica${number}`;
+
 /** One CloudWatch alarm, as data: `components/aws/alarms.ts` turns each into a MetricAlarm. */
 export interface AlarmSpec {
   readonly name: string;
   readonly description: string;
-  readonly namespace: "AWS/RDS" | "AWS/ElastiCache";
+  readonly namespace: "AWS/RDS" | "AWS/ElastiCache" | "ECS/ContainerInsights" | "AWS/NetworkELB";
   readonly metric: string;
-  readonly dimension: "DBInstanceIdentifier" | "ReplicationGroupId";
+  /** CloudWatch dimension name → the subject whose identifier it takes. */
+  readonly dimensions: Readonly<Record<string, AlarmSubject>>;
   readonly statistic: "Average" | "Maximum" | "Minimum" | "Sum";
   readonly comparison: "GreaterThanThreshold" | "LessThanThreshold";
   readonly threshold: number;
@@ -16,18 +20,14 @@ export interface AlarmSpec {
 
 const gib = 1024 ** 3;
 const mib = 1024 ** 2;
+type Base = Omit<AlarmSpec, "namespace" | "dimensions" | "periodSeconds" | "evaluationPeriods"> & Partial<Pick<AlarmSpec, "evaluationPeriods" | "periodSeconds">>;
 
-/** The alarms for the RDS instance and the cache, with thresholds from config turned into metric units. */
-export function alarmSpecs(config: StackConfig): readonly AlarmSpec[] {
+const rds = (spec: Base, instance: AlarmSubject = "rdsInstance"): AlarmSpec => ({ namespace: "AWS/RDS", dimensions: { DBInstanceIdentifier: instance }, periodSeconds: 300, evaluationPeriods: 3, ...spec });
+const cache = (spec: Base): AlarmSpec => ({ namespace: "AWS/ElastiCache", dimensions: { ReplicationGroupId: "replicationGroup" }, periodSeconds: 300, evaluationPeriods: 3, ...spec });
+
+/** The alarms for RDS, its replicas, the pooler and the cache, with thresholds from config turned into metric units. */
+export function alarmSpecs(config: StackConfig, poolerTasks: number, readReplicas: number): readonly AlarmSpec[] {
   const alarms = config.alarms;
-  const rds = (spec: Omit<AlarmSpec, "namespace" | "dimension" | "periodSeconds" | "evaluationPeriods"> & Partial<Pick<AlarmSpec, "evaluationPeriods">>): AlarmSpec => ({
-    namespace: "AWS/RDS",
-    dimension: "DBInstanceIdentifier",
-    periodSeconds: 300,
-    evaluationPeriods: 3,
-    ...spec,
-  });
-  const cache = (spec: Omit<AlarmSpec, "namespace" | "dimension" | "periodSeconds" | "evaluationPeriods">): AlarmSpec => ({ namespace: "AWS/ElastiCache", dimension: "ReplicationGroupId", periodSeconds: 300, evaluationPeriods: 3, ...spec });
   return [
     rds({ name: "rds-cpu", description: `RDS CPU above ${alarms.cpuPercent}%`, metric: "CPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.cpuPercent }),
     rds({
@@ -57,6 +57,36 @@ export function alarmSpecs(config: StackConfig): readonly AlarmSpec[] {
     }),
     rds({ name: "rds-read-latency", description: `RDS read latency above ${alarms.latencySeconds}s`, metric: "ReadLatency", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.latencySeconds }),
     rds({ name: "rds-write-latency", description: `RDS write latency above ${alarms.latencySeconds}s`, metric: "WriteLatency", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.latencySeconds }),
+    ...Array.from({ length: readReplicas }, (_, index) =>
+      rds(
+        { name: `rds-replica-${index + 1}-lag`, description: `Read replica ${index + 1} lags more than ${alarms.replicaLagSeconds}s`, metric: "ReplicaLag", statistic: "Maximum", comparison: "GreaterThanThreshold", threshold: alarms.replicaLagSeconds },
+        `replica${index + 1}`,
+      ),
+    ),
+    {
+      name: "pooler-running-tasks",
+      description: `Fewer than ${poolerTasks} PgBouncer tasks running`,
+      namespace: "ECS/ContainerInsights",
+      metric: "RunningTaskCount",
+      dimensions: { ClusterName: "poolerCluster", ServiceName: "poolerService" },
+      statistic: "Minimum",
+      comparison: "LessThanThreshold",
+      threshold: poolerTasks,
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+    },
+    {
+      name: "pooler-unhealthy-targets",
+      description: "PgBouncer tasks failing the NLB health check",
+      namespace: "AWS/NetworkELB",
+      metric: "UnHealthyHostCount",
+      dimensions: { LoadBalancer: "poolerLoadBalancer", TargetGroup: "poolerTargetGroup" },
+      statistic: "Maximum",
+      comparison: "GreaterThanThreshold",
+      threshold: 0,
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+    },
     cache({ name: "cache-cpu", description: `ElastiCache engine CPU above ${alarms.cpuPercent}%`, metric: "EngineCPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.cpuPercent }),
     cache({ name: "cache-memory", description: `ElastiCache memory above ${alarms.cacheMemoryPercent}%`, metric: "DatabaseMemoryUsagePercentage", statistic: "Maximum", comparison: "GreaterThanThreshold", threshold: alarms.cacheMemoryPercent }),
     cache({ name: "cache-evictions", description: `ElastiCache evictions above ${alarms.cacheEvictions} per 5 minutes`, metric: "Evictions", statistic: "Sum", comparison: "GreaterThanThreshold", threshold: alarms.cacheEvictions }),

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { AlarmSpec } from "../../render/alarms";
+import type { AlarmSpec, AlarmSubject } from "../../render/alarms";
 
 export interface AlarmsArgs {
   readonly namePrefix: string;
   readonly specs: readonly AlarmSpec[];
-  readonly rdsInstanceId: pulumi.Input<string>;
-  readonly replicationGroupId: pulumi.Input<string>;
+  /** The CloudWatch identifier of every subject the specs name. */
+  readonly subjects: Readonly<Partial<Record<AlarmSubject, pulumi.Input<string>>>>;
   /** Subscribed to the topic when given. */
   readonly email?: string;
 }
@@ -29,7 +29,13 @@ export class Alarms extends pulumi.ComponentResource {
           alarmDescription: spec.description,
           namespace: spec.namespace,
           metricName: spec.metric,
-          dimensions: { [spec.dimension]: spec.dimension === "DBInstanceIdentifier" ? args.rdsInstanceId : args.replicationGroupId },
+          dimensions: Object.fromEntries(
+            Object.entries(spec.dimensions).map(([dimension, subject]) => {
+              const value = args.subjects[subject];
+              if (value === undefined) throw new Error(`alarm ${spec.name}: no identifier for ${subject}`);
+              return [dimension, value];
+            }),
+          ),
           statistic: spec.statistic,
           comparisonOperator: spec.comparison,
           threshold: spec.threshold,

@@ -80,6 +80,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         performanceInsightsRetentionDays: awsConfig.performanceInsightsRetentionDays,
         iamDatabaseAuth: awsConfig.iamDatabaseAuth,
         protect: awsConfig.protect,
+        readReplicas: awsConfig.readReplicas,
       },
       { parent: this },
     );
@@ -117,7 +118,6 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     const group = this.cache.replicationGroup;
     this.redis = { host: group.primaryEndpointAddress, port: pulumi.output(cachePort) };
     this.redisUri = pulumi.secret(pulumi.all([group.primaryEndpointAddress, this.cache.authToken]).apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`));
-    new Alarms(`${name}-alarms`, { namePrefix, specs: alarmSpecs(config), rdsInstanceId: instance.identifier, replicationGroupId: group.replicationGroupId, email: awsConfig.alarmEmail }, { parent: this });
     const logins = loginRoles(config.roles.extra);
     const credentials = new Credentials(`${name}-credentials`, { users: [...logins.map((login) => login.name), pgbouncerAdminUser] }, { parent: this });
     this.database = new DatabaseSetup(
@@ -158,6 +158,24 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
             ]),
           ),
         ),
+    );
+    new Alarms(
+      `${name}-alarms`,
+      {
+        namePrefix,
+        specs: alarmSpecs(config, awsConfig.poolerTasks, awsConfig.readReplicas),
+        subjects: {
+          rdsInstance: instance.identifier,
+          replicationGroup: group.replicationGroupId,
+          poolerCluster: this.pooler.cluster.name,
+          poolerService: this.pooler.service.name,
+          poolerLoadBalancer: this.pooler.loadBalancer.arnSuffix,
+          poolerTargetGroup: this.pooler.targetGroup.arnSuffix,
+          ...Object.fromEntries(this.rds.replicas.map((replica, index) => [`replica${index + 1}`, replica.identifier])),
+        },
+        email: awsConfig.alarmEmail,
+      },
+      { parent: this },
     );
     this.registerOutputs({});
   }

@@ -42,6 +42,8 @@ export const poolerStartScript = [
 export class Pooler extends pulumi.ComponentResource {
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly cluster: aws.ecs.Cluster;
   readonly service: aws.ecs.Service;
 
   constructor(name: string, args: PoolerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,7 +78,7 @@ export class Pooler extends pulumi.ComponentResource {
       child,
     );
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/pgbouncer`, retentionInDays: 30, tags }, child);
-    const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-pooler`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child);
+    const cluster = (this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-pooler`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child));
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
@@ -111,7 +113,7 @@ export class Pooler extends pulumi.ComponentResource {
       { name: `${args.namePrefix}-pooler`.slice(0, 32), internal: true, loadBalancerType: "network", subnets: [...args.subnetIds], securityGroups: [lbSecurityGroup.id], enableCrossZoneLoadBalancing: true, tags },
       child,
     );
-    const targetGroup = new aws.lb.TargetGroup(
+    const targetGroup = (this.targetGroup = new aws.lb.TargetGroup(
       `${name}-targets`,
       {
         namePrefix: "pgb-",
@@ -125,7 +127,7 @@ export class Pooler extends pulumi.ComponentResource {
         tags,
       },
       child,
-    );
+    ));
     new aws.lb.Listener(
       `${name}-listener`,
       {

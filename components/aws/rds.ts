@@ -23,6 +23,8 @@ export interface RdsPostgresArgs {
   readonly performanceInsightsRetentionDays: number;
   readonly iamDatabaseAuth: boolean;
   readonly protect: boolean;
+  /** Read replicas of the primary, same region. */
+  readonly readReplicas: number;
 }
 
 /** The master user of RDS; its password is managed by RDS in Secrets Manager. */
@@ -32,6 +34,7 @@ export const rdsMasterUser = "pgplat_admin";
 export class RdsPostgres extends pulumi.ComponentResource {
   readonly parameterGroup: aws.rds.ParameterGroup;
   readonly instance: aws.rds.Instance;
+  readonly replicas: readonly aws.rds.Instance[];
 
   constructor(name: string, args: RdsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:RdsPostgres", name, {}, opts);
@@ -88,7 +91,41 @@ export class RdsPostgres extends pulumi.ComponentResource {
       // RDS checks the monitoring role's permissions when the instance is created.
       { parent: this, protect: args.protect, dependsOn: monitoringRole ? [monitoringRole.attachment] : [] },
     );
+    this.replicas = Array.from({ length: args.readReplicas }, (_, index) => this.replica(name, args, index + 1, monitoringRole?.role));
     this.registerOutputs({});
+  }
+
+  /** A replica holds no data of its own: no backups, no final snapshot, not protected. */
+  private replica(name: string, args: RdsPostgresArgs, number: number, monitoringRole: aws.iam.Role | undefined): aws.rds.Instance {
+    return new aws.rds.Instance(
+      `${name}-replica-${number}`,
+      {
+        identifier: `${args.namePrefix}-postgres-replica-${number}`,
+        replicateSourceDb: this.instance.identifier,
+        instanceClass: args.instanceClass,
+        storageType: "gp3",
+        maxAllocatedStorage: args.maxStorageGb,
+        storageEncrypted: true,
+        kmsKeyId: args.kmsKeyArn,
+        parameterGroupName: this.parameterGroup.name,
+        vpcSecurityGroupIds: args.securityGroupIds,
+        publiclyAccessible: false,
+        multiAz: false,
+        deletionProtection: args.deletionProtection,
+        skipFinalSnapshot: true,
+        backupRetentionPeriod: 0,
+        autoMinorVersionUpgrade: false,
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: args.kmsKeyArn,
+        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays,
+        monitoringInterval: args.monitoringIntervalSeconds,
+        monitoringRoleArn: monitoringRole?.arn,
+        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+        copyTagsToSnapshot: true,
+        tags: { "pgplat:stack": args.namePrefix, "pgplat:role": "read-replica" },
+      },
+      { parent: this },
+    );
   }
 
   private monitoringRole(name: string, namePrefix: string): { role: aws.iam.Role; attachment: aws.iam.RolePolicyAttachment } {

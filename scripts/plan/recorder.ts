@@ -169,6 +169,10 @@ const fakeCloud: pulumi.runtime.Mocks = {
         break;
       case "aws:lb/loadBalancer:LoadBalancer":
         state.dnsName = `${args.inputs.name}-0123456789.elb.eu-west-1.amazonaws.com`;
+        state.arnSuffix = `net/${args.inputs.name}/0123456789`;
+        break;
+      case "aws:lb/targetGroup:TargetGroup":
+        state.arnSuffix = `targetgroup/${args.inputs.namePrefix}fake/0123456789`;
         break;
       case "random:index/randomId:RandomId":
         state.hex = digest.subarray(0, Number(args.inputs.byteLength ?? 4)).toString("hex");

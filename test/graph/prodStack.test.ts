@@ -100,6 +100,20 @@ describe("prod stack graph: RDS PostgreSQL 16", () => {
     expect(instance.dependsOn).toContain("pgplat-aws-rds-monitoring-policy");
   });
 
+  it("adds an encrypted, private read replica of the primary with the same parameter group", () => {
+    expect(resource(graph, "pgplat-aws-rds-replica-1").inputs).toMatchObject({
+      identifier: "pgplat-prod-postgres-replica-1",
+      replicateSourceDb: "pgplat-prod-postgres",
+      instanceClass: "db.m7g.xlarge",
+      storageEncrypted: true,
+      kmsKeyId: keyArn(),
+      parameterGroupName: expect.stringMatching(/^pgplat-prod-pg16-/),
+      publiclyAccessible: false,
+      skipFinalSnapshot: true,
+      backupRetentionPeriod: 0,
+    });
+  });
+
   it("gives enhanced monitoring its own role with the AWS managed policy", () => {
     expect(JSON.parse(resource(graph, "pgplat-aws-rds-monitoring-role").inputs.assumeRolePolicy as string)).toEqual({
       Version: "2012-10-17",
@@ -294,7 +308,10 @@ describe("prod stack graph: ElastiCache and alarms", () => {
 
   it("sends every alarm and recovery to one SNS topic", () => {
     const alarms = graph.resources.filter((entry) => entry.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(12);
+    expect(resource(graph, "pgplat-aws-alarms-rds-replica-1-lag").inputs.dimensions).toEqual({ DBInstanceIdentifier: "pgplat-prod-postgres-replica-1" });
+    expect(resource(graph, "pgplat-aws-alarms-pooler-running-tasks").inputs).toMatchObject({ dimensions: { ClusterName: "pgplat-prod-pooler", ServiceName: "pgbouncer" }, threshold: 2, comparisonOperator: "LessThanThreshold" });
+    expect(resource(graph, "pgplat-aws-alarms-pooler-unhealthy-targets").inputs.dimensions).toEqual({ LoadBalancer: "net/pgplat-prod-pooler/0123456789", TargetGroup: "targetgroup/pgb-fake/0123456789" });
     expect(resource(graph, "pgplat-aws-alarms-rds-connections").inputs).toEqual({
       name: "pgplat-prod-rds-connections",
       alarmDescription: "RDS connections above 80% of max_connections (400)",

@@ -4,10 +4,27 @@ import { stackConfig } from "../support/stackConfig";
 
 describe("alarmSpecs", () => {
   const config = stackConfig({ size: "medium", alarms: { freeStoragePercent: 15, connectionsPercent: 75 } });
-  const byName = Object.fromEntries(alarmSpecs(config).map((spec) => [spec.name, spec]));
+  const byName = Object.fromEntries(alarmSpecs(config, 3, 2).map((spec) => [spec.name, spec]));
 
-  it("covers RDS CPU, storage, memory, connections, latency and ElastiCache CPU, memory and evictions", () => {
-    expect(Object.keys(byName)).toEqual(["rds-cpu", "rds-free-storage", "rds-freeable-memory", "rds-connections", "rds-read-latency", "rds-write-latency", "cache-cpu", "cache-memory", "cache-evictions"]);
+  it("covers RDS, each replica's lag, the pooler and ElastiCache", () => {
+    expect(Object.keys(byName)).toEqual([
+      "rds-cpu",
+      "rds-free-storage",
+      "rds-freeable-memory",
+      "rds-connections",
+      "rds-read-latency",
+      "rds-write-latency",
+      "rds-replica-1-lag",
+      "rds-replica-2-lag",
+      "pooler-running-tasks",
+      "pooler-unhealthy-targets",
+      "cache-cpu",
+      "cache-memory",
+      "cache-evictions",
+    ]);
+    expect(byName["rds-replica-2-lag"]).toMatchObject({ metric: "ReplicaLag", dimensions: { DBInstanceIdentifier: "replica2" }, threshold: 60 });
+    expect(byName["pooler-running-tasks"]).toMatchObject({ namespace: "ECS/ContainerInsights", dimensions: { ClusterName: "poolerCluster", ServiceName: "poolerService" }, comparison: "LessThanThreshold", threshold: 3 });
+    expect(byName["pooler-unhealthy-targets"]).toMatchObject({ namespace: "AWS/NetworkELB", dimensions: { LoadBalancer: "poolerLoadBalancer", TargetGroup: "poolerTargetGroup" }, threshold: 0 });
   });
 
   it("turns percentages from config into the metrics' own units", () => {
@@ -15,7 +32,7 @@ describe("alarmSpecs", () => {
     expect(byName["rds-free-storage"]).toMatchObject({ metric: "FreeStorageSpace", comparison: "LessThanThreshold", statistic: "Minimum", threshold: 32212254720, evaluationPeriods: 1 });
     expect(byName["rds-freeable-memory"]).toMatchObject({ threshold: 1717986918, comparison: "LessThanThreshold" });
     expect(byName["rds-connections"]).toMatchObject({ metric: "DatabaseConnections", threshold: 300, statistic: "Maximum" });
-    expect(byName["rds-read-latency"]).toMatchObject({ threshold: 0.02, namespace: "AWS/RDS", dimension: "DBInstanceIdentifier" });
-    expect(byName["cache-evictions"]).toMatchObject({ namespace: "AWS/ElastiCache", dimension: "ReplicationGroupId", statistic: "Sum", threshold: 1000 });
+    expect(byName["rds-read-latency"]).toMatchObject({ threshold: 0.02, namespace: "AWS/RDS", dimensions: { DBInstanceIdentifier: "rdsInstance" } });
+    expect(byName["cache-evictions"]).toMatchObject({ namespace: "AWS/ElastiCache", dimensions: { ReplicationGroupId: "replicationGroup" }, statistic: "Sum", threshold: 1000 });
   });
 });

@@ -45,6 +45,10 @@ describe("guardrail policies, called with hand-built resources", () => {
     expect(messages(candidate)).toEqual([expected]);
   });
 
+  it("do not ask read replicas for backups or final snapshots (the primary has them)", () => {
+    expect(messages(resource("aws:rds/instance:Instance", { storageEncrypted: true, publiclyAccessible: false, replicateSourceDb: "primary", skipFinalSnapshot: true, backupRetentionPeriod: 0 }))).toEqual([]);
+  });
+
   it("apply the production rules to production stacks only", () => {
     expect(messages(resource("aws:rds/instance:Instance", { ...secureRds, deletionProtection: false, backupRetentionPeriod: 1 }), { production: false })).toEqual([]);
   });
