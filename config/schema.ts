@@ -181,6 +181,11 @@ const awsSection = z.strictObject({
     .regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "must look like sun:04:30-sun:05:30 (UTC)")
     .default("sun:04:30-sun:05:30")
     .describe("Weekly maintenance window (UTC)."),
+  backupReplicaRegion: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1")
+    .optional()
+    .describe("Replicate RDS automated backups (PITR) to this region, encrypted with a key there. Off when unset."),
   readReplicas: z.number().int().min(0).max(5).default(0).describe("RDS read replicas of the primary, in the same region."),
   poolerTasks: z.number().int().min(1).max(20).default(2).describe("PgBouncer tasks on Fargate behind the internal NLB."),
   poolerCertificateArn: z

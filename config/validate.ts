@@ -85,6 +85,9 @@ function awsIssues(config: StackConfig): ConfigIssue[] {
   if (config.environment === "production" && aws.cacheSnapshotRetentionDays < 1) {
     issues.push({ key: key("aws.cacheSnapshotRetentionDays"), value: aws.cacheSnapshotRetentionDays, allowed: "at least 1 when environment is production" });
   }
+  if (aws.backupReplicaRegion !== undefined && aws.backupReplicaRegion === aws.region) {
+    issues.push({ key: key("aws.backupReplicaRegion"), value: aws.backupReplicaRegion, allowed: `a region other than aws.region (${aws.region})` });
+  }
   if (aws.sslmode === "verify-full" && aws.sslRootCert === undefined) {
     issues.push({ key: key("aws.sslRootCert"), value: undefined, allowed: "required when aws.sslmode is verify-full: the path to the RDS CA bundle" });
   }

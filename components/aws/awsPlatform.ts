@@ -8,6 +8,7 @@ import { Credentials } from "../database/credentials";
 import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { BackupBucket } from "./backupBucket";
+import { BackupReplication } from "./backupReplication";
 import { BackupTask } from "./backupTask";
 import { alarmSpecs } from "../../render/alarms";
 import { Alarms } from "./alarms";
@@ -95,6 +96,13 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       masterSecretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
     );
     if (config.backups.enabled) this.backups(name, args, masterSecretArn);
+    if (awsConfig.backupReplicaRegion) {
+      new BackupReplication(
+        `${name}-backup-replication`,
+        { namePrefix, region: awsConfig.backupReplicaRegion, sourceInstanceArn: instance.arn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect },
+        { parent: this },
+      );
+    }
     this.cache = new Cache(
       `${name}-cache`,
       {

@@ -114,6 +114,16 @@ describe("prod stack graph: RDS PostgreSQL 16", () => {
     });
   });
 
+  it("replicates automated backups to the second region, under a key of that region", () => {
+    expect(resource(graph, "pgplat-aws-backup-replication-key").inputs).toMatchObject({ region: "eu-central-1", enableKeyRotation: true });
+    expect(resource(graph, "pgplat-aws-backup-replication-replication").inputs).toEqual({
+      region: "eu-central-1",
+      sourceDbInstanceArn: "arn:aws:rds::000000000000:pgplat-aws-rds-instance",
+      kmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
+      retentionPeriod: 14,
+    });
+  });
+
   it("gives enhanced monitoring its own role with the AWS managed policy", () => {
     expect(JSON.parse(resource(graph, "pgplat-aws-rds-monitoring-role").inputs.assumeRolePolicy as string)).toEqual({
       Version: "2012-10-17",

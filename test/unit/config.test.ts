@@ -95,6 +95,9 @@ describe("parseStackConfig: every error names the key, shows the value and says 
     expect(issuesOf({ target: "aws", postgres: { storageGb: 100 }, aws: { ...validAws, maxStorageGb: 50 } })[0]).toMatchObject({ key: "pgplat:aws.maxStorageGb", allowed: "at least postgres.storageGb (100)" });
     expect(issuesOf({ target: "aws", aws: { ...validAws, engineVersion: "15.4" } })[0]).toMatchObject({ key: "pgplat:aws.engineVersion", value: "15.4" });
     expect(issuesOf({ target: "aws", aws: { ...validAws, monitoringIntervalSeconds: 7 } })[0]).toMatchObject({ key: "pgplat:aws.monitoringIntervalSeconds", value: 7 });
+    expect(issuesOf({ target: "aws", aws: { ...validAws, backupReplicaRegion: "eu-west-1" } })).toEqual([
+      { key: "pgplat:aws.backupReplicaRegion", value: "eu-west-1", allowed: "a region other than aws.region (eu-west-1)" },
+    ]);
     expect(issuesOf({ target: "aws", backups: { bucketTransitionDays: 90, bucketExpireDays: 60 }, aws: validAws })).toEqual([
       { key: "pgplat:backups.bucketExpireDays", value: 60, allowed: "more than backups.bucketTransitionDays (90)" },
     ]);
