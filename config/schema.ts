@@ -171,7 +171,7 @@ const awsSection = z.strictObject({
   maxStorageGb: z.number().int().min(20).max(65536).optional().describe("Storage autoscaling ceiling in GiB. Default: 4 × postgres.storageGb."),
   multiAz: z.boolean().default(true).describe("Multi-AZ RDS and ElastiCache failover."),
   deletionProtection: z.boolean().default(true).describe("RDS deletion protection and a final snapshot on delete."),
-  protect: z.boolean().default(true).describe("Pulumi `protect` on resources that hold data; turn off only for throwaway AWS stacks."),
+  protect: z.boolean().default(true).describe("Pulumi `protect` and `retainOnDelete` on resources that hold data (KMS keys, RDS, backups, ElastiCache); turn off only for throwaway AWS stacks."),
   iamDatabaseAuth: z.boolean().default(false).describe("Enable IAM database authentication on RDS."),
   monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).default(60).describe("Enhanced monitoring interval; 0 disables."),
   performanceInsightsRetentionDays: z.number().int().min(7).max(731).default(7).describe("Performance Insights retention (7 is the free tier)."),

@@ -27,7 +27,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     this.bucket = new aws.s3.Bucket(
       `${name}-bucket`,
       { bucketPrefix: `${args.namePrefix}-backups-`, objectLockEnabled: args.objectLockDays !== undefined, forceDestroy: false, tags: { "pgplat:stack": args.namePrefix } },
-      { ...child, protect: args.protect },
+      { ...child, protect: args.protect, retainOnDelete: args.protect },
     );
     const bucket = this.bucket.id;
     const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);

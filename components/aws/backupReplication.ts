@@ -17,7 +17,7 @@ export class BackupReplication extends pulumi.ComponentResource {
     const key = new aws.kms.Key(
       `${name}-key`,
       { region: args.region, description: `${args.namePrefix}: replicated PostgreSQL backups`, enableKeyRotation: true, deletionWindowInDays: 30, tags: { "pgplat:stack": args.namePrefix } },
-      { parent: this, protect: args.protect },
+      { parent: this, protect: args.protect, retainOnDelete: args.protect },
     );
     new aws.rds.InstanceAutomatedBackupsReplication(
       `${name}-replication`,

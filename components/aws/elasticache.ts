@@ -75,7 +75,7 @@ export class Cache extends pulumi.ComponentResource {
         autoMinorVersionUpgrade: false,
         tags,
       },
-      { ...child, protect: args.protect },
+      { ...child, protect: args.protect, retainOnDelete: args.protect },
     );
     this.registerOutputs({});
   }

@@ -89,7 +89,7 @@ export class RdsPostgres extends pulumi.ComponentResource {
         tags,
       },
       // RDS checks the monitoring role's permissions when the instance is created.
-      { parent: this, protect: args.protect, dependsOn: monitoringRole ? [monitoringRole.attachment] : [] },
+      { parent: this, protect: args.protect, retainOnDelete: args.protect, dependsOn: monitoringRole ? [monitoringRole.attachment] : [] },
     );
     this.replicas = Array.from({ length: args.readReplicas }, (_, index) => this.replica(name, args, index + 1, monitoringRole?.role));
     this.registerOutputs({});

@@ -31,6 +31,7 @@ export interface RecordedResource {
   readonly dependsOn: readonly string[];
   readonly deleteBeforeReplace: boolean;
   readonly protect: boolean;
+  readonly retainOnDelete: boolean;
   /** Name of the explicit provider resource, if any. */
   readonly provider: string | undefined;
   readonly custom: boolean;
@@ -60,6 +61,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getDeletebeforereplace(): boolean;
   getProtect(): boolean;
+  getRetainondelete(): boolean;
   getProvider(): string;
   getCustom(): boolean;
 }
@@ -113,6 +115,7 @@ function describe(request: RegisterRequest, urn: string) {
     inputs: decodeObject(request.getObject().toJavaScript()),
     deleteBeforeReplace: request.getDeletebeforereplace(),
     protect: request.getProtect(),
+    retainOnDelete: request.getRetainondelete(),
     custom: request.getCustom(),
   };
 }

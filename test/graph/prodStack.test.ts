@@ -343,6 +343,12 @@ describe("prod stack graph: ElastiCache and alarms", () => {
 });
 
 describe("prod stack graph: guardrails", () => {
+  it("protects and retains every resource that holds data", () => {
+    for (const name of ["pgplat-aws-kms-key", "pgplat-aws-rds-instance", "pgplat-aws-backup-bucket-bucket", "pgplat-aws-cache-group", "pgplat-aws-backup-replication-key"]) {
+      expect([name, resource(graph, name).protect, resource(graph, name).retainOnDelete]).toEqual([name, true, true]);
+    }
+  });
+
   it("passes every policy, production rules included, and keeps every credential output secret", () => {
     expect(checkResources(graph.resources, { production: true })).toEqual([]);
     expect(plainSecretOutputs(graph.outputs, (value) => value instanceof SecretValue)).toEqual([]);
