@@ -187,6 +187,7 @@ const awsSection = z.strictObject({
     .optional()
     .describe("Replicate RDS automated backups (PITR) to this region, encrypted with a key there. Off when unset."),
   readReplicas: z.number().int().min(0).max(5).default(0).describe("RDS read replicas of the primary, in the same region."),
+  pooler: z.enum(["pgbouncer", "rds-proxy"]).default("pgbouncer").describe("The pooler: PgBouncer on Fargate behind an internal NLB, or RDS Proxy. Both give the pgbouncer output."),
   poolerTasks: z.number().int().min(1).max(20).default(2).describe("PgBouncer tasks on Fargate behind the internal NLB."),
   poolerCertificateArn: z
     .string()

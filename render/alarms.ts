@@ -26,7 +26,8 @@ const rds = (spec: Base, instance: AlarmSubject = "rdsInstance"): AlarmSpec => (
 const cache = (spec: Base): AlarmSpec => ({ namespace: "AWS/ElastiCache", dimensions: { ReplicationGroupId: "replicationGroup" }, periodSeconds: 300, evaluationPeriods: 3, ...spec });
 
 /** The alarms for RDS, its replicas, the pooler and the cache, with thresholds from config turned into metric units. */
-export function alarmSpecs(config: StackConfig, poolerTasks: number, readReplicas: number): readonly AlarmSpec[] {
+export function alarmSpecs(config: StackConfig, targets: { readonly pgbouncerTasks?: number; readonly readReplicas: number }): readonly AlarmSpec[] {
+  const { pgbouncerTasks, readReplicas } = targets;
   const alarms = config.alarms;
   return [
     rds({ name: "rds-cpu", description: `RDS CPU above ${alarms.cpuPercent}%`, metric: "CPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.cpuPercent }),
@@ -63,15 +64,25 @@ export function alarmSpecs(config: StackConfig, poolerTasks: number, readReplica
         `replica${index + 1}`,
       ),
     ),
+    ...(pgbouncerTasks === undefined ? [] : pgbouncerAlarms(pgbouncerTasks)),
+    cache({ name: "cache-cpu", description: `ElastiCache engine CPU above ${alarms.cpuPercent}%`, metric: "EngineCPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.cpuPercent }),
+    cache({ name: "cache-memory", description: `ElastiCache memory above ${alarms.cacheMemoryPercent}%`, metric: "DatabaseMemoryUsagePercentage", statistic: "Maximum", comparison: "GreaterThanThreshold", threshold: alarms.cacheMemoryPercent }),
+    cache({ name: "cache-evictions", description: `ElastiCache evictions above ${alarms.cacheEvictions} per 5 minutes`, metric: "Evictions", statistic: "Sum", comparison: "GreaterThanThreshold", threshold: alarms.cacheEvictions }),
+  ];
+}
+
+/** PgBouncer on Fargate: fewer tasks running than desired, or tasks failing the NLB health check. */
+function pgbouncerAlarms(tasks: number): AlarmSpec[] {
+  return [
     {
       name: "pooler-running-tasks",
-      description: `Fewer than ${poolerTasks} PgBouncer tasks running`,
+      description: `Fewer than ${tasks} PgBouncer tasks running`,
       namespace: "ECS/ContainerInsights",
       metric: "RunningTaskCount",
       dimensions: { ClusterName: "poolerCluster", ServiceName: "poolerService" },
       statistic: "Minimum",
       comparison: "LessThanThreshold",
-      threshold: poolerTasks,
+      threshold: tasks,
       periodSeconds: 60,
       evaluationPeriods: 5,
     },
@@ -87,8 +98,5 @@ export function alarmSpecs(config: StackConfig, poolerTasks: number, readReplica
       periodSeconds: 60,
       evaluationPeriods: 3,
     },
-    cache({ name: "cache-cpu", description: `ElastiCache engine CPU above ${alarms.cpuPercent}%`, metric: "EngineCPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.cpuPercent }),
-    cache({ name: "cache-memory", description: `ElastiCache memory above ${alarms.cacheMemoryPercent}%`, metric: "DatabaseMemoryUsagePercentage", statistic: "Maximum", comparison: "GreaterThanThreshold", threshold: alarms.cacheMemoryPercent }),
-    cache({ name: "cache-evictions", description: `ElastiCache evictions above ${alarms.cacheEvictions} per 5 minutes`, metric: "Evictions", statistic: "Sum", comparison: "GreaterThanThreshold", threshold: alarms.cacheEvictions }),
   ];
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { loginRoles, pgbouncerAdminUser, type StackConfig } from "../../config";
 import { renderUserlist } from "../../render/pgbouncer";
-import { pgbouncerFiles, pgbouncerLimits, userlistUsers } from "../../render/platformFiles";
+import { pgbouncerFiles, pgbouncerLimits, pooledLoginNames, userlistUsers } from "../../render/platformFiles";
 import { rdsParameters } from "../../render/rdsParameters";
 import { Credentials } from "../database/credentials";
 import { DatabaseSetup } from "../database/setup";
@@ -15,6 +15,7 @@ import { Alarms } from "./alarms";
 import { Cache, cachePort } from "./elasticache";
 import { PlatformKey } from "./kms";
 import { Pooler, poolerLayout, poolerPort } from "./pooler";
+import { proxyPort, RdsProxy } from "./rdsProxy";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
 
@@ -25,11 +26,17 @@ export interface AwsPlatformArgs {
 
 const postgresPort = 5432;
 
+interface PooledEndpoint {
+  readonly endpoint: NonNullable<PlatformEndpoints["pgbouncer"]>;
+  /** What pooled connection URIs ask for. */
+  readonly sslmode: "require" | "disable";
+}
+
 /**
  * The prod target on AWS: network access, KMS, RDS PostgreSQL 16 tuned by the
  * shared tuning code, roles and migrations over the admin endpoint, the
- * backup bucket and task, PgBouncer on Fargate behind an internal NLB,
- * ElastiCache and alarms.
+ * backup bucket and task, the pooler (PgBouncer on Fargate behind an internal
+ * NLB, or RDS Proxy), ElastiCache and alarms.
  */
 export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
   readonly key: PlatformKey;
@@ -39,7 +46,8 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly postgres: PlatformEndpoints["postgres"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
   readonly cache: Cache;
-  readonly pooler: Pooler;
+  pooler?: Pooler;
+  proxy?: RdsProxy;
   readonly pgbouncer: PlatformEndpoints["pgbouncer"];
   readonly redis: PlatformEndpoints["redis"];
   readonly redisUri: pulumi.Output<string>;
@@ -150,19 +158,18 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       { parent: this },
     );
 
-    this.pooler = this.createPooler(name, args, credentials);
+    const pooled = awsConfig.pooler === "rds-proxy" ? this.createProxy(name, args, credentials) : this.createPgbouncer(name, args, credentials);
+    this.pgbouncer = pooled.endpoint;
     this.postgres = { host: instance.address, port: instance.port };
-    this.pgbouncer = { host: this.pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) };
-    // PgBouncer itself speaks plain TCP: TLS to clients needs the NLB's TLS listener (aws.poolerCertificateArn).
-    const pooledSslmode = awsConfig.poolerCertificateArn ? "require" : "disable";
+    const pooledSslmode = pooled.sslmode;
     this.connectionUris = pulumi.secret(
       pulumi
-        .all([instance.address, instance.port, this.pgbouncer.host, pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])))])
-        .apply(([host, port, poolerHost, passwords]) =>
+        .all([instance.address, instance.port, pooled.endpoint.host, pooled.endpoint.port, pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])))])
+        .apply(([host, port, pooledHost, pooledPort, passwords]) =>
           Object.fromEntries(
             logins.map((login) => [
               login.name,
-              login.pooled ? postgresUri(login.name, passwords[login.name], poolerHost, poolerPort, postgres.database, pooledSslmode) : postgresUri(login.name, passwords[login.name], host, port, postgres.database, "require"),
+              login.pooled ? postgresUri(login.name, passwords[login.name], pooledHost, pooledPort, postgres.database, pooledSslmode) : postgresUri(login.name, passwords[login.name], host, port, postgres.database, "require"),
             ]),
           ),
         ),
@@ -171,14 +178,16 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       `${name}-alarms`,
       {
         namePrefix,
-        specs: alarmSpecs(config, awsConfig.poolerTasks, awsConfig.readReplicas),
+        specs: alarmSpecs(config, { pgbouncerTasks: this.pooler ? awsConfig.poolerTasks : undefined, readReplicas: awsConfig.readReplicas }),
         subjects: {
           rdsInstance: instance.identifier,
           replicationGroup: group.replicationGroupId,
-          poolerCluster: this.pooler.cluster.name,
-          poolerService: this.pooler.service.name,
-          poolerLoadBalancer: this.pooler.loadBalancer.arnSuffix,
-          poolerTargetGroup: this.pooler.targetGroup.arnSuffix,
+          ...(this.pooler && {
+            poolerCluster: this.pooler.cluster.name,
+            poolerService: this.pooler.service.name,
+            poolerLoadBalancer: this.pooler.loadBalancer.arnSuffix,
+            poolerTargetGroup: this.pooler.targetGroup.arnSuffix,
+          }),
           ...Object.fromEntries(this.rds.replicas.map((replica, index) => [`replica${index + 1}`, replica.identifier])),
         },
         email: awsConfig.alarmEmail,
@@ -188,8 +197,32 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     this.registerOutputs({});
   }
 
+  /** RDS Proxy with the PgBouncer pool budget as its share of max_connections; TLS is always on. */
+  private createProxy(name: string, args: AwsPlatformArgs, credentials: Credentials): PooledEndpoint {
+    const { config, namePrefix } = args;
+    const awsConfig = config.aws!;
+    const budget = pgbouncerLimits(config).maxDbConnections;
+    this.proxy = new RdsProxy(
+      `${name}-proxy`,
+      {
+        namePrefix,
+        vpcId: awsConfig.vpcId,
+        subnetIds: awsConfig.subnetIds,
+        allowedCidrs: awsConfig.allowedCidrs,
+        allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
+        instanceIdentifier: this.rds.instance.identifier,
+        kmsKeyArn: this.key.key.arn,
+        logins: pooledLoginNames(config).map((login) => ({ name: login, password: credentials.byUser[login].password })),
+        maxConnectionsPercent: Math.min(100, Math.ceil((budget * 100) / config.postgres.maxConnections)),
+      },
+      { parent: this },
+    );
+    this.network.admit(`${name}-network`, "proxy", this.proxy.securityGroup.id);
+    return { endpoint: { host: this.proxy.proxy.endpoint, port: pulumi.output(proxyPort) }, sslmode: "require" };
+  }
+
   /** PgBouncer on Fargate, with the same ini and SCRAM userlist as Docker; it reaches RDS over TLS. */
-  private createPooler(name: string, args: AwsPlatformArgs, credentials: Credentials): Pooler {
+  private createPgbouncer(name: string, args: AwsPlatformArgs, credentials: Credentials): PooledEndpoint {
     const { config, namePrefix } = args;
     const awsConfig = config.aws!;
     const users = userlistUsers(config);
@@ -217,7 +250,9 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       { parent: this },
     );
     this.network.admit(`${name}-network`, "pooler", pooler.securityGroup.id);
-    return pooler;
+    this.pooler = pooler;
+    // PgBouncer itself speaks plain TCP: TLS to clients needs the NLB's TLS listener (aws.poolerCertificateArn).
+    return { endpoint: { host: pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) }, sslmode: awsConfig.poolerCertificateArn ? "require" : "disable" };
   }
 
   /** The backup bucket and the scheduled task that fills it. */

@@ -174,6 +174,9 @@ const fakeCloud: pulumi.runtime.Mocks = {
         state.dnsName = `${args.inputs.name}-0123456789.elb.eu-west-1.amazonaws.com`;
         state.arnSuffix = `net/${args.inputs.name}/0123456789`;
         break;
+      case "aws:rds/proxy:Proxy":
+        state.endpoint = `${args.inputs.name}.proxy-fake.eu-west-1.rds.amazonaws.com`;
+        break;
       case "aws:lb/targetGroup:TargetGroup":
         state.arnSuffix = `targetgroup/${args.inputs.namePrefix}fake/0123456789`;
         break;

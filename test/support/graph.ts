@@ -7,12 +7,13 @@ import { namespaceValues, readStackFile } from "../../scripts/plan/stackConfig";
 const projectRoot = path.join(__dirname, "..", "..");
 
 /**
- * Records index.ts's graph for a repository stack file, exactly as `npm run
+ * Records index.ts's graph for a repository stack (or a stack file path), exactly as `npm run
  * plan` does. It runs in a child process under ts-node, the loader Pulumi
  * uses, because the dynamic provider must be serialized from plain CommonJS.
  */
 export function recordStack(stackFile: string, stackName = stackFile): { graph: RecordedGraph; config: StackConfig } {
-  const parsed = parseStackConfig(namespaceValues(readStackFile(path.join(projectRoot, `Pulumi.${stackFile}.yaml`)).config, configNamespace));
+  const file = stackFile.endsWith(".yaml") ? stackFile : path.join(projectRoot, `Pulumi.${stackFile}.yaml`);
+  const parsed = parseStackConfig(namespaceValues(readStackFile(file).config, configNamespace));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "recordStackChild.ts"), stackFile, stackName], {
     cwd: projectRoot,

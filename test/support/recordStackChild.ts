@@ -1,7 +1,7 @@
 /**
  * Run with ts-node (as Pulumi loads a program): records index.ts for a stack
  * file and prints the graph as JSON, secrets as {"$secret": value}.
- * Usage: recordStackChild.ts <stack-file-name> <stack-name>
+ * Usage: recordStackChild.ts <stack name of a repository file, or a path to a Pulumi.<stack>.yaml> <stack-name>
  */
 import * as path from "node:path";
 import { recordGraph, SecretValue } from "../../scripts/plan/recorder";
@@ -18,7 +18,7 @@ function reveal(value: unknown): unknown {
 }
 
 async function main(): Promise<void> {
-  const { config, secretKeys } = readStackFile(path.join(projectRoot, `Pulumi.${stackFile}.yaml`));
+  const { config, secretKeys } = readStackFile(stackFile.endsWith(".yaml") ? stackFile : path.join(projectRoot, `Pulumi.${stackFile}.yaml`));
   const graph = await recordGraph({ project: "pgplat", stack: stackName, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
   process.stdout.write(JSON.stringify(reveal(graph)));
 }

@@ -4,7 +4,7 @@ import { stackConfig } from "../support/stackConfig";
 
 describe("alarmSpecs", () => {
   const config = stackConfig({ size: "medium", alarms: { freeStoragePercent: 15, connectionsPercent: 75 } });
-  const byName = Object.fromEntries(alarmSpecs(config, 3, 2).map((spec) => [spec.name, spec]));
+  const byName = Object.fromEntries(alarmSpecs(config, { pgbouncerTasks: 3, readReplicas: 2 }).map((spec) => [spec.name, spec]));
 
   it("covers RDS, each replica's lag, the pooler and ElastiCache", () => {
     expect(Object.keys(byName)).toEqual([
@@ -25,6 +25,10 @@ describe("alarmSpecs", () => {
     expect(byName["rds-replica-2-lag"]).toMatchObject({ metric: "ReplicaLag", dimensions: { DBInstanceIdentifier: "replica2" }, threshold: 60 });
     expect(byName["pooler-running-tasks"]).toMatchObject({ namespace: "ECS/ContainerInsights", dimensions: { ClusterName: "poolerCluster", ServiceName: "poolerService" }, comparison: "LessThanThreshold", threshold: 3 });
     expect(byName["pooler-unhealthy-targets"]).toMatchObject({ namespace: "AWS/NetworkELB", dimensions: { LoadBalancer: "poolerLoadBalancer", TargetGroup: "poolerTargetGroup" }, threshold: 0 });
+  });
+
+  it("has no PgBouncer alarms when RDS Proxy is the pooler", () => {
+    expect(alarmSpecs(config, { readReplicas: 0 }).map((spec) => spec.name).filter((name) => name.startsWith("pooler") || name.includes("replica"))).toEqual([]);
   });
 
   it("turns percentages from config into the metrics' own units", () => {
