@@ -157,11 +157,17 @@ const dockerSection = z
 
 const awsSection = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1").describe("AWS region."),
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0").describe("VPC to deploy into."),
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0").optional().describe("VPC to deploy into. Without it pgplat creates a minimal VPC (for throwaway stacks)."),
   subnetIds: z
     .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0"))
     .min(2)
-    .describe("Private subnets in at least two availability zones."),
+    .optional()
+    .describe("Private subnets in at least two availability zones; required with vpcId."),
+  vpcCidr: z
+    .string()
+    .regex(/^\d{1,3}\.\d{1,3}\.0\.0\/16$/, "must be a /16 such as 10.42.0.0/16")
+    .default("10.42.0.0/16")
+    .describe("CIDR of the minimal VPC pgplat creates when vpcId is not given."),
   allowedCidrs: z.array(cidr).default([]).describe("Client CIDRs allowed to reach PostgreSQL, PgBouncer and Redis."),
   allowedSecurityGroupIds: z
     .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id such as sg-0123456789abcdef0"))

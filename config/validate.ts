@@ -73,6 +73,10 @@ function awsIssues(config: StackConfig): ConfigIssue[] {
   const aws = config.aws;
   if (config.target !== "aws" || !aws) return [];
   const issues: ConfigIssue[] = [];
+  if ((aws.vpcId === undefined) !== (aws.subnetIds === undefined)) {
+    const [missing, given] = aws.vpcId === undefined ? ["aws.vpcId", "aws.subnetIds"] : ["aws.subnetIds", "aws.vpcId"];
+    issues.push({ key: key(missing), value: undefined, allowed: `required when ${given} is given (omit both for a minimal VPC)` });
+  }
   if (config.backups.retentionDays > 35) {
     issues.push({ key: key("backups.retentionDays"), value: config.backups.retentionDays, allowed: "at most 35 on the aws target (the RDS backup retention limit)" });
   }

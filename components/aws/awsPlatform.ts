@@ -16,6 +16,7 @@ import { Cache, cachePort } from "./elasticache";
 import { PlatformKey } from "./kms";
 import { Pooler, poolerLayout, poolerPort } from "./pooler";
 import { proxyPort, RdsProxy } from "./rdsProxy";
+import { MinimalVpc } from "./vpc";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
 
@@ -25,6 +26,12 @@ export interface AwsPlatformArgs {
 }
 
 const postgresPort = 5432;
+
+/** Where the platform lives: the stack's own VPC, or the minimal one pgplat created. */
+interface Placement {
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: readonly pulumi.Input<string>[];
+}
 
 interface PooledEndpoint {
   readonly endpoint: NonNullable<PlatformEndpoints["pgbouncer"]>;
@@ -39,6 +46,7 @@ interface PooledEndpoint {
  * NLB, or RDS Proxy), ElastiCache and alarms.
  */
 export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
+  readonly placement: Placement;
   readonly key: PlatformKey;
   readonly network: DatabaseNetwork;
   readonly rds: RdsPostgres;
@@ -59,10 +67,11 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     const awsConfig = config.aws;
     if (!awsConfig) throw new Error("the aws target needs pgplat:aws (config validation should have said so)");
     const postgres = config.postgres;
+    this.placement = awsConfig.vpcId && awsConfig.subnetIds ? { vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds } : this.createVpc(name, args);
     this.key = new PlatformKey(`${name}-kms`, { namePrefix, protect: awsConfig.protect }, { parent: this });
     this.network = new DatabaseNetwork(
       `${name}-network`,
-      { namePrefix, vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds, port: postgresPort },
+      { namePrefix, vpcId: this.placement.vpcId, subnetIds: this.placement.subnetIds, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds, port: postgresPort },
       { parent: this },
     );
     this.rds = new RdsPostgres(
@@ -115,8 +124,8 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       `${name}-cache`,
       {
         namePrefix,
-        vpcId: awsConfig.vpcId,
-        subnetIds: awsConfig.subnetIds,
+        vpcId: this.placement.vpcId,
+        subnetIds: this.placement.subnetIds,
         allowedCidrs: awsConfig.allowedCidrs,
         allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
         engine: awsConfig.cacheEngine,
@@ -197,6 +206,13 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     this.registerOutputs({});
   }
 
+  /** A minimal VPC when the stack brings none (throwaway stacks). */
+  private createVpc(name: string, args: AwsPlatformArgs): Placement {
+    const awsConfig = args.config.aws!;
+    const vpc = new MinimalVpc(`${name}-vpc`, { namePrefix: args.namePrefix, cidr: awsConfig.vpcCidr, region: awsConfig.region }, { parent: this });
+    return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
+  }
+
   /** RDS Proxy with the PgBouncer pool budget as its share of max_connections; TLS is always on. */
   private createProxy(name: string, args: AwsPlatformArgs, credentials: Credentials): PooledEndpoint {
     const { config, namePrefix } = args;
@@ -206,8 +222,8 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       `${name}-proxy`,
       {
         namePrefix,
-        vpcId: awsConfig.vpcId,
-        subnetIds: awsConfig.subnetIds,
+        vpcId: this.placement.vpcId,
+        subnetIds: this.placement.subnetIds,
         allowedCidrs: awsConfig.allowedCidrs,
         allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
         instanceIdentifier: this.rds.instance.identifier,
@@ -236,8 +252,8 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         namePrefix,
         region: awsConfig.region,
         image: config.docker.pgbouncerImage,
-        vpcId: awsConfig.vpcId,
-        subnetIds: awsConfig.subnetIds,
+        vpcId: this.placement.vpcId,
+        subnetIds: this.placement.subnetIds,
         allowedCidrs: awsConfig.allowedCidrs,
         allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
         pgbouncerIni,
@@ -282,8 +298,8 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         bucketName: this.backupBucket.bucket.bucket,
         bucketArn: this.backupBucket.bucket.arn,
         kmsKeyArn: this.key.key.arn,
-        vpcId: awsConfig.vpcId,
-        subnetIds: awsConfig.subnetIds,
+        vpcId: this.placement.vpcId,
+        subnetIds: this.placement.subnetIds,
         postgresHost: this.rds.instance.address,
         database: config.postgres.database,
         credentialsSecretArn,

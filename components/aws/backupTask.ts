@@ -9,8 +9,8 @@ export interface BackupTaskArgs {
   readonly bucketName: pulumi.Input<string>;
   readonly bucketArn: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: readonly pulumi.Input<string>[];
   readonly postgresHost: pulumi.Input<string>;
   readonly database: string;
   /** Secrets Manager ARN of the credentials the task dumps with. */

@@ -4,8 +4,8 @@ import * as random from "@pulumi/random";
 
 export interface CacheArgs {
   readonly namePrefix: string;
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: readonly pulumi.Input<string>[];
   readonly allowedCidrs: readonly string[];
   readonly allowedSecurityGroupIds: readonly string[];
   readonly engine: "redis" | "valkey";

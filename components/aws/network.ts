@@ -3,8 +3,8 @@ import * as aws from "@pulumi/aws";
 
 export interface DatabaseNetworkArgs {
   readonly namePrefix: string;
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: readonly pulumi.Input<string>[];
   readonly allowedCidrs: readonly string[];
   readonly allowedSecurityGroupIds: readonly string[];
   readonly port: number;

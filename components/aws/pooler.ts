@@ -6,8 +6,8 @@ export interface PoolerArgs {
   readonly namePrefix: string;
   readonly region: string;
   readonly image: string;
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: readonly pulumi.Input<string>[];
   readonly allowedCidrs: readonly string[];
   readonly allowedSecurityGroupIds: readonly string[];
   /** pgbouncer.ini rendered by render/platformFiles.ts for this target. */

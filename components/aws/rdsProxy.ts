@@ -4,8 +4,8 @@ import { assumeRolePolicy } from "../../render/awsPolicies";
 
 export interface RdsProxyArgs {
   readonly namePrefix: string;
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: readonly pulumi.Input<string>[];
   readonly allowedCidrs: readonly string[];
   readonly allowedSecurityGroupIds: readonly string[];
   readonly instanceIdentifier: pulumi.Input<string>;

@@ -95,6 +95,10 @@ describe("parseStackConfig: every error names the key, shows the value and says 
     expect(issuesOf({ target: "aws", postgres: { storageGb: 100 }, aws: { ...validAws, maxStorageGb: 50 } })[0]).toMatchObject({ key: "pgplat:aws.maxStorageGb", allowed: "at least postgres.storageGb (100)" });
     expect(issuesOf({ target: "aws", aws: { ...validAws, engineVersion: "15.4" } })[0]).toMatchObject({ key: "pgplat:aws.engineVersion", value: "15.4" });
     expect(issuesOf({ target: "aws", aws: { ...validAws, monitoringIntervalSeconds: 7 } })[0]).toMatchObject({ key: "pgplat:aws.monitoringIntervalSeconds", value: 7 });
+    expect(issuesOf({ target: "aws", aws: { region: "eu-west-1", vpcId: "vpc-0123456789abcdef0" } })).toEqual([
+      { key: "pgplat:aws.subnetIds", value: undefined, allowed: "required when aws.vpcId is given (omit both for a minimal VPC)" },
+    ]);
+    expect(parseStackConfig({ target: "aws", aws: { region: "eu-west-1" } }).ok).toBe(true);
     expect(issuesOf({ target: "aws", aws: { ...validAws, backupReplicaRegion: "eu-west-1" } })).toEqual([
       { key: "pgplat:aws.backupReplicaRegion", value: "eu-west-1", allowed: "a region other than aws.region (eu-west-1)" },
     ]);

@@ -20,7 +20,7 @@ describe("configuration reference", () => {
     expect(rows.find((row) => row.key === "pgplat:pgbouncer.defaultPoolSize")).toMatchObject({ type: "integer 1–10000", defaultValue: "`20`" });
     expect(rows.find((row) => row.key === "pgplat:postgres.maxConnections")).toMatchObject({ defaultValue: "size profile" });
     expect(rows.find((row) => row.key === "pgplat:roles.extra[].kind")).toMatchObject({ type: "`readwrite` \\| `readonly` \\| `monitor`" });
-    expect(rows.find((row) => row.key === "pgplat:aws.vpcId")).toMatchObject({ defaultValue: "**required**" });
+    expect(rows.find((row) => row.key === "pgplat:aws.region")).toMatchObject({ defaultValue: "**required**" });
     expect(rows.find((row) => row.key === "pgplat:postgres.port")).toMatchObject({ defaultValue: "see meaning" });
     expect(rows.find((row) => row.key === "pgplat:aws.sslRootCert")).toMatchObject({ defaultValue: "—" });
     expect(rows).toHaveLength(new Set(rows.map((row) => row.key)).size);
