@@ -13,8 +13,7 @@ import { spawn } from "node:child_process";
 import { numberFlag, runBench } from "./cli";
 import { randomBytes } from "node:crypto";
 import { builtInLogins, groupRoles } from "../config";
-import { poolBudget } from "../config/pools";
-import { pooledLoginNames, userlistUsers } from "../render/platformFiles";
+import { pgbouncerLimits, userlistUsers } from "../render/platformFiles";
 import { scramSha256Secret } from "../render/scram";
 import { startPgbouncer } from "../test/support/pgbouncerServer";
 import { startPostgres, type PostgresServer } from "../test/support/postgresServer";
@@ -58,13 +57,7 @@ async function main(): Promise<number> {
     await pgbench(["-i", "-q", "-s", String(scale), database], postgres.port, password);
 
     const poolSize = config.pgbouncer.defaultPoolSize + config.pgbouncer.reservePoolSize;
-    const serverCap = poolBudget({
-      pooledLogins: pooledLoginNames(config).length,
-      defaultPoolSize: config.pgbouncer.defaultPoolSize,
-      reservePoolSize: config.pgbouncer.reservePoolSize,
-      reservedConnections: config.postgres.reservedConnections,
-      maxConnections: config.postgres.maxConnections,
-    }).serverConnections;
+    const serverCap = pgbouncerLimits(config).maxDbConnections;
     console.log(`PostgreSQL 16 max_connections=${config.postgres.maxConnections}; PgBouncer ${config.pgbouncer.poolMode} pooling, pool ${poolSize} per user (max_db_connections ${serverCap}); pgbench scale ${scale}, ${seconds}s per cell`);
 
     const cells: Cell[] = [];

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
+import { clientSources, ingressRule } from "./ingress";
 
 export interface CacheArgs {
   readonly namePrefix: string;
@@ -32,10 +33,9 @@ export class Cache extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = { "pgplat:stack": args.namePrefix };
     const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, { namePrefix: `${args.namePrefix}-redis-`, description: `${args.namePrefix}: Redis clients`, vpcId: args.vpcId, tags }, child);
-    const rule = (suffix: string, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">) =>
-      new aws.vpc.SecurityGroupIngressRule(`${name}-from-${suffix}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: cachePort, toPort: cachePort, description: `Redis from ${suffix}`, ...source, tags }, child);
-    for (const cidr of args.allowedCidrs) rule(cidr.replace(/[/:]/g, "_"), cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
-    for (const group of args.allowedSecurityGroupIds) rule(group, { referencedSecurityGroupId: group });
+    for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) {
+      ingressRule(name, this, { securityGroupId: securityGroup.id, port: cachePort, service: "Redis", tags, ...client });
+    }
     const subnetGroup = new aws.elasticache.SubnetGroup(`${name}-subnets`, { name: `${args.namePrefix}-redis`, description: `${args.namePrefix}: private subnets for Redis`, subnetIds: [...args.subnetIds], tags }, child);
     const family = `${args.engine}${args.engineVersion.split(".")[0]}`;
     const parameterGroup = new aws.elasticache.ParameterGroup(

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { clientSources, ingressRule, type IngressSource } from "./ingress";
 
 export interface DatabaseNetworkArgs {
   readonly namePrefix: string;
@@ -32,21 +33,16 @@ export class DatabaseNetwork extends pulumi.ComponentResource {
       { namePrefix: `${args.namePrefix}-postgres-`, description: `${args.namePrefix}: PostgreSQL clients`, vpcId: args.vpcId, tags },
       { parent: this },
     );
-    for (const cidr of args.allowedCidrs) this.rule(name, cidr.replace(/[/:]/g, "_"), cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
-    for (const group of args.allowedSecurityGroupIds) this.admit(name, group, group);
+    for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) this.rule(name, client);
     this.registerOutputs({});
   }
 
-  /** Admits PostgreSQL clients from a security group (the platform's own tasks, or configured clients). */
-  admit(name: string, suffix: string, securityGroupId: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule {
-    return this.rule(name, suffix, { referencedSecurityGroupId: securityGroupId });
+  /** Admits PostgreSQL clients from a security group (the platform's own pooler and tasks). */
+  admit(name: string, label: string, securityGroupId: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule {
+    return this.rule(name, { label, source: { referencedSecurityGroupId: securityGroupId } });
   }
 
-  private rule(name: string, suffix: string, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">): aws.vpc.SecurityGroupIngressRule {
-    return new aws.vpc.SecurityGroupIngressRule(
-      `${name}-postgres-from-${suffix}`,
-      { securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: this.port, toPort: this.port, description: `PostgreSQL from ${suffix}`, ...source, tags: this.tags },
-      { parent: this },
-    );
+  private rule(name: string, client: IngressSource): aws.vpc.SecurityGroupIngressRule {
+    return ingressRule(`${name}-postgres`, this, { securityGroupId: this.securityGroup.id, port: this.port, service: "PostgreSQL", tags: this.tags, ...client });
   }
 }

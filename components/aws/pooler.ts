@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicy } from "../../render/awsPolicies";
+import { clientSources, ingressRule } from "./ingress";
 
 export interface PoolerArgs {
   readonly namePrefix: string;
@@ -51,17 +52,16 @@ export class Pooler extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = { "pgplat:stack": args.namePrefix };
     const lbSecurityGroup = new aws.ec2.SecurityGroup(`${name}-nlb-sg`, { namePrefix: `${args.namePrefix}-pooler-nlb-`, description: `${args.namePrefix}: pooler clients`, vpcId: args.vpcId, tags }, child);
-    const ingress = (suffix: string, securityGroupId: pulumi.Input<string>, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">) =>
-      new aws.vpc.SecurityGroupIngressRule(`${name}-${suffix}`, { securityGroupId, ipProtocol: "tcp", fromPort: poolerPort, toPort: poolerPort, description: `PgBouncer from ${suffix}`, ...source, tags }, child);
-    for (const cidr of args.allowedCidrs) ingress(`from-${cidr.replace(/[/:]/g, "_")}`, lbSecurityGroup.id, cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
-    for (const group of args.allowedSecurityGroupIds) ingress(`from-${group}`, lbSecurityGroup.id, { referencedSecurityGroupId: group });
+    for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) {
+      ingressRule(name, this, { securityGroupId: lbSecurityGroup.id, port: poolerPort, service: "PgBouncer", tags, ...client });
+    }
     new aws.vpc.SecurityGroupEgressRule(`${name}-nlb-to-tasks`, { securityGroupId: lbSecurityGroup.id, ipProtocol: "tcp", fromPort: poolerPort, toPort: poolerPort, cidrIpv4: "0.0.0.0/0", description: "to PgBouncer tasks", tags }, child);
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-tasks-sg`,
       { namePrefix: `${args.namePrefix}-pooler-`, description: `${args.namePrefix}: PgBouncer tasks`, vpcId: args.vpcId, egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "PostgreSQL and AWS APIs" }], tags },
       child,
     );
-    ingress("from-nlb", this.securityGroup.id, { referencedSecurityGroupId: lbSecurityGroup.id });
+    ingressRule(name, this, { securityGroupId: this.securityGroup.id, port: poolerPort, service: "PgBouncer", tags, label: "nlb", source: { referencedSecurityGroupId: lbSecurityGroup.id } });
 
     const userlistSecret = new aws.secretsmanager.Secret(`${name}-userlist`, { namePrefix: `${args.namePrefix}-pgbouncer-userlist-`, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7, tags }, child);
     new aws.secretsmanager.SecretVersion(`${name}-userlist-version`, { secretId: userlistSecret.id, secretString: pulumi.secret(args.userlist) }, child);

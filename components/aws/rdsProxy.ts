@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicy } from "../../render/awsPolicies";
+import { clientSources, ingressRule } from "./ingress";
 
 export interface RdsProxyArgs {
   readonly namePrefix: string;
@@ -32,10 +33,9 @@ export class RdsProxy extends pulumi.ComponentResource {
       { namePrefix: `${args.namePrefix}-proxy-`, description: `${args.namePrefix}: RDS Proxy clients`, vpcId: args.vpcId, egress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"], description: "to PostgreSQL" }], tags },
       child,
     );
-    const ingress = (suffix: string, source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">) =>
-      new aws.vpc.SecurityGroupIngressRule(`${name}-from-${suffix}`, { securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: proxyPort, toPort: proxyPort, description: `RDS Proxy from ${suffix}`, ...source, tags }, child);
-    for (const cidr of args.allowedCidrs) ingress(cidr.replace(/[/:]/g, "_"), cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr });
-    for (const group of args.allowedSecurityGroupIds) ingress(group, { referencedSecurityGroupId: group });
+    for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) {
+      ingressRule(name, this, { securityGroupId: this.securityGroup.id, port: proxyPort, service: "RDS Proxy", tags, ...client });
+    }
 
     const secrets = args.logins.map((login) => {
       const secret = new aws.secretsmanager.Secret(`${name}-${login.name}`, { namePrefix: `${args.namePrefix}-proxy-${login.name}-`, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7, tags }, child);

@@ -1,0 +1,29 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+export interface IngressSource {
+  /** Part of the rule's resource name and description. */
+  readonly label: string;
+  readonly source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">;
+}
+
+/** The configured clients as rule sources: each CIDR (v4 or v6) and each security group, one rule each. */
+export function clientSources(cidrs: readonly string[], securityGroupIds: readonly string[]): IngressSource[] {
+  return [
+    ...cidrs.map((cidr) => ({ label: cidr.replace(/[/:]/g, "_"), source: cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr } })),
+    ...securityGroupIds.map((group) => ({ label: group, source: { referencedSecurityGroupId: group } })),
+  ];
+}
+
+/** One TCP ingress rule on one port, named `<name>-from-<label>`. */
+export function ingressRule(
+  name: string,
+  parent: pulumi.Resource,
+  rule: { readonly securityGroupId: pulumi.Input<string>; readonly port: number; readonly service: string; readonly tags: Record<string, string> } & IngressSource,
+): aws.vpc.SecurityGroupIngressRule {
+  return new aws.vpc.SecurityGroupIngressRule(
+    `${name}-from-${rule.label}`,
+    { securityGroupId: rule.securityGroupId, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, description: `${rule.service} from ${rule.label}`, ...rule.source, tags: rule.tags },
+    { parent },
+  );
+}
