@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy } from "../../render/awsPolicies";
+import { secretReadingExecutionRole } from "./executionRole";
 
 export interface BackupTaskArgs {
   readonly namePrefix: string;
@@ -50,13 +51,8 @@ export class BackupTask extends pulumi.ComponentResource {
       { role: taskRole.name, policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, keyArn]) => JSON.stringify(backupWriterPolicy(bucketArn, backupPrefix, keyArn))) },
       child,
     );
-    const executionRole = this.role(`${name}-execution-role`, `${args.namePrefix}-backup-exec-`, "ecs-tasks.amazonaws.com");
-    new aws.iam.RolePolicyAttachment(`${name}-execution-policy`, { role: executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }, child);
-    new aws.iam.RolePolicy(
-      `${name}-execution-secret`,
-      { role: executionRole.name, policy: pulumi.output(args.credentialsSecretArn).apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn }] })) },
-      child,
-    );
+    // The RDS master secret is encrypted with the platform key, so the role needs kms:Decrypt as well.
+    const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, { namePrefix: `${args.namePrefix}-backup-exec-`, secretArns: [args.credentialsSecretArn], kmsKeyArn: args.kmsKeyArn });
     this.taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {

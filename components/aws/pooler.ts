@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicy } from "../../render/awsPolicies";
+import { secretReadingExecutionRole } from "./executionRole";
 import { clientSources, ingressRule } from "./ingress";
 
 export interface PoolerArgs {
@@ -65,18 +65,7 @@ export class Pooler extends pulumi.ComponentResource {
 
     const userlistSecret = new aws.secretsmanager.Secret(`${name}-userlist`, { namePrefix: `${args.namePrefix}-pgbouncer-userlist-`, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7, tags }, child);
     new aws.secretsmanager.SecretVersion(`${name}-userlist-version`, { secretId: userlistSecret.id, secretString: pulumi.secret(args.userlist) }, child);
-    const executionRole = new aws.iam.Role(`${name}-execution-role`, { namePrefix: `${args.namePrefix}-pooler-exec-`, assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")) }, child);
-    new aws.iam.RolePolicyAttachment(`${name}-execution-policy`, { role: executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }, child);
-    new aws.iam.RolePolicy(
-      `${name}-execution-secret`,
-      {
-        role: executionRole.name,
-        policy: pulumi.all([userlistSecret.arn, args.kmsKeyArn]).apply(([secretArn, keyArn]) =>
-          JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn }, { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn }] }),
-        ),
-      },
-      child,
-    );
+    const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, { namePrefix: `${args.namePrefix}-pooler-exec-`, secretArns: [userlistSecret.arn], kmsKeyArn: args.kmsKeyArn });
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/pgbouncer`, retentionInDays: 30, tags }, child);
     const cluster = (this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-pooler`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child));
     const taskDefinition = new aws.ecs.TaskDefinition(

@@ -194,6 +194,18 @@ describe("prod stack graph: backups", () => {
     expect(JSON.stringify(container.environment)).not.toMatch(/password/i);
     expect(resource(graph, "pgplat-aws-network-postgres-from-backup-task").inputs).toMatchObject({ fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id" });
   });
+
+  it("lets each Fargate task's execution role read exactly its secrets and decrypt them with the platform key", () => {
+    const statements = (role: string) => JSON.parse(resource(graph, `${role}-secrets`).inputs.policy as string).Statement;
+    expect(statements("pgplat-aws-backup-task-execution-role")).toEqual([
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ["arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!pgplat-prod-postgres"] },
+      { Effect: "Allow", Action: "kms:Decrypt", Resource: expect.stringMatching(/^arn:aws:kms:/) },
+    ]);
+    expect(statements("pgplat-aws-pooler-execution-role")).toEqual([
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ["arn:aws:secretsmanager::000000000000:pgplat-aws-pooler-userlist"] },
+      { Effect: "Allow", Action: "kms:Decrypt", Resource: expect.stringMatching(/^arn:aws:kms:/) },
+    ]);
+  });
 });
 
 describe("prod stack graph: roles on RDS", () => {
