@@ -242,9 +242,6 @@ export const stackConfigSchema = z.strictObject({
   aws: awsSection.optional().describe("AWS target settings; required when target is aws."),
 });
 
-export type RawStackConfig = z.input<typeof stackConfigSchema>;
 export type ParsedStackConfig = z.output<typeof stackConfigSchema>;
 export type Workload = (typeof workloads)[number];
-export type StorageKind = (typeof storageKinds)[number];
 export type RoleKind = (typeof roleKinds)[number];
-export type RedisEvictionPolicy = (typeof redisEvictionPolicies)[number];

@@ -71,7 +71,7 @@ export function pgbouncerLimits(config: StackConfig): { readonly maxDbConnection
   return { maxDbConnections, fileDescriptorLimit: pgbouncerFileDescriptorLimit({ maxClientConn: config.pgbouncer.maxClientConn, maxDbConnections }) };
 }
 
-export function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): PgbouncerIniArgs {
+function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): PgbouncerIniArgs {
   const pgbouncer = config.pgbouncer;
   return {
     listenAddr: layout.listenAddr,

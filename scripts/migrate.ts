@@ -20,7 +20,7 @@ interface Arguments {
   readonly role: string | undefined;
 }
 
-export function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Arguments {
+function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Arguments {
   const [command, ...rest] = argv;
   if (command !== "status" && command !== "apply") throw new Error("usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order] [--role <role> | --no-role]");
   const value = (flag: string) => {

@@ -79,11 +79,17 @@ describe("dev stack graph: PostgreSQL container", () => {
     expect(container.deleteBeforeReplace).toBe(true);
   });
 
-  it("uploads a postgresql.conf that archives into the WAL volume with the atomic script", () => {
-    const conf = postgresFiles(config, postgresContainerLayout).postgresqlConf;
-    expect(conf).toContain("archive_command = '/usr/local/bin/pgplat-archive-wal %p %f /var/lib/postgresql/wal-archive'");
-    expect(conf).toContain("archive_timeout = 60");
-    expect(conf).toContain("hba_file = '/etc/pgplat/pg_hba.conf'");
+  it("wires postgresql.conf to what the container has: the archive script is an uploaded executable, the archive dir is the WAL volume, the hba file is uploaded", () => {
+    const container = resource(graph, "pgplat-docker-postgres-container");
+    const uploads = container.inputs.uploads as { file: string; content: unknown; executable?: boolean }[];
+    const volumes = container.inputs.volumes as { volumeName: string; containerPath: string }[];
+    const conf = uploads.find((upload) => upload.file === "/etc/pgplat/postgresql.conf")!.content as string;
+    const [, script, archiveDir] = /^archive_command = '(\S+) %p %f (\S+)'$/m.exec(conf)!;
+    expect(uploads.find((upload) => upload.file === script)).toMatchObject({ executable: true, content: containerScript("archive-wal.sh") });
+    expect(volumes.find((volume) => volume.containerPath === archiveDir)?.volumeName).toBe("pgplat-dev-wal-archive");
+    const hbaFile = /^hba_file = '(\S+)'$/m.exec(conf)![1];
+    expect(uploads.find((upload) => upload.file === hbaFile)?.content).toContain("local all all scram-sha-256");
+    expect(/^archive_timeout = (\d+)$/m.exec(conf)![1]).toBe(String(config.postgres.archiveTimeoutSeconds));
   });
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtInLogins, groupRoles, pgbouncerAdminUser } from "../../config";
 import { scramSha256Secret } from "../../render/scram";
 import { userlistUsers } from "../../render/platformFiles";
-import { pgbouncerBinary, startPgbouncer, startPgbouncerLikeFargate, type PgbouncerServer } from "../support/pgbouncerServer";
+import { pgbouncerBinary, startPgbouncer, type PgbouncerServer } from "../support/pgbouncerServer";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
 import { repositoryStackConfig } from "../support/stackConfig";
 
@@ -72,7 +72,7 @@ describe.skipIf(!pgbouncerBinary.path)(`PgBouncer (OS package) with the rendered
   });
 
   it("runs the same way from the Fargate task's start script, with ini and userlist from the environment", async () => {
-    const fargate = await startPgbouncerLikeFargate(config, postgres.port, userlistUsers(config).map((user) => ({ user, scramSecret: verifier(user) })));
+    const fargate = await startPgbouncer(config, postgres.port, userlistUsers(config).map((user) => ({ user, scramSecret: verifier(user) })), "fargate-start-script");
     try {
       const app = new Client({ host: "127.0.0.1", port: fargate.port, user: "app_user", password: passwords.get("app_user"), database });
       await app.connect();

@@ -15,52 +15,38 @@ export interface PgbouncerServer {
   stop(): Promise<void>;
 }
 
+/**
+ * How the rendered files reach PgBouncer: written to disk as the Docker
+ * container gets them, or handed through the environment to the Fargate
+ * task's start script, which writes them itself.
+ */
+export type PgbouncerLaunch = "files" | "fargate-start-script";
+
 /** Runs the OS PgBouncer with the pgbouncer.ini and userlist.txt rendered for `config`. */
-export async function startPgbouncer(config: StackConfig, postgresPort: number, users: readonly UserlistEntry[]): Promise<PgbouncerServer> {
+export async function startPgbouncer(config: StackConfig, postgresPort: number, users: readonly UserlistEntry[], launch: PgbouncerLaunch = "files"): Promise<PgbouncerServer> {
   if (!pgbouncerBinary.path) throw new Error(pgbouncerBinary.skipReason);
   const user = serverUser();
   const root = serverTempDir(user, "pgbouncer");
   const port = await freePort();
-  const files = pgbouncerFiles(config, {
-    listenAddr: "127.0.0.1",
-    listenPort: port,
-    postgresHost: "127.0.0.1",
-    postgresPort,
-    authFile: path.join(root, "userlist.txt"),
-    serverTlsSslmode: "disable",
-  });
-  for (const [name, content] of [["pgbouncer.ini", files.pgbouncerIni], ["userlist.txt", renderUserlist(users)]]) {
-    writeFileSync(path.join(root, name), content, { mode: 0o600 });
-    chownSync(path.join(root, name), user.uid, user.gid);
+  const files = pgbouncerFiles(config, { listenAddr: "127.0.0.1", listenPort: port, postgresHost: "127.0.0.1", postgresPort, authFile: path.join(root, "userlist.txt"), serverTlsSslmode: "disable" });
+  const userlist = renderUserlist(users);
+  let command = `exec ${pgbouncerBinary.path} ${path.join(root, "pgbouncer.ini")}`;
+  let env: NodeJS.ProcessEnv = {};
+  if (launch === "files") {
+    for (const [name, content] of [["pgbouncer.ini", files.pgbouncerIni], ["userlist.txt", userlist]]) {
+      writeFileSync(path.join(root, name), content, { mode: 0o600 });
+      chownSync(path.join(root, name), user.uid, user.gid);
+    }
+  } else {
+    command = 'exec sh -c "$POOLER_START_SCRIPT"';
+    env = { PATH: `${path.dirname(pgbouncerBinary.path)}:${process.env.PATH}`, POOLER_START_SCRIPT: poolerStartScript, PGBOUNCER_INI: files.pgbouncerIni, PGBOUNCER_USERLIST: userlist, PGBOUNCER_DIR: root };
   }
   // The same descriptor limit the container gets through its nofile ulimit.
   const server = await startManagedServer({
-    what: "PgBouncer",
+    what: `PgBouncer (${launch})`,
     command: "sh",
-    argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec ${pgbouncerBinary.path} ${path.join(root, "pgbouncer.ini")}`],
-    user,
-    root,
-    ready: () => tcpOpen(port),
-    stopSignal: "SIGINT",
-    timeoutMs: 15_000,
-  });
-  return { port, ...server };
-}
-
-/**
- * Runs PgBouncer the way the Fargate task does: the start script receives the
- * ini and the userlist through its environment and writes them itself.
- */
-export async function startPgbouncerLikeFargate(config: StackConfig, postgresPort: number, users: readonly UserlistEntry[]): Promise<PgbouncerServer> {
-  const user = serverUser();
-  const root = serverTempDir(user, "pgbouncer-fargate");
-  const port = await freePort();
-  const files = pgbouncerFiles(config, { listenAddr: "127.0.0.1", listenPort: port, postgresHost: "127.0.0.1", postgresPort, authFile: path.join(root, "userlist.txt"), serverTlsSslmode: "disable" });
-  const server = await startManagedServer({
-    what: "PgBouncer (Fargate start script)",
-    command: "sh",
-    argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec sh -c "$POOLER_START_SCRIPT"`],
-    env: { PATH: `/usr/sbin:${process.env.PATH}`, POOLER_START_SCRIPT: poolerStartScript, PGBOUNCER_INI: files.pgbouncerIni, PGBOUNCER_USERLIST: renderUserlist(users), PGBOUNCER_DIR: root },
+    argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && ${command}`],
+    env,
     user,
     root,
     ready: () => tcpOpen(port),
