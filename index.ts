@@ -17,11 +17,6 @@ function readConfig() {
 const config = readConfig();
 const platform = new Platform("pgplat", { config, namePrefix: `${pulumi.getProject()}-${pulumi.getStack()}` });
 
-export const target = platform.outputs.target;
-export const postgres = platform.outputs.postgres;
-export const pgbouncer = platform.outputs.pgbouncer;
-export const redis = platform.outputs.redis;
-export const connectionUris = platform.outputs.connectionUris;
-export const redisUri = platform.outputs.redisUri;
-export const volumes = platform.outputs.volumes;
-export const images = platform.outputs.images;
+// The whole outputs object is the stack's outputs, so a target exports only what it has
+// (the Docker-only volumes and images are absent on AWS rather than undefined).
+export = platform.outputs;

@@ -149,6 +149,7 @@ const fakeCloud: pulumi.runtime.Mocks = {
     const state: Record<string, unknown> = { ...args.inputs };
     // Providers complete a name prefix with a unique suffix.
     if (typeof args.inputs.namePrefix === "string" && args.inputs.name === undefined) state.name = `${args.inputs.namePrefix}${digest.toString("hex").slice(0, 8)}`;
+    if (typeof args.inputs.bucketPrefix === "string" && args.inputs.bucket === undefined) state.bucket = `${args.inputs.bucketPrefix}${digest.toString("hex").slice(0, 8)}`;
     if (args.type.startsWith("aws:") && state.arn === undefined) state.arn = `arn:aws:${args.type.split(/[:/]/)[1]}::000000000000:${args.name}`;
     switch (args.type) {
       case "random:index/randomPassword:RandomPassword":

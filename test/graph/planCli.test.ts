@@ -43,7 +43,8 @@ describe("npm run plan", () => {
     expect(result.status, result.stderr).toBe(0);
     const types = (JSON.parse(result.stdout) as { type: string }[]).map((entry) => entry.type);
     for (const type of ["aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/instance:Instance", "pulumi:providers:postgresql"]) expect(types).toContain(type);
-    expect(result.stderr).toContain("Policies: 11 guardrails, no violations.");
+    // Only the verdict: no runtime warnings (e.g. Docker-only outputs left undefined on AWS).
+    expect(result.stderr).toBe("Policies: 11 guardrails, no violations.\n");
   });
 
   it("fails a deliberately insecure production config on every guardrail it breaks", () => {

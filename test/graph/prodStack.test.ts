@@ -191,6 +191,14 @@ describe("prod stack graph: backups", () => {
     });
     const [container] = JSON.parse(resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string);
     expect(container.secrets.map((secret: { name: string }) => secret.name)).toEqual(["PGUSER", "PGPASSWORD"]);
+    // The bucket's provider-completed name (stand-in suffix) reaches the task, next to its prefix.
+    expect(container.environment).toEqual([
+      { name: "PGHOST", value: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com" },
+      { name: "PGDATABASE", value: "app" },
+      { name: "PGSSLMODE", value: "require" },
+      { name: "BACKUP_BUCKET", value: expect.stringMatching(/^pgplat-prod-backups-[0-9a-f]{8}$/) },
+      { name: "BACKUP_PREFIX", value: "postgres" },
+    ]);
     expect(JSON.stringify(container.environment)).not.toMatch(/password/i);
     expect(resource(graph, "pgplat-aws-network-postgres-from-backup-task").inputs).toMatchObject({ fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id" });
   });
