@@ -2,6 +2,7 @@ import { z } from "zod";
 import { sizeProfiles } from "./profiles";
 import { stackConfigSchema } from "./schema";
 import { configNamespace } from "./validate";
+import { replaceGeneratedBlock } from "../render/generatedBlock";
 
 /**
  * The README's configuration reference, generated from the schema so the two
@@ -80,8 +81,5 @@ export const referenceEnd = "<!-- config-reference:end -->";
 
 /** Replaces the generated block in the README text. */
 export function withConfigReference(readme: string): string {
-  const start = readme.indexOf(referenceStart);
-  const end = readme.indexOf(referenceEnd);
-  if (start < 0 || end < start) throw new Error("README has no configuration reference markers");
-  return `${readme.slice(0, start + referenceStart.length)}\n${configReferenceMarkdown()}\n${readme.slice(end)}`;
+  return replaceGeneratedBlock(readme, referenceStart, referenceEnd, configReferenceMarkdown());
 }

@@ -6,15 +6,10 @@
  * credentials. Exits 1 with every config problem on bad config, and with every
  * violation when the graph breaks a guardrail (policy/rules.ts).
  */
-import * as path from "node:path";
-import { existsSync, readdirSync } from "node:fs";
-import { configNamespace, formatIssues, parseStackConfig } from "../config";
 import { graphJson, graphText } from "./plan/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
-import { recordGraph, SecretValue } from "./plan/recorder";
-import { namespaceValues, readStackFile } from "./plan/stackConfig";
-
-const projectRoot = path.resolve(__dirname, "..");
+import { SecretValue } from "./plan/recorder";
+import { recordStackGraph } from "./plan/stackGraph";
 
 async function main(argv: readonly string[]): Promise<number> {
   const target = argv.find((arg) => !arg.startsWith("--"));
@@ -23,22 +18,15 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write("usage: npm run -s plan -- <stack | path/to/Pulumi.<stack>.yaml> [--json]\n");
     return 2;
   }
-  const stackFile = target.endsWith(".yaml") ? path.resolve(target) : path.join(projectRoot, `Pulumi.${target}.yaml`);
-  const stack = path.basename(stackFile).replace(/^Pulumi\.|\.yaml$/g, "");
-  if (!existsSync(stackFile)) {
-    process.stderr.write(`No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}\n`);
-    return 2;
+  const recorded = await recordStackGraph(target);
+  if (!recorded.ok) {
+    process.stderr.write(`${recorded.message}\n`);
+    return recorded.exitCode;
   }
-  const { config, secretKeys } = readStackFile(stackFile);
-  const parsed = parseStackConfig(namespaceValues(config, configNamespace));
-  if (!parsed.ok) {
-    process.stderr.write(`${formatIssues(parsed.issues)}\n`);
-    return 1;
-  }
-  const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
+  const { graph, config } = recorded;
   process.stdout.write(`${json ? graphJson(graph) : graphText(graph)}\n`);
   const violations = [
-    ...checkResources(graph.resources, { production: parsed.config.environment === "production" }),
+    ...checkResources(graph.resources, { production: config.environment === "production" }),
     ...plainSecretOutputs(graph.outputs, (value) => value instanceof SecretValue),
   ];
   // Stdout stays the plan (pure JSON with --json); the verdict goes to stderr.
@@ -48,12 +36,6 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   process.stderr.write(`Policies: ${resourcePolicies.length + 1} guardrails, no violations.\n`);
   return 0;
-}
-
-function stackFiles(): string[] {
-  return readdirSync(projectRoot)
-    .filter((file) => /^Pulumi\..+\.yaml$/.test(file))
-    .map((file) => file.replace(/^Pulumi\.|\.yaml$/g, ""));
 }
 
 main(process.argv.slice(2)).then(

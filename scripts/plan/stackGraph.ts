@@ -1,0 +1,33 @@
+import * as path from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { configNamespace, formatIssues, parseStackConfig, type StackConfig } from "../../config";
+import { recordGraph, type RecordedGraph } from "./recorder";
+import { namespaceValues, readStackFile } from "./stackConfig";
+
+const projectRoot = path.resolve(__dirname, "..", "..");
+
+export type StackGraph =
+  | { readonly ok: true; readonly stack: string; readonly config: StackConfig; readonly graph: RecordedGraph }
+  /** `exitCode` 2 for a usage problem (no such stack), 1 for invalid config. */
+  | { readonly ok: false; readonly exitCode: 1 | 2; readonly message: string };
+
+/**
+ * Validates a stack's config and records index.ts's graph for it, offline.
+ * `target` is a stack with a `Pulumi.<stack>.yaml` here, or a path to one.
+ */
+export async function recordStackGraph(target: string): Promise<StackGraph> {
+  const stackFile = target.endsWith(".yaml") ? path.resolve(target) : path.join(projectRoot, `Pulumi.${target}.yaml`);
+  const stack = path.basename(stackFile).replace(/^Pulumi\.|\.yaml$/g, "");
+  if (!existsSync(stackFile)) return { ok: false, exitCode: 2, message: `No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}` };
+  const { config, secretKeys } = readStackFile(stackFile);
+  const parsed = parseStackConfig(namespaceValues(config, configNamespace));
+  if (!parsed.ok) return { ok: false, exitCode: 1, message: formatIssues(parsed.issues) };
+  const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
+  return { ok: true, stack, config: parsed.config, graph };
+}
+
+function stackFiles(): string[] {
+  return readdirSync(projectRoot)
+    .filter((file) => /^Pulumi\..+\.yaml$/.test(file))
+    .map((file) => file.replace(/^Pulumi\.|\.yaml$/g, ""));
+}
