@@ -1,10 +1,6 @@
 import { hoursPerMonth, monthlyUsage, type BillableResource, type FixedUsage, type UsageContext, type UsageLine, type UsageRule, type VariableUsage } from "./usage";
 
-/**
- * What AWS meters for each resource type pgplat declares. Types not listed
- * here (IAM, security groups, subnet and parameter groups, ECS clusters,
- * listeners, target groups, schedules' roles…) carry no charge of their own.
- */
+/** What AWS meters for each resource type pgplat declares (rules below; free types in `chargeFreeAwsTypes`). */
 
 const rdsInstanceType = "aws:rds/instance:Instance";
 const taskDefinitionType = "aws:ecs/taskDefinition:TaskDefinition";
@@ -110,9 +106,9 @@ const loadBalancer: UsageRule = (balancer, context) => {
   ];
 };
 
-const one = (meter: string, unit: string, what: string): UsageRule => (resource, context) => [fixed(resource, context, { meter, unit, quantity: 1, what })];
+const perMonth = (meter: string, unit: string, what: string): UsageRule => (resource, context) => [fixed(resource, context, { meter, unit, quantity: 1, what })];
 const hourly = (meter: string, unit: string, what: string): UsageRule => (resource, context) => [fixed(resource, context, { meter, unit, quantity: hoursPerMonth, what })];
-const dependsOnUse = (what: string, drivenBy: (resource: BillableResource) => string): UsageRule => (resource, context) => [variable(resource, context, what, drivenBy(resource))];
+const usageBased = (what: string, drivenBy: (resource: BillableResource) => string): UsageRule => (resource, context) => [variable(resource, context, what, drivenBy(resource))];
 
 export const awsUsageRules: Readonly<Record<string, UsageRule>> = {
   [rdsInstanceType]: rdsInstance,
@@ -125,23 +121,67 @@ export const awsUsageRules: Readonly<Record<string, UsageRule>> = {
     variable(nat, context, "NAT data processing", "bytes leaving the private subnets"),
   ],
   "aws:ec2/eip:Eip": hourly("public-ipv4", "address-hour", "public IPv4 address of the NAT gateway"),
-  "aws:kms/key:Key": one("kms:key", "key-month", "customer managed KMS key"),
-  "aws:secretsmanager/secret:Secret": one("secrets-manager:secret", "secret-month", "Secrets Manager secret"),
+  "aws:kms/key:Key": perMonth("kms:key", "key-month", "customer managed KMS key"),
+  "aws:secretsmanager/secret:Secret": perMonth("secrets-manager:secret", "secret-month", "Secrets Manager secret"),
   "aws:cloudwatch/metricAlarm:MetricAlarm": (alarm, context) => {
     const resolution = Number(alarm.inputs.period) < 60 ? "high-resolution" : "standard";
     return [fixed(alarm, context, { meter: `cloudwatch:alarm:${resolution}`, unit: "alarm-month", quantity: 1, what: `CloudWatch alarm, ${resolution} resolution` })];
   },
-  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": dependsOnUse(
+  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": usageBased(
     "automated backups replicated to this region (storage and cross-region transfer)",
     (replication) => `database size and change rate over ${replication.inputs.retentionPeriod} days`,
   ),
-  "aws:scheduler/schedule:Schedule": dependsOnUse("Fargate time of each scheduled backup run", (schedule) => `run duration (${schedule.inputs.scheduleExpression})`),
-  "aws:s3/bucket:Bucket": dependsOnUse("stored backup objects and their versions, requests", () => "backup size, retention and lifecycle"),
-  "aws:cloudwatch/logGroup:LogGroup": dependsOnUse("log ingestion and storage", (group) => `log volume, kept ${group.inputs.retentionInDays} days`),
-  "aws:sns/topic:Topic": dependsOnUse("alarm notifications", () => "notifications sent"),
+  "aws:scheduler/schedule:Schedule": usageBased("Fargate time of each scheduled backup run", (schedule) => `run duration (${schedule.inputs.scheduleExpression})`),
+  "aws:s3/bucket:Bucket": usageBased("stored backup objects and their versions, requests", () => "backup size, retention and lifecycle"),
+  "aws:cloudwatch/logGroup:LogGroup": usageBased("log ingestion and storage", (group) => `log volume, kept ${group.inputs.retentionInDays} days`),
+  "aws:sns/topic:Topic": usageBased("alarm notifications", () => "notifications sent"),
 };
 
 /** The stack's monthly usage lines, through the AWS rules. */
 export function awsMonthlyUsage(resources: readonly BillableResource[], region: string): UsageLine[] {
   return monthlyUsage(resources, region, awsUsageRules);
+}
+
+/**
+ * Types with no charge of their own, or billed through another resource (a
+ * task definition through its service, a listener with its load balancer, a
+ * proxy through its target, a secret version with its secret).
+ */
+export const chargeFreeAwsTypes: ReadonlySet<string> = new Set([
+  "aws:ec2/internetGateway:InternetGateway",
+  "aws:ec2/routeTable:RouteTable",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:ec2/securityGroup:SecurityGroup",
+  "aws:ec2/subnet:Subnet",
+  "aws:ec2/vpc:Vpc",
+  "aws:ecs/cluster:Cluster",
+  "aws:ecs/taskDefinition:TaskDefinition",
+  "aws:elasticache/parameterGroup:ParameterGroup",
+  "aws:elasticache/subnetGroup:SubnetGroup",
+  "aws:iam/role:Role",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:kms/alias:Alias",
+  "aws:lb/listener:Listener",
+  "aws:lb/targetGroup:TargetGroup",
+  "aws:rds/parameterGroup:ParameterGroup",
+  "aws:rds/proxy:Proxy",
+  "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
+  "aws:rds/subnetGroup:SubnetGroup",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketVersioning:BucketVersioning",
+  "aws:secretsmanager/secretVersion:SecretVersion",
+  "aws:sns/topicSubscription:TopicSubscription",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+]);
+
+/** AWS types in the graph that are neither priced by a rule nor known to be free: an estimate would silently leave them out. */
+export function unclassifiedAwsTypes(resources: readonly BillableResource[]): string[] {
+  const types = resources.map((resource) => resource.type).filter((type) => type.startsWith("aws:") && !(type in awsUsageRules) && !chargeFreeAwsTypes.has(type));
+  return [...new Set(types)].sort();
 }

@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { awsMonthlyUsage } from "../cost/awsUsage";
+import { awsMonthlyUsage, unclassifiedAwsTypes } from "../cost/awsUsage";
 import { estimateMarkdown } from "../cost/format";
 import { parsePriceBook, priceUsage, type PriceBook } from "../cost/priceBook";
 import { replaceGeneratedBlock } from "../render/generatedBlock";
@@ -53,6 +53,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const lines = awsMonthlyUsage(recorded.graph.resources, aws.region);
+  const unclassified = unclassifiedAwsTypes(recorded.graph.resources);
+  if (unclassified.length > 0) process.stderr.write(`warning: no cost rule for ${unclassified.join(", ")}; the estimate leaves them out (add a rule or a free type in cost/awsUsage.ts)\n`);
   const markdown = estimateMarkdown(priceUsage(lines, books));
   if (!writeReadme) {
     process.stdout.write(`${markdown}\n`);

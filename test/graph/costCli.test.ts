@@ -32,6 +32,8 @@ describe("npm run cost, on recorded graphs", () => {
 
   it("README.md carries the prod quantities it prints (run npm run docs:cost after changing what prod declares)", () => {
     expect(prod.status, prod.stderr).toBe(0);
+    // Every AWS type prod declares is priced or known to be free (a new one warns here).
+    expect(prod.stderr).toBe("");
     const readme = readFileSync(path.join(projectRoot, "README.md"), "utf8");
     const block = readme.slice(readme.indexOf("<!-- cost:start"), readme.indexOf("<!-- cost:end -->"));
     expect(block.slice(block.indexOf("\n") + 1)).toBe(prod.stdout);
@@ -63,6 +65,7 @@ describe("npm run cost, on recorded graphs", () => {
   it("bills RDS Proxy per vCPU of the instance instead of the Fargate pooler", () => {
     const result = cost("test/fixtures/Pulumi.prod-proxy.yaml");
     expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toBe("");
     const meters = rows(result.stdout).map(([, meter, quantity]) => `${meter} ${quantity}`);
     expect(meters).toContain("rds-proxy 2,920 vCPU-hour");
     expect(meters.filter((meter) => /^(fargate|elb):/.test(meter))).toEqual([]);
@@ -71,6 +74,7 @@ describe("npm run cost, on recorded graphs", () => {
   it("bills the throwaway stack's NAT gateway and its address", () => {
     const result = cost("test/fixtures/Pulumi.throwaway.yaml");
     expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toBe("");
     expect(rows(result.stdout)).toEqual(
       expect.arrayContaining([
         ["NAT gateway", "nat-gateway", "730 gateway-hour"],

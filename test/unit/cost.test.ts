@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { awsMonthlyUsage, rdsClassVcpus } from "../../cost/awsUsage";
+import { awsMonthlyUsage, rdsClassVcpus, unclassifiedAwsTypes } from "../../cost/awsUsage";
 import { estimateMarkdown } from "../../cost/format";
 import { parsePriceBook, priceUsage, type PriceBook } from "../../cost/priceBook";
 import type { BillableResource, FixedUsage } from "../../cost/usage";
@@ -95,6 +95,11 @@ describe("monthly usage of AWS resources, from hand-built graphs", () => {
       ["nat-ip", "eu-west-1", "public-ipv4", 730, "address-hour"],
       ["replica-key", "eu-central-1", "kms:key", 1, "key-month"],
     ]);
+  });
+
+  it("names AWS types that are neither priced nor known to be free, once each", () => {
+    const resources = [billable("aws:ec2/instance:Instance", "a", {}), billable("aws:ec2/instance:Instance", "b", {}), billable("aws:iam/role:Role", "r", {}), billable("random:index/randomPassword:RandomPassword", "p", {}), primary];
+    expect(unclassifiedAwsTypes(resources)).toEqual(["aws:ec2/instance:Instance"]);
   });
 
   it("tells standard from high-resolution alarms", () => {
