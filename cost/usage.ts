@@ -27,7 +27,7 @@ interface UsageBase {
 /** A charge whose monthly quantity follows from the declared resources alone. */
 export interface FixedUsage extends UsageBase {
   readonly kind: "fixed";
-  /** Price-book key, e.g. `rds:db.m7g.xlarge:multi-az`. */
+  /** Price-book key, e.g. `rds:postgres:db.m7g.xlarge:multi-az`. */
   readonly meter: string;
   readonly unit: string;
   readonly quantity: number;
@@ -50,7 +50,7 @@ export interface UsageContext {
 
 export type UsageRule = (resource: BillableResource, context: UsageContext) => readonly UsageLine[];
 
-/** Applies `rules` (by resource type) to every resource; types without a rule cost nothing. */
+/** Applies `rules` (by resource type) to every resource; types without a rule add no line. */
 export function monthlyUsage(resources: readonly BillableResource[], region: string, rules: Readonly<Record<string, UsageRule>>): UsageLine[] {
   const context: UsageContext = { region, byName: new Map(resources.map((resource) => [resource.name, resource])) };
   return resources.flatMap((resource) => rules[resource.type]?.(resource, context) ?? []);

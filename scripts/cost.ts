@@ -32,7 +32,13 @@ function parseArguments(argv: readonly string[]): { target: string | undefined; 
 
 function readPriceBook(file: string): PriceBook {
   if (file === "") throw new Error(`--prices needs a file\n${usage}`);
-  return parsePriceBook(JSON.parse(readFileSync(file, "utf8")), file);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file} is not a price book: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parsePriceBook(json, file);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
