@@ -16,6 +16,7 @@ import { Cache, cachePort } from "./elasticache";
 import { PlatformKey } from "./kms";
 import { Pooler, poolerLayout, poolerPort } from "./pooler";
 import { proxyPort, RdsProxy } from "./rdsProxy";
+import type { ServicePlacement } from "./ingress";
 import { MinimalVpc } from "./vpc";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
@@ -33,6 +34,9 @@ interface Placement {
   readonly subnetIds: readonly pulumi.Input<string>[];
 }
 
+/** CloudWatch retention of the Fargate tasks' logs (pooler and backups). */
+const taskLogRetentionDays = 30;
+
 interface PooledEndpoint {
   readonly endpoint: NonNullable<PlatformEndpoints["pgbouncer"]>;
   /** What pooled connection URIs ask for. */
@@ -46,7 +50,8 @@ interface PooledEndpoint {
  * NLB, or RDS Proxy), ElastiCache and alarms.
  */
 export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
-  readonly placement: Placement;
+  /** Where the client-facing services run and who may reach them. */
+  readonly placement: ServicePlacement;
   readonly key: PlatformKey;
   readonly network: DatabaseNetwork;
   readonly rds: RdsPostgres;
@@ -67,11 +72,12 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     const awsConfig = config.aws;
     if (!awsConfig) throw new Error("the aws target needs pgplat:aws (config validation should have said so)");
     const postgres = config.postgres;
-    this.placement = awsConfig.vpcId && awsConfig.subnetIds ? { vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds } : this.createVpc(name, args);
+    const network = awsConfig.vpcId && awsConfig.subnetIds ? { vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds } : this.createVpc(name, args);
+    this.placement = { namePrefix, ...network, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds };
     this.key = new PlatformKey(`${name}-kms`, { namePrefix, protect: awsConfig.protect }, { parent: this });
     this.network = new DatabaseNetwork(
       `${name}-network`,
-      { namePrefix, vpcId: this.placement.vpcId, subnetIds: this.placement.subnetIds, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds, port: postgresPort },
+      { ...this.placement, port: postgresPort },
       { parent: this },
     );
     this.rds = new RdsPostgres(
@@ -123,11 +129,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     this.cache = new Cache(
       `${name}-cache`,
       {
-        namePrefix,
-        vpcId: this.placement.vpcId,
-        subnetIds: this.placement.subnetIds,
-        allowedCidrs: awsConfig.allowedCidrs,
-        allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
+        ...this.placement,
         engine: awsConfig.cacheEngine,
         engineVersion: awsConfig.cacheEngineVersion,
         nodeType: config.profile.cacheNodeType,
@@ -215,17 +217,12 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
 
   /** RDS Proxy with the PgBouncer pool budget as its share of max_connections; TLS is always on. */
   private createProxy(name: string, args: AwsPlatformArgs, credentials: Credentials): PooledEndpoint {
-    const { config, namePrefix } = args;
-    const awsConfig = config.aws!;
+    const { config } = args;
     const budget = pgbouncerLimits(config).maxDbConnections;
     this.proxy = new RdsProxy(
       `${name}-proxy`,
       {
-        namePrefix,
-        vpcId: this.placement.vpcId,
-        subnetIds: this.placement.subnetIds,
-        allowedCidrs: awsConfig.allowedCidrs,
-        allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
+        ...this.placement,
         instanceIdentifier: this.rds.instance.identifier,
         kmsKeyArn: this.key.key.arn,
         logins: pooledLoginNames(config).map((login) => ({ name: login, password: credentials.byUser[login].password })),
@@ -239,7 +236,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
 
   /** PgBouncer on Fargate, with the same ini and SCRAM userlist as Docker; it reaches RDS over TLS. */
   private createPgbouncer(name: string, args: AwsPlatformArgs, credentials: Credentials): PooledEndpoint {
-    const { config, namePrefix } = args;
+    const { config } = args;
     const awsConfig = config.aws!;
     const users = userlistUsers(config);
     const userlist = pulumi.all(users.map((user) => credentials.byUser[user].scramSecret)).apply((secrets) => renderUserlist(secrets.map((scramSecret, index) => ({ user: users[index], scramSecret }))));
@@ -249,13 +246,10 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     const pooler = new Pooler(
       `${name}-pooler`,
       {
-        namePrefix,
+        ...this.placement,
         region: awsConfig.region,
         image: config.docker.pgbouncerImage,
-        vpcId: this.placement.vpcId,
-        subnetIds: this.placement.subnetIds,
-        allowedCidrs: awsConfig.allowedCidrs,
-        allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
+        logRetentionDays: taskLogRetentionDays,
         pgbouncerIni,
         userlist,
         fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit,
@@ -304,7 +298,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         database: config.postgres.database,
         credentialsSecretArn,
         schedule: backups.schedule,
-        logRetentionDays: 30,
+        logRetentionDays: taskLogRetentionDays,
       },
       { parent: this },
     );

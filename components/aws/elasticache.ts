@@ -1,14 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { clientSources, ingressRule } from "./ingress";
+import { clientSources, ingressRule, type ServicePlacement } from "./ingress";
 
-export interface CacheArgs {
-  readonly namePrefix: string;
-  readonly vpcId: pulumi.Input<string>;
-  readonly subnetIds: readonly pulumi.Input<string>[];
-  readonly allowedCidrs: readonly string[];
-  readonly allowedSecurityGroupIds: readonly string[];
+export interface CacheArgs extends ServicePlacement {
   readonly engine: "redis" | "valkey";
   readonly engineVersion: string;
   readonly nodeType: string;

@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
+/** Where a client-facing service runs and who may reach it: the same for the database, the pooler and the cache. */
+export interface ServicePlacement {
+  readonly namePrefix: string;
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: readonly pulumi.Input<string>[];
+  readonly allowedCidrs: readonly string[];
+  readonly allowedSecurityGroupIds: readonly string[];
+}
+
 export interface IngressSource {
   /** Part of the rule's resource name and description. */
   readonly label: string;

@@ -1,13 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { clientSources, ingressRule, type IngressSource } from "./ingress";
+import { clientSources, ingressRule, type IngressSource, type ServicePlacement } from "./ingress";
 
-export interface DatabaseNetworkArgs {
-  readonly namePrefix: string;
-  readonly vpcId: pulumi.Input<string>;
-  readonly subnetIds: readonly pulumi.Input<string>[];
-  readonly allowedCidrs: readonly string[];
-  readonly allowedSecurityGroupIds: readonly string[];
+export interface DatabaseNetworkArgs extends ServicePlacement {
   readonly port: number;
 }
 

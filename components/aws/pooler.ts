@@ -1,16 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { secretReadingExecutionRole } from "./executionRole";
-import { clientSources, ingressRule } from "./ingress";
+import { clientSources, ingressRule, type ServicePlacement } from "./ingress";
 
-export interface PoolerArgs {
-  readonly namePrefix: string;
+export interface PoolerArgs extends ServicePlacement {
   readonly region: string;
   readonly image: string;
-  readonly vpcId: pulumi.Input<string>;
-  readonly subnetIds: readonly pulumi.Input<string>[];
-  readonly allowedCidrs: readonly string[];
-  readonly allowedSecurityGroupIds: readonly string[];
+  readonly logRetentionDays: number;
   /** pgbouncer.ini rendered by render/platformFiles.ts for this target. */
   readonly pgbouncerIni: pulumi.Input<string>;
   /** Secret: SCRAM verifiers. */
@@ -66,7 +62,7 @@ export class Pooler extends pulumi.ComponentResource {
     const userlistSecret = new aws.secretsmanager.Secret(`${name}-userlist`, { namePrefix: `${args.namePrefix}-pgbouncer-userlist-`, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7, tags }, child);
     new aws.secretsmanager.SecretVersion(`${name}-userlist-version`, { secretId: userlistSecret.id, secretString: pulumi.secret(args.userlist) }, child);
     const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, { namePrefix: `${args.namePrefix}-pooler-exec-`, secretArns: [userlistSecret.arn], kmsKeyArn: args.kmsKeyArn });
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/pgbouncer`, retentionInDays: 30, tags }, child);
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/pgbouncer`, retentionInDays: args.logRetentionDays, tags }, child);
     const cluster = (this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-pooler`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child));
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,

@@ -1,14 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicy } from "../../render/awsPolicies";
-import { clientSources, ingressRule } from "./ingress";
+import { clientSources, ingressRule, type ServicePlacement } from "./ingress";
 
-export interface RdsProxyArgs {
-  readonly namePrefix: string;
-  readonly vpcId: pulumi.Input<string>;
-  readonly subnetIds: readonly pulumi.Input<string>[];
-  readonly allowedCidrs: readonly string[];
-  readonly allowedSecurityGroupIds: readonly string[];
+export interface RdsProxyArgs extends ServicePlacement {
   readonly instanceIdentifier: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
   /** The pooled logins and their passwords (secret): RDS Proxy authenticates them from Secrets Manager. */
