@@ -10,6 +10,7 @@
 import * as path from "node:path";
 import { ownerRole } from "../config/roles";
 import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, settingsFromUrl } from "../migrations";
+import { exitWhenFlushed } from "./lib/exit";
 
 interface Arguments {
   readonly command: "status" | "apply";
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (error: unknown) => {
     if (error instanceof MigrationError && error.applied.length > 0) {
       console.error(error.message);
@@ -59,6 +60,6 @@ main().then(
       // Connection errors from the driver never include the password.
       console.error(error instanceof Error ? error.message : String(error));
     }
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

@@ -10,6 +10,7 @@ import { graphJson, graphText } from "./plan/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
 import { SecretValue } from "./plan/recorder";
 import { recordStackGraph } from "./plan/stackGraph";
+import { exitWhenFlushed } from "./lib/exit";
 
 async function main(argv: readonly string[]): Promise<number> {
   const target = argv.find((arg) => !arg.startsWith("--"));
@@ -39,9 +40,9 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (error: unknown) => {
     process.stderr.write(`plan failed: ${error instanceof Error ? (process.env.PGPLAT_DEBUG ? error.stack : error.message) : String(error)}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

@@ -47,6 +47,15 @@ describe("npm run plan", () => {
     expect(result.stderr).toBe("Policies: 11 guardrails, no violations.\n");
   });
 
+  it("writes the whole plan into a pipe whose reader is slower than the plan", () => {
+    // A slow reader fills the pipe; exiting without waiting for the flush cut the JSON at 64 KiB.
+    const command = `"${process.execPath}" -r ts-node/register/transpile-only scripts/plan.ts prod --json | (sleep 1; cat)`;
+    const result = spawnSync("sh", ["-c", command], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.length).toBeGreaterThan(64 * 1024);
+    expect(() => JSON.parse(result.stdout)).not.toThrow();
+  });
+
   it("fails a deliberately insecure production config on every guardrail it breaks", () => {
     const file = path.join(scratch, "Pulumi.insecure.yaml");
     writeFileSync(
