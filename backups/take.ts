@@ -41,6 +41,9 @@ export async function takeBackup(args: TakeBackupArgs): Promise<Manifest> {
   const owner = statSync(pgdata);
   const client = new Client(clientConfig(args.connection, "pgplat-backup"));
   await client.connect();
+  // pg_backup_stop waits for the archiver without reading from the client; without this, a killed
+  // take would leave its backend (and the backup) waiting on the server until archiving works again.
+  await client.query("set client_connection_check_interval = '1s'");
   let backupDir: string | undefined;
   try {
     const server = await serverFacts(client);

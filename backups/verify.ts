@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkSegment, readArchive } from "./archive";
 import { checksumStoredFile } from "./copyFile";
@@ -30,13 +31,12 @@ export async function verifyBackup(repo: string, walArchive: string, backup: Man
       problems.push(`${file.path}: missing from the backup`);
       continue;
     }
-    try {
-      const checked = await checksumStoredFile(stored);
-      if (checked.storedSha256 !== file.storedSha256 || checked.storedSize !== file.storedSize) problems.push(`${file.path}: damaged (stored checksum mismatch)`);
-      else if (checked.sha256 !== file.sha256 || checked.size !== file.size) problems.push(`${file.path}: content checksum mismatch`);
-    } catch (error) {
-      problems.push(`${file.path}: unreadable (${error instanceof Error ? error.message : String(error)})`);
-    }
+    const checked = await checksumStoredFile(stored).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    // Damaged compressed bytes usually also break gunzip: the stored checksum says which it is.
+    const storedIntact = checked instanceof Error ? hashFile(stored) === file.storedSha256 : checked.storedSha256 === file.storedSha256 && checked.storedSize === file.storedSize;
+    if (!storedIntact) problems.push(`${file.path}: damaged (stored checksum mismatch)`);
+    else if (checked instanceof Error) problems.push(`${file.path}: unreadable (${checked.message})`);
+    else if (checked.sha256 !== file.sha256 || checked.size !== file.size) problems.push(`${file.path}: content checksum mismatch`);
   }
   const wal = verifyWal(walArchive, backup);
   if (wal.problem) problems.push(wal.problem);
@@ -64,4 +64,8 @@ function verifyWal(walArchive: string, backup: Manifest): { problem: string | un
     count++;
   }
   return { problem: undefined, checked: { from: backup.startWalSegment, to: segmentFileName(timelineForSegment(timelines, newest), newest, segmentSize), count } };
+}
+
+function hashFile(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
 }

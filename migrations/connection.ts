@@ -17,7 +17,8 @@ export interface ConnectionSettings {
 export function clientConfig(settings: ConnectionSettings, applicationName: string): ClientConfig {
   const sslmode = settings.sslmode ?? "disable";
   const ssl = sslmode === "disable" ? false : sslmode === "require" ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca: settings.sslRootCert ? readFileSync(settings.sslRootCert, "utf8") : undefined };
-  return { host: settings.host, port: settings.port, user: settings.user, password: settings.password, database: settings.database, ssl, application_name: applicationName, connectionTimeoutMillis: 30_000 };
+  // No password in the URL: the driver looks in PGPASSWORD, then the pgpass file (PGPASSFILE).
+  return { host: settings.host, port: settings.port, user: settings.user, password: settings.password === "" ? undefined : settings.password, database: settings.database, ssl, application_name: applicationName, connectionTimeoutMillis: 30_000 };
 }
 
 /** Parses a postgresql:// URL (as the CLI takes it) into settings. */
