@@ -63,7 +63,9 @@ export async function runDrill(config: StackConfig, log: (line: string) => void)
     const snapshot = snapshotArchive(source.archiveDir, path.join(source.root, "archive-at-disaster"), source);
     await source.query("drop table drill_rows");
     await archiveCurrentSegment(source);
-    log(`disaster: drill_rows dropped after ${commits.length} commits`);
+    // The source is gone: from here on only its backups and archive exist (and nothing else writes there).
+    await source.process.stop("SIGINT");
+    log(`disaster: drill_rows dropped after ${commits.length} commits; the source server is stopped`);
     const sourceArchiveBefore = readdirSync(source.archiveDir).sort().join();
 
     const atTarget = await restoreAndStart(config, source, repo, source.archiveDir, { kind: "time", time: parseInstant(target)! }, cleanups);
