@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { clientConfig, type ConnectionSettings } from "../migrations/connection";
-import { compressFile, forEachLimited } from "./copyFile";
+import { compressFile, forEachLimited, syncFileSystem } from "./copyFile";
 import { isContentExcludedDirectory, isExcludedFile, unloggedForksToSkip } from "./exclusions";
 import { backupIdFor, dataDirName, fsyncDirectory, progressFileName, writeManifest, type Manifest, type StoredFile } from "./manifest";
 import type { BackupProgress } from "./repository";
@@ -190,7 +190,7 @@ async function copyDataDirectory(pgdata: string, target: string, concurrency: nu
     }
   });
   stored.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const directory of new Set(directories.map((dir) => path.dirname(path.join(target, dir))))) fsyncDirectory(directory);
+  syncFileSystem(target);
   return { stored, directories };
 }
 
