@@ -235,6 +235,20 @@ const alarmsSection = z
   })
   .prefault({});
 
+const restoreSection = z.strictObject({
+  fromStack: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a stack name (letters, digits, _ . -)")
+    .describe("Docker: the stack whose backups and WAL archive volumes (pgplat-<fromStack>-backups, pgplat-<fromStack>-wal-archive) this stack starts from; they are mounted read-only."),
+  time: z.string().optional().describe("Recover to this moment: ISO 8601 with an offset, e.g. 2026-11-30T14:05:00+01:00. Give time or latest."),
+  latest: z.boolean().optional().describe("Recover to the end of the source's WAL archive. Give time or latest."),
+  backup: z
+    .string()
+    .regex(/^\d{8}T\d{9}Z$/, "must be a backup id such as 20261130T020000123Z")
+    .optional()
+    .describe("Restore this base backup instead of the newest one that ended before the target."),
+});
+
 export const stackConfigSchema = z.strictObject({
   target: z.enum(["docker", "aws"]).describe("Where the platform runs: docker (dev and ephemeral stacks) or aws (prod)."),
   size: z.enum(sizeProfileNames).default("dev").describe("Size profile: dev, small, medium or large (see config/profiles.ts)."),
@@ -250,6 +264,9 @@ export const stackConfigSchema = z.strictObject({
   migrations: migrationsSection,
   alarms: alarmsSection,
   docker: dockerSection.describe("Docker target settings (used when target is docker)."),
+  restore: restoreSection
+    .optional()
+    .describe("Docker: start this stack's PostgreSQL from a point in time of another stack (its first start restores into the fresh data volume). The restored database keeps the source's roles, which get this stack's passwords."),
   aws: awsSection.optional().describe("AWS target settings; required when target is aws."),
 });
 

@@ -17,6 +17,7 @@ export interface StackConfig {
   readonly migrations: Readonly<ParsedStackConfig["migrations"]>;
   readonly alarms: Readonly<ParsedStackConfig["alarms"]>;
   readonly docker: Readonly<ParsedStackConfig["docker"]>;
+  readonly restore?: Readonly<NonNullable<ParsedStackConfig["restore"]>>;
   readonly aws?: Resolved<NonNullable<ParsedStackConfig["aws"]>, "maxStorageGb">;
 }
 
