@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parse, stringify } from "yaml";
 import { configNamespace, formatIssues, parseStackConfig, type StackConfig } from "../config";
-import { checkDockerStack, checkStackName, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, stateDirName, templateStack, upConfigSource, type DevArgs } from "./devCommands";
+import { checkDockerStack, checkSharedBackendSecrets, checkStackName, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, stateDirName, templateStack, upConfigSource, type DevArgs } from "./devCommands";
 import { expiresAtTag, formatStackTable, isEphemeralStack, lifecycleTags, parseTtl, reapVerdict, shortStackName, type LocalStackConfig, type StackSummary } from "./devExpiry";
 import { exitWhenFlushed } from "./lib/exit";
 import { namespaceValues, readStackFile } from "./plan/stackConfig";
@@ -169,6 +169,7 @@ interface PulumiCli {
 }
 
 function pulumiCli(alsoRequire: readonly "docker"[]): PulumiCli {
+  checkSharedBackendSecrets(process.env);
   requireTool("pulumi", ["version"], "install the Pulumi CLI: https://www.pulumi.com/docs/install/");
   if (alsoRequire.includes("docker")) requireTool("docker", ["info"], "install Docker and start its engine (docker info must work)");
   const env = { ...process.env, ...localBackendEnv(projectRoot, process.env) };

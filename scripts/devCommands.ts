@@ -126,3 +126,16 @@ export function localBackendEnv(projectRoot: string, environment: Readonly<Recor
   if (local && !environment.PULUMI_CONFIG_PASSPHRASE && !environment.PULUMI_CONFIG_PASSPHRASE_FILE) env.PULUMI_CONFIG_PASSPHRASE = defaultLocalPassphrase;
   return env;
 }
+
+/**
+ * A self-managed backend other than the project-local one (s3://, file://
+ * elsewhere, …) keeps stack secrets under a passphrase the team chose: the
+ * well-known local one is never used there, and an empty one (an unset CI
+ * secret) is refused. Pulumi Cloud (https://…) encrypts with its own keys.
+ */
+export function checkSharedBackendSecrets(environment: Readonly<Record<string, string | undefined>>): void {
+  const backend = environment.PULUMI_BACKEND_URL;
+  if (!backend || /^https?:\/\//.test(backend)) return;
+  if (environment.PULUMI_CONFIG_PASSPHRASE || environment.PULUMI_CONFIG_PASSPHRASE_FILE) return;
+  throw new Error(`PULUMI_BACKEND_URL=${backend} is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to its passphrase`);
+}

@@ -126,6 +126,20 @@ describe("npm run dev:up", () => {
     expect(file.config).toEqual(parse(readFileSync(stackFile("dev"), "utf8")).config);
   });
 
+  it("as the review-stack workflow runs it: the team backend and passphrase from the environment, never the local passphrase", () => {
+    const shared = { CI: "true", PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "team-secret" };
+    const result = run(["up", stack], shared);
+    expect(result.status, result.stderr).toBe(0);
+    expect(cli.calls().at(-1)).toBe(`pulumi up --stack ${stack} --yes | backend=s3://team-state passphrase=set`);
+
+    cli.clearCalls();
+    // An unset repository secret arrives as an empty variable.
+    const unset = run(["up", stack], { ...shared, PULUMI_CONFIG_PASSPHRASE: "" });
+    expect(unset.status).toBe(1);
+    expect(unset.stderr).toContain("PULUMI_BACKEND_URL=s3://team-state is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE");
+    expect(cli.calls()).toEqual([]);
+  });
+
   it("refuses an invalid stack config before any Pulumi command, creating nothing", () => {
     writeFileSync(stackFile(stack), "config:\n  pgplat:target: docker\n  pgplat:postgres:\n    maxConnections: 5\n");
     const result = run(["up", stack, "--yes"]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDockerStack, defaultLocalPassphrase, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, upConfigSource } from "../../scripts/devCommands";
+import { checkDockerStack, checkSharedBackendSecrets, defaultLocalPassphrase, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, upConfigSource } from "../../scripts/devCommands";
 
 describe("parseDevArgs", () => {
   it("reads the stack, --ttl, --yes and passes the rest to pulumi", () => {
@@ -81,5 +81,18 @@ describe("localBackendEnv", () => {
     });
     expect(localBackendEnv("/repo", { PULUMI_CONFIG_PASSPHRASE_FILE: "/secret" })).not.toHaveProperty("PULUMI_CONFIG_PASSPHRASE");
     expect(localBackendEnv("/repo", { PULUMI_BACKEND_URL: "s3://team-state" })).toEqual({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_SKIP_UPDATE_CHECK: "true" });
+  });
+});
+
+describe("checkSharedBackendSecrets", () => {
+  it("a shared self-managed backend needs a real passphrase; the local backend and Pulumi Cloud do not", () => {
+    expect(() => checkSharedBackendSecrets({})).not.toThrow();
+    expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "https://api.pulumi.com" })).not.toThrow();
+    expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "team" })).not.toThrow();
+    expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE_FILE: "/run/secret" })).not.toThrow();
+    // An unset repository secret arrives as an empty string.
+    expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "" })).toThrow(
+      "PULUMI_BACKEND_URL=s3://team-state is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to its passphrase",
+    );
   });
 });
