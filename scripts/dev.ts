@@ -24,7 +24,7 @@ const projectRoot = path.resolve(__dirname, "..");
 const stackFile = (stack: string) => path.join(projectRoot, `Pulumi.${stack}.yaml`);
 
 async function main(argv: readonly string[]): Promise<number> {
-  const args = parseDevArgs(argv);
+  const args = parseDevArgs(argv, process.env);
   switch (args.action) {
     case "up":
       return up(args);

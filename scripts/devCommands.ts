@@ -36,13 +36,17 @@ const usage = [
   "       npm run dev:reap [-- --dry-run]",
 ].join("\n");
 
-export function parseDevArgs(argv: readonly string[]): DevArgs {
+/**
+ * `environment` matters for one flag: `npm run dev:reap --dry-run` (without
+ * `--`) hands the flag to npm, which passes it on only as npm_config_dry_run.
+ */
+export function parseDevArgs(argv: readonly string[], environment: Readonly<Record<string, string | undefined>> = {}): DevArgs {
   const [action, ...rest] = argv;
   if (action !== "up" && action !== "down" && action !== "list" && action !== "reap") throw new Error(usage);
   let stack: string | undefined;
   let ttl: string | undefined;
   let yes = false;
-  let dryRun = false;
+  let dryRun = action === "reap" && environment.npm_config_dry_run === "true";
   const passThrough: string[] = [];
   for (let index = 0; index < rest.length; index++) {
     const arg = rest[index];

@@ -76,6 +76,14 @@ describe("npm run dev:reap", () => {
     expect(Object.keys(cli.stacks())).toHaveLength(7);
   });
 
+  it("npm run dev:reap --dry-run (the flag given to npm, without --) is a dry run too", () => {
+    seedEveryKind();
+    const result = spawnSync("npm", ["run", "dev:reap", "--dry-run"], { cwd: projectRoot, env: cli.env(), encoding: "utf8" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Would reap 2 of 2 expired stack(s).");
+    expect(cli.pulumiCalls().filter((call) => call.startsWith("destroy") || call.startsWith("stack rm"))).toEqual([]);
+  });
+
   it("destroys and removes only expired dev-<name> stacks, never dev, prod or a protected one", () => {
     seedEveryKind();
     const result = run(["reap"]);

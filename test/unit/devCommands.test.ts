@@ -13,6 +13,9 @@ describe("parseDevArgs", () => {
     });
     expect(parseDevArgs(["up", "--ttl=2d"])).toMatchObject({ stack: undefined, ttl: "2d", yes: false, passThrough: [] });
     expect(parseDevArgs(["reap", "--dry-run"])).toMatchObject({ action: "reap", dryRun: true });
+    // `npm run dev:reap --dry-run` gives the flag to npm, which passes it on only in the environment.
+    expect(parseDevArgs(["reap"], { npm_config_dry_run: "true" })).toMatchObject({ action: "reap", dryRun: true });
+    expect(parseDevArgs(["reap"], {})).toMatchObject({ action: "reap", dryRun: false });
     expect(parseDevArgs(["down", "dev-alice", "--refresh"])).toMatchObject({ stack: "dev-alice", passThrough: ["--refresh"] });
   });
 
