@@ -37,15 +37,16 @@ const usage = [
 ].join("\n");
 
 /**
- * `environment` matters for one flag: `npm run dev:reap --dry-run` (without
- * `--`) hands the flag to npm, which passes it on only as npm_config_dry_run.
+ * `environment` matters for two flags: `npm run dev:reap --dry-run` and
+ * `npm run dev:up --yes` (without `--`) hand the flag to npm, which passes
+ * it on only as npm_config_dry_run / npm_config_yes.
  */
 export function parseDevArgs(argv: readonly string[], environment: Readonly<Record<string, string | undefined>> = {}): DevArgs {
   const [action, ...rest] = argv;
   if (action !== "up" && action !== "down" && action !== "list" && action !== "reap") throw new Error(usage);
   let stack: string | undefined;
   let ttl: string | undefined;
-  let yes = false;
+  let yes = action === "up" && environment.npm_config_yes === "true";
   let dryRun = action === "reap" && environment.npm_config_dry_run === "true";
   const passThrough: string[] = [];
   for (let index = 0; index < rest.length; index++) {

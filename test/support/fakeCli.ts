@@ -113,7 +113,7 @@ export function createFakeCli(): FakeCli {
     },
     env: (extra = {}) => {
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-      for (const key of ["CI", "GITHUB_ACTIONS", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL", "FAKE_PULUMI_FAIL", "npm_config_dry_run"]) delete env[key];
+      for (const key of ["CI", "GITHUB_ACTIONS", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL", "FAKE_PULUMI_FAIL", "npm_config_dry_run", "npm_config_yes"]) delete env[key];
       return { ...env, ...extra };
     },
     cleanup: () => rmSync(bin, { recursive: true, force: true }),

@@ -16,6 +16,8 @@ describe("parseDevArgs", () => {
     // `npm run dev:reap --dry-run` gives the flag to npm, which passes it on only in the environment.
     expect(parseDevArgs(["reap"], { npm_config_dry_run: "true" })).toMatchObject({ action: "reap", dryRun: true });
     expect(parseDevArgs(["reap"], {})).toMatchObject({ action: "reap", dryRun: false });
+    expect(parseDevArgs(["up", "dev-a"], { npm_config_yes: "true" })).toMatchObject({ stack: "dev-a", yes: true });
+    expect(parseDevArgs(["down", "dev-a"], { npm_config_yes: "true", npm_config_dry_run: "true" })).toMatchObject({ yes: false, dryRun: false });
     expect(parseDevArgs(["down", "dev-alice", "--refresh"])).toMatchObject({ stack: "dev-alice", passThrough: ["--refresh"] });
   });
 
