@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parse, stringify } from "yaml";
 import { configNamespace, formatIssues, parseStackConfig, type StackConfig } from "../config";
-import { checkDockerStack, checkSharedBackendSecrets, checkStackName, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, stateDirName, templateStack, upConfigSource, type DevArgs } from "./devCommands";
+import { checkDockerStack, checkPulumiVersion, checkSharedBackendSecrets, checkStackName, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, stateDirName, templateStack, upConfigSource, type DevArgs } from "./devCommands";
 import { expiresAtTag, formatStackTable, isEphemeralStack, lifecycleTags, parseTtl, reapVerdict, shortStackName, type LocalStackConfig, type StackSummary } from "./devExpiry";
 import { exitWhenFlushed } from "./lib/exit";
 import { namespaceValues, readStackFile } from "./plan/stackConfig";
@@ -170,9 +170,10 @@ interface PulumiCli {
 
 function pulumiCli(alsoRequire: readonly "docker"[]): PulumiCli {
   checkSharedBackendSecrets(process.env);
-  requireTool("pulumi", ["version"], "install the Pulumi CLI: https://www.pulumi.com/docs/install/");
+  const backend = localBackendEnv(projectRoot, process.env);
+  const env = { ...process.env, ...backend };
+  checkPulumiVersion(requireTool("pulumi", ["version"], "install the Pulumi CLI: https://www.pulumi.com/docs/install/"), backend.PULUMI_BACKEND_URL);
   if (alsoRequire.includes("docker")) requireTool("docker", ["info"], "install Docker and start its engine (docker info must work)");
-  const env = { ...process.env, ...localBackendEnv(projectRoot, process.env) };
   if (env.PULUMI_BACKEND_URL === `file://${projectRoot}/${stateDirName}`) mkdirSync(path.join(projectRoot, stateDirName), { recursive: true });
   const tryRun = (args: readonly string[]) => spawnSync("pulumi", args, { cwd: projectRoot, env, stdio: "inherit" }).status === 0;
   const json = (args: readonly string[]): unknown => {
@@ -190,9 +191,11 @@ function pulumiCli(alsoRequire: readonly "docker"[]): PulumiCli {
   };
 }
 
-function requireTool(tool: string, probe: readonly string[], hint: string): void {
-  const result = spawnSync(tool, probe, { stdio: "ignore" });
+/** Runs the probe and returns what it printed. */
+function requireTool(tool: string, probe: readonly string[], hint: string): string {
+  const result = spawnSync(tool, probe, { stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" });
   if (result.error || result.status !== 0) throw new Error(`${tool} is not available: ${hint}`);
+  return result.stdout;
 }
 
 async function confirm(question: string): Promise<boolean> {

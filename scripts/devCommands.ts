@@ -144,3 +144,20 @@ export function checkSharedBackendSecrets(environment: Readonly<Record<string, s
   if (environment.PULUMI_CONFIG_PASSPHRASE || environment.PULUMI_CONFIG_PASSPHRASE_FILE) return;
   throw new Error(`PULUMI_BACKEND_URL=${backend} is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to its passphrase`);
 }
+
+/** Self-managed backends keep stack tags (and so expiry) from this Pulumi release on. */
+export const minimumPulumiForTags = [3, 211, 0] as const;
+
+/**
+ * Older CLIs accept `stack tag set` on a self-managed backend and silently
+ * drop the tag: a stack would never expire. Refuse them up front.
+ */
+export function checkPulumiVersion(versionOutput: string, backendUrl: string): void {
+  if (/^https?:\/\//.test(backendUrl)) return;
+  const match = /v?(\d+)\.(\d+)\.(\d+)/.exec(versionOutput);
+  const version = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+  const older = version.findIndex((part, index) => part !== minimumPulumiForTags[index]);
+  if (older >= 0 && version[older] < minimumPulumiForTags[older]) {
+    throw new Error(`Pulumi CLI ${versionOutput.trim() || "(unknown version)"} does not keep stack tags on ${backendUrl}: install ${minimumPulumiForTags.join(".")} or newer (https://www.pulumi.com/docs/install/)`);
+  }
+}

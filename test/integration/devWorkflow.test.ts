@@ -167,6 +167,13 @@ describe("npm run dev:up", () => {
     expect(cli.calls()).toEqual([]);
   });
 
+  it("refuses a Pulumi CLI too old to keep the expiry tag on a self-managed backend, before touching any stack", () => {
+    const result = run(["up", stack, "--yes"], { FAKE_PULUMI_VERSION: "v3.210.0" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Pulumi CLI v3.210.0 does not keep stack tags on file://${projectRoot}/.pulumi-state: install 3.211.0 or newer`);
+    expect(cli.pulumiCalls()).toEqual(["version"]);
+  });
+
   it("says what to install when the Pulumi CLI is missing", () => {
     // Node stays reachable wherever it is installed (/usr/local/bin in the CI container); pulumi is nowhere on PATH.
     const searchPath = [path.dirname(process.execPath), "/usr/bin", "/bin"];

@@ -8,7 +8,8 @@ import * as path from "node:path";
  * `pulumi` keeps a small stack store (stacks.json) so that `stack ls`,
  * `stack tag`, `select --create`, `up`, `destroy` and `stack rm` answer the
  * way the real CLI does for the commands the dev scripts use. A call whose
- * argument line starts with FAKE_PULUMI_FAIL exits 1.
+ * argument line starts with FAKE_PULUMI_FAIL exits 1; `pulumi version`
+ * prints FAKE_PULUMI_VERSION when set.
  */
 export interface FakeStack {
   tags: Record<string, string>;
@@ -48,7 +49,7 @@ const rest = args.filter((arg, i) => !arg.startsWith("-") && !(i > 0 && args[i -
 const need = (stack) => { if (!store[stack]) { console.error("error: no stack named '" + stack + "' found"); process.exit(1); } return store[stack]; };
 const stackFile = (stack) => path.join(process.cwd(), "Pulumi." + stack + ".yaml");
 const cmd = rest.slice(0, 2).join(" ");
-if (line === "version") { console.log("v3.999.0-fake"); process.exit(0); }
+if (line === "version") { console.log(process.env.FAKE_PULUMI_VERSION || "v3.999.0"); process.exit(0); }
 if (cmd === "stack ls") {
   console.log(JSON.stringify(Object.entries(store).map(([name, s]) => ({ name, current: false, updateInProgress: false, resourceCount: s.resourceCount, lastUpdate: s.lastUpdate }))));
 } else if (cmd === "stack select") {
@@ -113,7 +114,7 @@ export function createFakeCli(): FakeCli {
     },
     env: (extra = {}) => {
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-      for (const key of ["CI", "GITHUB_ACTIONS", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL", "FAKE_PULUMI_FAIL", "npm_config_dry_run", "npm_config_yes"]) delete env[key];
+      for (const key of ["CI", "GITHUB_ACTIONS", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL", "FAKE_PULUMI_FAIL", "FAKE_PULUMI_VERSION", "npm_config_dry_run", "npm_config_yes"]) delete env[key];
       return { ...env, ...extra };
     },
     cleanup: () => rmSync(bin, { recursive: true, force: true }),

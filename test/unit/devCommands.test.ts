@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDockerStack, checkSharedBackendSecrets, defaultLocalPassphrase, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, upConfigSource } from "../../scripts/devCommands";
+import { checkDockerStack, checkPulumiVersion, checkSharedBackendSecrets, defaultLocalPassphrase, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, upConfigSource } from "../../scripts/devCommands";
 
 describe("parseDevArgs", () => {
   it("reads the stack, --ttl, --yes and passes the rest to pulumi", () => {
@@ -99,5 +99,18 @@ describe("checkSharedBackendSecrets", () => {
     expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "" })).toThrow(
       "PULUMI_BACKEND_URL=s3://team-state is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to its passphrase",
     );
+  });
+});
+
+describe("checkPulumiVersion", () => {
+  it("self-managed backends need a CLI that keeps stack tags (3.211.0 on); Pulumi Cloud always kept them", () => {
+    expect(() => checkPulumiVersion("v3.211.0\n", "file:///repo/.pulumi-state")).not.toThrow();
+    expect(() => checkPulumiVersion("v4.0.1\n", "s3://team-state")).not.toThrow();
+    expect(() => checkPulumiVersion("v3.210.9\n", "https://api.pulumi.com")).not.toThrow();
+    expect(() => checkPulumiVersion("v3.210.9\n", "file:///repo/.pulumi-state")).toThrow(
+      "Pulumi CLI v3.210.9 does not keep stack tags on file:///repo/.pulumi-state: install 3.211.0 or newer",
+    );
+    expect(() => checkPulumiVersion("v2.99.0", "s3://team-state")).toThrow(/install 3\.211\.0 or newer/);
+    expect(() => checkPulumiVersion("", "s3://team-state")).toThrow(/\(unknown version\)/);
   });
 });
