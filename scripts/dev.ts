@@ -42,45 +42,48 @@ async function up(args: DevArgs): Promise<number> {
   checkStackName(stack);
   // Everything that can be checked offline is checked before Pulumi runs, so nothing is created for a bad stack.
   const source = upConfigSource(stack, existsSync(stackFile(stack)));
-  const config = validDockerConfig(stackFile(source.stack), "up");
+  const config = validDockerConfig(stackFile(source.stack));
   const ttlHours = args.ttl ? parseTtl(args.ttl) : config.docker.stackTtlHours;
   const pulumi = pulumiCli(["docker"]);
-
-  const exists = pulumi.stacks().some((summary) => shortStackName(summary.name) === stack);
-  if (source.fromTemplate) {
-    if (exists) {
-      step(`stack ${stack} exists but has no Pulumi.${stack}.yaml here: restore its settings, config from Pulumi.${templateStack}.yaml`);
-      pulumi.run(pulumiArgs.configRefresh(stack));
-    } else {
-      step(`new stack ${stack}: config from Pulumi.${templateStack}.yaml`);
-    }
-    writeFromTemplate(stack);
-  }
-  step(exists ? `select stack ${stack}` : `create stack ${stack}`);
-  pulumi.run(pulumiArgs.select(stack, exists));
+  selectStack(pulumi, stack, source.fromTemplate);
   for (const [name, value] of Object.entries(lifecycleTags(stack, pulumi.tags(stack), new Date(), ttlHours))) {
     step(`tag ${stack}: ${name}=${value}`);
     pulumi.run(pulumiArgs.setTag(stack, name, value));
   }
+  return deploy(pulumi, stack, args);
+}
 
+/** Creates or selects the stack; a dev-<name> stack without a file gets one from the template. */
+function selectStack(pulumi: PulumiCli, stack: string, fromTemplate: boolean): void {
+  const exists = pulumi.stacks().some((summary) => shortStackName(summary.name) === stack);
+  if (fromTemplate && exists) {
+    step(`stack ${stack} exists but has no Pulumi.${stack}.yaml here: restore its settings, config from Pulumi.${templateStack}.yaml`);
+    pulumi.run(pulumiArgs.configRefresh(stack));
+  } else if (fromTemplate) {
+    step(`new stack ${stack}: config from Pulumi.${templateStack}.yaml`);
+  }
+  if (fromTemplate) writeFromTemplate(stack);
+  step(exists ? `select stack ${stack}` : `create stack ${stack}`);
+  pulumi.run(pulumiArgs.select(stack, exists));
+}
+
+/** `pulumi up --yes` only with consent given in advance or after a preview on a terminal. */
+async function deploy(pulumi: PulumiCli, stack: string, args: DevArgs): Promise<number> {
   const consent = deployConsent(args.yes, process.env, Boolean(process.stdin.isTTY && process.stdout.isTTY));
-  if (consent === "given") {
-    step(`deploy ${stack}`);
-    pulumi.run(pulumiArgs.up(stack, args.passThrough, false));
-    return 0;
-  }
-  step(`preview ${stack}`);
-  pulumi.run(pulumiArgs.preview(stack, args.passThrough));
-  if (consent === "refused") {
-    console.error(`Not deployed: no terminal to confirm on. Run again with --yes to deploy ${stack} without asking.`);
-    return 1;
-  }
-  if (!(await confirm(`Deploy these changes to ${stack}? Type yes to continue: `))) {
-    console.error("Not deployed.");
-    return 1;
+  if (consent !== "given") {
+    step(`preview ${stack}`);
+    pulumi.run(pulumiArgs.preview(stack, args.passThrough));
+    if (consent === "refused") {
+      console.error(`Not deployed: no terminal to confirm on. Run again with --yes to deploy ${stack} without asking.`);
+      return 1;
+    }
+    if (!(await confirm(`Deploy these changes to ${stack}? Type yes to continue: `))) {
+      console.error("Not deployed.");
+      return 1;
+    }
   }
   step(`deploy ${stack}`);
-  pulumi.run(pulumiArgs.up(stack, args.passThrough, true));
+  pulumi.run(pulumiArgs.up(stack, args.passThrough, consent === "ask"));
   return 0;
 }
 
@@ -136,10 +139,10 @@ function reap(dryRun: boolean): number {
 }
 
 /** Parses and validates a stack file offline; dev:up deploys Docker, non-production stacks only. */
-function validDockerConfig(file: string, action: "up" | "down"): StackConfig {
+function validDockerConfig(file: string): StackConfig {
   const parsed = parseStackConfig(namespaceValues(readStackFile(file).config, configNamespace));
   if (!parsed.ok) throw new Error(`${path.basename(file)}:\n${formatIssues(parsed.issues)}`);
-  checkDockerStack(path.basename(file), parsed.config.target, parsed.config.environment, action);
+  checkDockerStack(path.basename(file), parsed.config.target, parsed.config.environment, "up");
   return parsed.config;
 }
 

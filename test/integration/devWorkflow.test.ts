@@ -34,7 +34,6 @@ beforeAll(() => {
 });
 afterEach(() => {
   for (const name of [stack, `${stack}-ci`, `${stack}-tty`]) rmSync(stackFile(name), { force: true });
-  for (const name of [stack, `${stack}-ci`, `${stack}-tty`]) rmSync(`${stackFile(name)}.bak`, { force: true });
   writeFileSync(path.join(cli.bin, "stacks.json"), "{}");
   cli.clearCalls();
 });
