@@ -47,6 +47,9 @@ describe("npm run dev:up", () => {
     const file = readFileSync(stackFile(stack), "utf8");
     expect(parse(file).config).toEqual(parse(readFileSync(stackFile("dev"), "utf8")).config);
     expect(file).toContain(`encryptionsalt: v1:fake-salt-${stack}`);
+    // A developer's stack file never lands in git.
+    expect(spawnSync("git", ["check-ignore", "--quiet", `Pulumi.${stack}.yaml`], { cwd: projectRoot }).status).toBe(0);
+    expect(spawnSync("git", ["check-ignore", "--quiet", "Pulumi.dev.yaml"], { cwd: projectRoot }).status).toBe(1);
     const tags = cli.stacks()[stack].tags;
     expect(cli.calls()).toEqual([
       "pulumi version | backend= passphrase=",
