@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createdAtTag, expiresAtTag } from "../../scripts/devExpiry";
@@ -18,6 +18,9 @@ const past = new Date(Date.now() - 3_600_000).toISOString();
 const future = new Date(Date.now() + 3_600_000).toISOString();
 const created = new Date(Date.now() - 2 * 86_400_000).toISOString();
 let cli: FakeCli;
+// dev.ts creates the project-local state directory; remove it again if this test made it (it stays empty: the CLI is a stand-in).
+const stateDir = path.join(projectRoot, ".pulumi-state");
+const stateDirExisted = existsSync(stateDir);
 
 function run(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
   return spawnSync("bash", [devScript, ...args], { env: cli.env(extraEnv), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -45,6 +48,7 @@ afterEach(() => cli.clearCalls());
 afterAll(() => {
   cli.cleanup();
   rmSync(prodLikeFile, { force: true });
+  if (!stateDirExisted) rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe("npm run dev:list", () => {

@@ -17,6 +17,9 @@ const stackFile = (name: string) => path.join(projectRoot, `Pulumi.${name}.yaml`
 const localBackend = `backend=file://${projectRoot}/.pulumi-state passphrase=set`;
 const hour = 3_600_000;
 let cli: FakeCli;
+// dev.ts creates the project-local state directory; remove it again if this test made it (it stays empty: the CLI is a stand-in).
+const stateDir = path.join(projectRoot, ".pulumi-state");
+const stateDirExisted = existsSync(stateDir);
 
 function run(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
   return spawnSync("bash", [devScript, ...args], { env: cli.env(extraEnv), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -37,7 +40,10 @@ afterEach(() => {
   writeFileSync(path.join(cli.bin, "stacks.json"), "{}");
   cli.clearCalls();
 });
-afterAll(() => cli.cleanup());
+afterAll(() => {
+  cli.cleanup();
+  if (!stateDirExisted) rmSync(stateDir, { recursive: true, force: true });
+});
 
 describe("npm run dev:up", () => {
   it("creates a dev-<name> stack from the dev config, records its expiry and deploys with --yes on the local backend", () => {
