@@ -130,7 +130,7 @@ describe("what each workflow runs", () => {
   it("pull requests get the offline plan with guardrails for every stack and the review stack", () => {
     const plan = byFile("ci.yml").jobs.plan;
     expect(plan.if).toBe("github.event_name == 'pull_request'");
-    expect(plan.steps.at(-1)?.run).toContain('npm run -s plan -- "$stack"');
+    expect(plan.steps.at(-1)?.run).toBe('bash scripts/ci/plan-stacks.sh Pulumi.*.yaml "$REVIEW_STACK"');
     expect(plan.steps.at(-1)?.env).toEqual({ REVIEW_STACK: "dev-pr-${{ github.event.pull_request.number }}" });
   });
 
