@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parse, stringify } from "yaml";
 import { configNamespace, formatIssues, parseStackConfig, type StackConfig } from "../config";
-import { checkDockerStack, checkPulumiVersion, checkSharedBackendSecrets, checkStackName, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, stateDirName, templateStack, upConfigSource, type DevArgs } from "./devCommands";
+import { checkDockerStack, checkPulumiVersion, checkSharedBackendSecrets, checkStackName, defaultDevStack, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, stateDirName, templateStack, upConfigSource, type DevArgs } from "./devCommands";
 import { expiresAtTag, formatStackTable, isEphemeralStack, lifecycleTags, parseTtl, reapVerdict, shortStackName, type LocalStackConfig, type StackSummary } from "./devExpiry";
 import { exitWhenFlushed } from "./lib/exit";
 import { namespaceValues, readStackFile } from "./plan/stackConfig";
@@ -38,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function up(args: DevArgs): Promise<number> {
-  const stack = args.stack ?? "dev";
+  const stack = args.stack ?? defaultDevStack;
   checkStackName(stack);
   // Everything that can be checked offline is checked before Pulumi runs, so nothing is created for a bad stack.
   const source = upConfigSource(stack, existsSync(stackFile(stack)));

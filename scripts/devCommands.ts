@@ -146,7 +146,7 @@ export function checkSharedBackendSecrets(environment: Readonly<Record<string, s
 }
 
 /** Self-managed backends keep stack tags (and so expiry) from this Pulumi release on. */
-export const minimumPulumiForTags = [3, 211, 0] as const;
+const minimumPulumiForTags = [3, 211, 0] as const;
 
 /**
  * Older CLIs accept `stack tag set` on a self-managed backend and silently
