@@ -163,6 +163,13 @@ const dockerSection = z
       .regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be an IPv4 address")
       .default("127.0.0.1")
       .describe("Host address the published ports bind to. Loopback keeps the stack off the network."),
+    stackTtlHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(8760)
+      .default(72)
+      .describe("Hours a dev-<name> stack lives after its last npm run dev:up (recorded as its pgplat:expires-at tag); npm run dev:reap then destroys it. dev:up --ttl overrides."),
   })
   .prefault({});
 
