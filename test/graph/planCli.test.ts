@@ -23,7 +23,7 @@ describe("npm run plan", () => {
     expect(container).toMatchObject({ type: "docker:index/container:Container", parent: "pgplat-docker-postgres", inputs: { name: "pgplat-dev-postgres", image: "postgres:16.14-bookworm" } });
     const passwordUpload = (container?.inputs.uploads as { file: string; content: unknown }[]).find((upload) => upload.file === "/run/pgplat/postgres-password");
     expect(passwordUpload?.content).toBe("[secret]");
-    expect(resources.filter((entry) => entry.type === "postgresql:index/role:Role")).toHaveLength(8);
+    expect(resources.filter((entry) => entry.type === "postgresql:index/role:Role")).toHaveLength(9); // 4 groups, 4 logins, the backup login
     const migrations = resources.find((entry) => entry.type === "pulumi-nodejs:dynamic/pgplat:Migrations");
     expect(migrations?.inputs).toMatchObject({ __provider: "<serialized dynamic provider>", connection: "[secret]" });
     expect((migrations?.inputs.migrations as { file: string }[]).map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__monitoring_views.sql"]);
