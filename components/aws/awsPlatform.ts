@@ -9,6 +9,7 @@ import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { BackupBucket } from "./backupBucket";
 import { BackupReplication } from "./backupReplication";
+import { BackupImage } from "./backupImage";
 import { BackupTask } from "./backupTask";
 import { alarmSpecs } from "../../render/alarms";
 import { Alarms } from "./alarms";
@@ -283,12 +284,13 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       },
       { parent: this },
     );
+    const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: this.key.key.arn }, { parent: this });
     const task = new BackupTask(
       `${name}-backup-task`,
       {
         namePrefix,
         region: awsConfig.region,
-        image: config.docker.postgresImage,
+        image: image.imageName,
         bucketName: this.backupBucket.bucket.bucket,
         bucketArn: this.backupBucket.bucket.arn,
         kmsKeyArn: this.key.key.arn,

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy } from "../../render/awsPolicies";
+import { backupCommand } from "./backupImage";
 import { secretReadingExecutionRole } from "./executionRole";
 
 export interface BackupTaskArgs {
   readonly namePrefix: string;
   readonly region: string;
-  readonly image: string;
+  /** An image that installs `backupCommand` (see BackupImage). */
+  readonly image: pulumi.Input<string>;
   readonly bucketName: pulumi.Input<string>;
   readonly bucketArn: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
@@ -26,8 +28,9 @@ export const backupPrefix = "postgres";
 
 /**
  * The scheduled backup: an ECS Fargate task definition whose role may only
- * write under its prefix, started by an EventBridge Scheduler schedule.
- * (The backup script in the image arrives with the backups work.)
+ * write under its prefix, started by an EventBridge Scheduler schedule. It
+ * runs pgplat-backup (scripts/container/pgplat-backup.sh): every database
+ * dumped to the bucket under its prefix, SSE-KMS with the platform key.
  */
 export class BackupTask extends pulumi.ComponentResource {
   readonly securityGroup: aws.ec2.SecurityGroup;
@@ -64,19 +67,20 @@ export class BackupTask extends pulumi.ComponentResource {
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" },
         taskRoleArn: taskRole.arn,
         executionRoleArn: executionRole.arn,
-        containerDefinitions: pulumi.all([args.bucketName, args.postgresHost, args.credentialsSecretArn, logGroup.name]).apply(([bucketName, host, secretArn, logGroupName]) =>
+        containerDefinitions: pulumi.all([args.image, args.bucketName, args.postgresHost, args.credentialsSecretArn, args.kmsKeyArn, logGroup.name]).apply(([image, bucketName, host, secretArn, keyArn, logGroupName]) =>
           JSON.stringify([
             {
               name: "backup",
-              image: args.image,
+              image,
               essential: true,
-              command: ["pgplat-backup"],
+              command: [backupCommand],
               environment: [
                 { name: "PGHOST", value: host },
                 { name: "PGDATABASE", value: args.database },
                 { name: "PGSSLMODE", value: "require" },
                 { name: "BACKUP_BUCKET", value: bucketName },
                 { name: "BACKUP_PREFIX", value: backupPrefix },
+                { name: "BACKUP_KMS_KEY_ID", value: keyArn },
               ],
               // Credentials come from Secrets Manager at start; they never appear in the task definition.
               secrets: [

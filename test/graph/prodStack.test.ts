@@ -198,6 +198,7 @@ describe("prod stack graph: backups", () => {
       { name: "PGSSLMODE", value: "require" },
       { name: "BACKUP_BUCKET", value: expect.stringMatching(/^pgplat-prod-backups-[0-9a-f]{8}$/) },
       { name: "BACKUP_PREFIX", value: "postgres" },
+      { name: "BACKUP_KMS_KEY_ID", value: keyArn() },
     ]);
     expect(JSON.stringify(container.environment)).not.toMatch(/password/i);
     expect(resource(graph, "pgplat-aws-network-postgres-from-backup-task").inputs).toMatchObject({ fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id" });
