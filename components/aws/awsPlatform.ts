@@ -9,6 +9,7 @@ import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { BackupBucket } from "./backupBucket";
 import { BackupReplication } from "./backupReplication";
+import { AwsBackup } from "./awsBackup";
 import { BackupImage } from "./backupImage";
 import { BackupTask } from "./backupTask";
 import { alarmSpecs } from "../../render/alarms";
@@ -21,6 +22,7 @@ import type { ServicePlacement } from "./ingress";
 import { MinimalVpc } from "./vpc";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
+import { rdsRestoreSource } from "./rdsRestore";
 
 export interface AwsPlatformArgs {
   readonly config: StackConfig;
@@ -66,6 +68,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly redis: PlatformEndpoints["redis"];
   readonly redisUri: pulumi.Output<string>;
   backupBucket?: BackupBucket;
+  awsBackup?: AwsBackup;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:Platform", name, {}, opts);
@@ -106,6 +109,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         iamDatabaseAuth: awsConfig.iamDatabaseAuth,
         protect: awsConfig.protect,
         readReplicas: awsConfig.readReplicas,
+        restoreFrom: rdsRestoreSource(awsConfig.restoreFrom),
       },
       { parent: this },
     );
@@ -120,10 +124,27 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       masterSecretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
     );
     if (config.backups.enabled) this.backups(name, args, masterSecretArn);
-    if (awsConfig.backupReplicaRegion) {
-      new BackupReplication(
-        `${name}-backup-replication`,
-        { namePrefix, region: awsConfig.backupReplicaRegion, sourceInstanceArn: instance.arn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect },
+    const replication =
+      awsConfig.backupReplicaRegion === undefined
+        ? undefined
+        : new BackupReplication(
+            `${name}-backup-replication`,
+            { namePrefix, region: awsConfig.backupReplicaRegion, sourceInstanceArn: instance.arn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect },
+            { parent: this },
+          );
+    if (awsConfig.backupPlan.enabled) {
+      this.awsBackup = new AwsBackup(
+        `${name}-aws-backup`,
+        {
+          namePrefix,
+          plan: awsConfig.backupPlan,
+          instanceArn: instance.arn,
+          kmsKeyArn: this.key.key.arn,
+          subnetGroupName: this.network.subnetGroup.name,
+          securityGroupId: this.network.securityGroup.id,
+          replica: replication && awsConfig.backupReplicaRegion ? { region: awsConfig.backupReplicaRegion, kmsKeyArn: replication.key.arn } : undefined,
+          protect: awsConfig.protect,
+        },
         { parent: this },
       );
     }

@@ -59,3 +59,125 @@ describe("prod stack graph: the backup task's image", () => {
     expect(backupImageProblems(facts, container.command[0], engineVersion)).toEqual([]);
   });
 });
+
+describe("prod stack graph: AWS Backup", () => {
+  const vaultArn = "arn:aws:backup::000000000000:pgplat-aws-aws-backup-vault";
+  const copyVaultArn = "arn:aws:backup::000000000000:pgplat-aws-aws-backup-copy-vault";
+  const instanceArn = "arn:aws:rds::000000000000:pgplat-aws-rds-instance";
+  const roleArn = "arn:aws:iam::000000000000:pgplat-aws-aws-backup-role";
+
+  it("keeps recovery points in a vault under the platform key, copies in the replica region under the key there, both protected", () => {
+    const vault = resource(graph, "pgplat-aws-aws-backup-vault");
+    expect(vault.inputs).toEqual({ name: "pgplat-prod-vault", kmsKeyArn: resource(graph, "pgplat-aws-rds-instance").inputs.kmsKeyId, forceDestroy: false, tags });
+    expect([vault.protect, vault.retainOnDelete]).toEqual([true, true]);
+    const copy = resource(graph, "pgplat-aws-aws-backup-copy-vault");
+    expect(copy.inputs).toEqual({ region: "eu-central-1", name: "pgplat-prod-vault-copy", kmsKeyArn: keyArn(), forceDestroy: false, tags });
+    expect(copy.inputs.kmsKeyArn).not.toBe(vault.inputs.kmsKeyArn);
+    expect(resource(graph, "pgplat-aws-backup-replication-key").inputs.region).toBe("eu-central-1");
+    expect([copy.protect, copy.retainOnDelete]).toEqual([true, true]);
+    expect(graph.resources.filter((entry) => entry.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration")).toEqual([]);
+  });
+
+  it("plans daily, weekly and monthly backups from config (a year of monthlies by default), each copied off-region with the same retention", () => {
+    const rule = (ruleName: string, schedule: string, days: number) => ({
+      ruleName,
+      targetVaultName: "pgplat-prod-vault",
+      schedule,
+      scheduleExpressionTimezone: "Etc/UTC",
+      startWindow: 60,
+      completionWindow: 1440,
+      lifecycle: { deleteAfter: days },
+      recoveryPointTags: { ...tags, "pgplat:rule": ruleName },
+      copyActions: [{ destinationVaultArn: copyVaultArn, lifecycle: { deleteAfter: days } }],
+    });
+    expect(resource(graph, "pgplat-aws-aws-backup-plan").inputs).toEqual({
+      name: "pgplat-prod-plan",
+      rules: [rule("daily", "cron(0 5 * * ? *)", 35), rule("weekly", "cron(0 5 ? * SUN *)", 90), rule("monthly", "cron(0 5 1 * ? *)", 365)],
+      tags,
+    });
+    expect(resource(graph, "pgplat-aws-aws-backup-selection").inputs).toEqual({ name: "pgplat-prod-primary", planId: "pgplat-aws-aws-backup-plan-id", iamRoleArn: roleArn, resources: [instanceArn] });
+  });
+
+  it("gives AWS Backup a role with the managed backup and restore policies and the two keys", () => {
+    expect(resource(graph, "pgplat-aws-aws-backup-role").inputs).toEqual({
+      namePrefix: "pgplat-prod-awsbackup-",
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      tags,
+    });
+    expect(["backup", "restores"].map((suffix) => resource(graph, `pgplat-aws-aws-backup-role-${suffix}`).inputs.policyArn)).toEqual([
+      "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+      "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+    ]);
+    const keys = JSON.parse(resource(graph, "pgplat-aws-aws-backup-role-keys").inputs.policy as string);
+    expect(keys.Statement).toEqual([
+      {
+        Sid: "UseBackupKeys",
+        Effect: "Allow",
+        Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        Resource: [resource(graph, "pgplat-aws-aws-backup-vault").inputs.kmsKeyArn, resource(graph, "pgplat-aws-aws-backup-copy-vault").inputs.kmsKeyArn],
+      },
+    ]);
+  });
+
+  it("restore-tests the newest weekly-window recovery point of the primary into the platform's subnets and security group", () => {
+    expect(resource(graph, "pgplat-aws-aws-backup-restore-testing").inputs).toEqual({
+      name: "pgplat_prod_restore_test",
+      scheduleExpression: "cron(0 8 ? * MON *)",
+      scheduleExpressionTimezone: "Etc/UTC",
+      startWindowHours: 8,
+      recoveryPointSelection: { algorithm: "LATEST_WITHIN_WINDOW", includeVaults: [vaultArn], recoveryPointTypes: ["SNAPSHOT"], selectionWindowDays: 7 },
+      tags,
+    });
+    expect(resource(graph, "pgplat-aws-aws-backup-restore-testing-selection").inputs).toEqual({
+      name: "pgplat_prod_primary",
+      restoreTestingPlanName: "pgplat_prod_restore_test",
+      protectedResourceType: "RDS",
+      protectedResourceArns: [instanceArn],
+      iamRoleArn: roleArn,
+      validationWindowHours: 4,
+      restoreMetadataOverrides: { dbSubnetGroupName: resource(graph, "pgplat-aws-rds-instance").inputs.dbSubnetGroupName, vpcSecurityGroupIds: '["pgplat-aws-network-postgres-id"]' },
+    });
+  });
+});
+
+describe("prod-restore stack graph: point-in-time restore and a locked vault", () => {
+  let restored: RecordedGraph;
+  beforeAll(() => {
+    ({ graph: restored } = recordStack(path.join(__dirname, "..", "fixtures", "Pulumi.prod-restore.yaml"), "prod-restore"));
+  });
+
+  it("starts the new stack's instance from prod at 14:05 UTC, keeping the source's master user and key, with everything else as usual", () => {
+    const instance = resource(restored, "pgplat-aws-rds-instance").inputs;
+    expect(instance.restoreToPointInTime).toEqual({ sourceDbInstanceIdentifier: "pgplat-prod-postgres", restoreTime: "2026-11-30T14:05:00Z" });
+    expect(instance).not.toHaveProperty("username");
+    expect(instance).not.toHaveProperty("kmsKeyId");
+    expect(instance).not.toHaveProperty("snapshotIdentifier");
+    const usual = resource(graph, "pgplat-aws-rds-instance").inputs;
+    const { restoreToPointInTime: _restore, ...rest } = instance;
+    const { username: _username, kmsKeyId: _key, ...usualRest } = usual;
+    // Identical but for names derived from the stack, which must differ so both stacks coexist.
+    const renamed = JSON.parse(JSON.stringify(rest).replace(/pgplat-prod-restore/g, "pgplat-prod"));
+    expect({ ...renamed, parameterGroupName: undefined, dbSubnetGroupName: undefined, finalSnapshotIdentifier: undefined }).toEqual({
+      ...usualRest,
+      parameterGroupName: undefined,
+      dbSubnetGroupName: undefined,
+      finalSnapshotIdentifier: undefined,
+    });
+    expect(instance.identifier).toBe("pgplat-prod-restore-postgres");
+    expect(resource(restored, "pgplat-aws-database-provider").dependsOn).toContain("pgplat-aws-rds-instance");
+  });
+
+  it("locks both vaults in compliance mode with the configured bounds, and takes the configured monthly retention", () => {
+    const locks = restored.resources.filter((entry) => entry.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration").map((entry) => ({ name: entry.name, inputs: entry.inputs }));
+    expect(locks).toEqual([
+      { name: "pgplat-aws-aws-backup-vault-lock", inputs: { backupVaultName: "pgplat-prod-restore-vault", minRetentionDays: 7, maxRetentionDays: 1000, changeableForDays: 3 } },
+      { name: "pgplat-aws-aws-backup-copy-vault-lock", inputs: { region: "eu-central-1", backupVaultName: "pgplat-prod-restore-vault-copy", minRetentionDays: 7, maxRetentionDays: 1000, changeableForDays: 3 } },
+    ]);
+    const rules = resource(restored, "pgplat-aws-aws-backup-plan").inputs.rules as { ruleName: string; lifecycle: { deleteAfter: number } }[];
+    expect(rules.map((rule) => [rule.ruleName, rule.lifecycle.deleteAfter])).toEqual([
+      ["daily", 35],
+      ["weekly", 90],
+      ["monthly", 730],
+    ]);
+  });
+});
