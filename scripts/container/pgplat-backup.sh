@@ -14,6 +14,8 @@
 # Destination: BACKUP_BUCKET, BACKUP_PREFIX, BACKUP_KMS_KEY_ID (required);
 # BACKUP_S3_ENDPOINT (optional, an S3-compatible endpoint URL);
 # BACKUP_RUN_ID (optional, default the UTC start time).
+# Success metric (optional): BACKUP_METRIC_NAMESPACE, BACKUP_METRIC_STACK (the
+# Stack dimension), BACKUP_CLOUDWATCH_ENDPOINT (a CloudWatch-compatible endpoint).
 # Exit: 0 complete; 1 a dump or upload failed; 2 bad environment; 3 PostgreSQL
 # or the bucket unreachable before anything was written.
 set -euo pipefail
@@ -127,3 +129,13 @@ if ! s3 s3 cp "$work/manifest.json" "s3://$bucket/$run_prefix/manifest.json" "${
   die 1 "writing the manifest s3://$bucket/$run_prefix/manifest.json failed; the run is incomplete: $(tr '\n' ' ' <"$work/upload.err")"
 fi
 say "run $run_id complete: s3://$bucket/$run_prefix/manifest.json"
+
+# The "no successful dump" alarm watches this metric; it is sent only after the manifest.
+if [ -n "${BACKUP_METRIC_NAMESPACE:-}" ]; then
+  metric_args=()
+  [ -z "${BACKUP_CLOUDWATCH_ENDPOINT:-}" ] || metric_args+=(--endpoint-url "$BACKUP_CLOUDWATCH_ENDPOINT")
+  if ! aws "${metric_args[@]}" cloudwatch put-metric-data --namespace "$BACKUP_METRIC_NAMESPACE" --metric-name DumpSucceeded \
+    --dimensions "Stack=${BACKUP_METRIC_STACK:-default}" --value 1 --unit Count 2>"$work/metric.err"; then
+    die 1 "run $run_id is complete, but the DumpSucceeded metric was not sent, so the missed-backup alarm will fire: $(tr '\n' ' ' <"$work/metric.err")"
+  fi
+fi

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -151,6 +152,45 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
     expect(unreachable.status).toBe(3);
     expect(unreachable.stderr).toMatch(/^pgplat-backup: cannot reach bucket s3:\/\/pgplat-backups\/postgres\/: .*Could not connect to the endpoint URL/);
     expect([...(await keysUnder("nobucket")), ...(await keysUnder("unreachable"))]).toEqual([]);
+  });
+
+  it("sends the DumpSucceeded metric only after the manifest, and fails loudly when it cannot", async () => {
+    // CloudWatch does not run here: a loopback stand-in answers PutMetricData and records what the AWS CLI sent.
+    const received: { body: string; manifestWritten: boolean }[] = [];
+    const cloudwatch: Server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        received.push({ body, manifestWritten: s3.puts.some((put) => put.key === "postgres/dumps/metric/manifest.json") });
+        response.writeHead(200, { "content-type": "text/xml" });
+        response.end('<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></PutMetricDataResponse>');
+      });
+    });
+    await new Promise<void>((resolve) => cloudwatch.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (cloudwatch.address() as { port: number }).port;
+      const metricEnv = { BACKUP_METRIC_NAMESPACE: "pgplat", BACKUP_METRIC_STACK: "pgplat-prod", BACKUP_CLOUDWATCH_ENDPOINT: `http://127.0.0.1:${port}` };
+      const result = await runBackup("metric", metricEnv);
+      expect(result, result.stderr).toMatchObject({ status: 0 });
+      expect(received).toHaveLength(1);
+      expect(received[0].manifestWritten).toBe(true);
+      expect(Object.fromEntries(new URLSearchParams(received[0].body))).toMatchObject({
+        Action: "PutMetricData",
+        Namespace: "pgplat",
+        "MetricData.member.1.MetricName": "DumpSucceeded",
+        "MetricData.member.1.Dimensions.member.1.Name": "Stack",
+        "MetricData.member.1.Dimensions.member.1.Value": "pgplat-prod",
+        "MetricData.member.1.Value": "1",
+        "MetricData.member.1.Unit": "Count",
+      });
+      const closedPort = await freePort();
+      const unsent = await runBackup("metric2", { ...metricEnv, BACKUP_CLOUDWATCH_ENDPOINT: `http://127.0.0.1:${closedPort}`, AWS_MAX_ATTEMPTS: "1" });
+      expect(unsent.status).toBe(1);
+      expect(unsent.stderr).toContain("pgplat-backup: run metric2 is complete, but the DumpSucceeded metric was not sent, so the missed-backup alarm will fire");
+      expect(await keysUnder("metric2")).toContain("postgres/dumps/metric2/manifest.json");
+    } finally {
+      await new Promise((resolve) => cloudwatch.close(resolve));
+    }
   });
 
   it("names a missing setting with exit 2", async () => {
