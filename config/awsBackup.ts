@@ -108,3 +108,38 @@ export function restoreFromIssues(restore: RestoreFromConfig | undefined): Backu
   }
   return issues;
 }
+
+/** CloudWatch evaluates hourly periods over at most 7 days. */
+const longestAlarmWindowHours = 7 * 24;
+
+/**
+ * Hours between two runs of an EventBridge Scheduler expression, for the
+ * schedules the missed-backup alarm understands: daily or weekly cron, and
+ * rate() in hours or days. Undefined for anything else.
+ */
+export function schedulePeriodHours(expression: string): number | undefined {
+  const rate = /^rate\((\d+) (hour|hours|day|days)\)$/.exec(expression);
+  if (rate) return Number(rate[1]) * (rate[2].startsWith("day") ? 24 : 1);
+  const cronFields = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(expression);
+  if (!cronFields) return undefined;
+  const [, minute, hour, dayOfMonth, month, dayOfWeek] = cronFields;
+  const once = (field: string) => /^\d+$/.test(field);
+  const every = (field: string) => field === "*" || field === "?";
+  if (!once(minute) || !once(hour) || !every(month)) return undefined;
+  if (every(dayOfMonth) && every(dayOfWeek)) return 24;
+  if (every(dayOfMonth) && /^([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)$/i.test(dayOfWeek)) return 7 * 24;
+  return undefined;
+}
+
+/** The dump schedule must be one the missed-backup alarm can watch. */
+export function dumpScheduleIssues(schedule: string, marginHours: number): BackupConfigIssue[] {
+  const period = schedulePeriodHours(schedule);
+  if (period !== undefined && period + marginHours <= longestAlarmWindowHours) return [];
+  return [
+    {
+      path: "backups.schedule",
+      value: schedule,
+      allowed: `a daily or weekly cron(m h * * ? *) / cron(m h ? * DAY *), or rate(N hours|days), whose period plus backups.missedDumpMarginHours (${marginHours}) is at most ${longestAlarmWindowHours} hours, so the missed-backup alarm can watch it`,
+    },
+  ];
+}

@@ -109,6 +109,13 @@ const backupsSection = z
     noncurrentExpireDays: z.number().int().min(1).max(3650).default(30).describe("AWS: days before overwritten or deleted backup versions expire."),
     objectLockDays: z.number().int().min(1).max(36500).optional().describe("AWS: S3 Object Lock (governance mode) retention in days; off when unset."),
     schedule: z.string().min(1).default("cron(0 2 * * ? *)").describe("AWS: EventBridge Scheduler expression for the backup task (UTC)."),
+    missedDumpMarginHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(48)
+      .default(2)
+      .describe("AWS: the missed-backup alarm fires when no dump succeeded for one schedule period plus this many hours."),
   })
   .prefault({});
 

@@ -10,6 +10,7 @@ import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { BackupBucket } from "./backupBucket";
 import { BackupReplication } from "./backupReplication";
 import { AwsBackup } from "./awsBackup";
+import { BackupAlerts } from "./backupAlerts";
 import { BackupImage } from "./backupImage";
 import { BackupTask } from "./backupTask";
 import { alarmSpecs } from "../../render/alarms";
@@ -23,6 +24,7 @@ import { MinimalVpc } from "./vpc";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
 import { rdsRestoreSource } from "./rdsRestore";
+import { schedulePeriodHours } from "../../config/awsBackup";
 
 export interface AwsPlatformArgs {
   readonly config: StackConfig;
@@ -69,6 +71,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly redisUri: pulumi.Output<string>;
   backupBucket?: BackupBucket;
   awsBackup?: AwsBackup;
+  backupTask?: BackupTask;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:Platform", name, {}, opts);
@@ -207,7 +210,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
           ),
         ),
     );
-    new Alarms(
+    const alarms = new Alarms(
       `${name}-alarms`,
       {
         namePrefix,
@@ -227,6 +230,23 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       },
       { parent: this },
     );
+    if (this.backupTask) {
+      const period = schedulePeriodHours(config.backups.schedule);
+      if (period === undefined) throw new Error("backups.schedule has no period the missed-backup alarm understands (config validation should have said so)");
+      new BackupAlerts(
+        `${name}-backup-alerts`,
+        {
+          namePrefix,
+          topicArn: alarms.topic.arn,
+          clusterArn: this.backupTask.cluster.arn,
+          taskFamily: this.backupTask.family,
+          schedulePeriodHours: period,
+          marginHours: config.backups.missedDumpMarginHours,
+          awsBackupJobs: this.awsBackup !== undefined,
+        },
+        { parent: this },
+      );
+    }
     this.registerOutputs({});
   }
 
@@ -306,7 +326,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       { parent: this },
     );
     const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: this.key.key.arn }, { parent: this });
-    const task = new BackupTask(
+    const task = (this.backupTask = new BackupTask(
       `${name}-backup-task`,
       {
         namePrefix,
@@ -324,7 +344,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         logRetentionDays: taskLogRetentionDays,
       },
       { parent: this },
-    );
+    ));
     this.network.admit(`${name}-network`, "backup-task", task.securityGroup.id);
   }
 }

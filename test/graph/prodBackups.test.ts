@@ -181,3 +181,90 @@ describe("prod-restore stack graph: point-in-time restore and a locked vault", (
     ]);
   });
 });
+
+describe("prod stack graph: backup alarms", () => {
+  const topicArn = "arn:aws:sns::000000000000:pgplat-aws-alarms-topic";
+  const taskFailedRule = "arn:aws:cloudwatch::000000000000:pgplat-aws-backup-alerts-task-failed";
+  const jobsFailedRule = "arn:aws:cloudwatch::000000000000:pgplat-aws-backup-alerts-jobs-failed";
+
+  it("sends the backup task stopping with a non-zero exit, or failing to start, to the alarm topic", () => {
+    expect(resource(graph, "pgplat-aws-backup-alerts-task-failed").inputs).toEqual({
+      name: "pgplat-prod-backup-task-failed",
+      description: "pgplat-prod: the backup task stopped without a complete backup",
+      eventPattern: JSON.stringify({
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        detail: {
+          clusterArn: ["arn:aws:ecs::000000000000:pgplat-aws-backup-task-cluster"],
+          group: ["family:pgplat-prod-backup"],
+          lastStatus: ["STOPPED"],
+          $or: [{ containers: { exitCode: [{ "anything-but": 0 }] } }, { stopCode: ["TaskFailedToStart"] }],
+        },
+      }),
+      tags,
+    });
+    // The rule watches the family the task definition really has.
+    expect(resource(graph, "pgplat-aws-backup-task-task").inputs.family).toBe("pgplat-prod-backup");
+    expect(resource(graph, "pgplat-aws-backup-alerts-task-failed-target").inputs).toEqual({
+      rule: "pgplat-prod-backup-task-failed",
+      arn: topicArn,
+      inputTransformer: {
+        inputPaths: { task: "$.detail.taskArn", reason: "$.detail.stoppedReason" },
+        inputTemplate: '"pgplat-prod: backup task <task> stopped without a complete backup (<reason>). Its log: CloudWatch group /pgplat/pgplat-prod/backups."',
+      },
+    });
+  });
+
+  it("sends failed, expired and aborted AWS Backup jobs (restore tests included) to the alarm topic", () => {
+    expect(resource(graph, "pgplat-aws-backup-alerts-jobs-failed").inputs).toEqual({
+      name: "pgplat-prod-backup-jobs-failed",
+      description: "pgplat-prod: AWS Backup jobs that failed, expired or were aborted",
+      eventPattern: JSON.stringify({ source: ["aws.backup"], "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"], detail: { state: ["FAILED", "EXPIRED", "ABORTED"] } }),
+      tags,
+    });
+    expect(resource(graph, "pgplat-aws-backup-alerts-jobs-failed-target").inputs).toEqual({ rule: "pgplat-prod-backup-jobs-failed", arn: topicArn });
+  });
+
+  it("lets exactly those rules, CloudWatch alarms of the account and the account itself use the topic", () => {
+    expect(resource(graph, "pgplat-aws-backup-alerts-topic-policy").inputs.arn).toBe(topicArn);
+    expect(JSON.parse(resource(graph, "pgplat-aws-backup-alerts-topic-policy").inputs.policy as string).Statement).toEqual([
+      {
+        Sid: "AccountManagesTopic",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::000000000000:root" },
+        Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+        Resource: topicArn,
+      },
+      { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } } },
+      { Sid: "BackupRulesPublish", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { ArnEquals: { "aws:SourceArn": [taskFailedRule, jobsFailedRule] } } },
+    ]);
+  });
+
+  it("alarms when no dump succeeded for the daily schedule plus the 2-hour margin, and lets the task send exactly that metric", () => {
+    expect(resource(graph, "pgplat-aws-backup-alerts-missed").inputs).toEqual({
+      name: "pgplat-prod-backup-missed",
+      alarmDescription: "pgplat-prod: no successful dump for 26 hours (schedule every 24 h + 2 h)",
+      namespace: "pgplat",
+      metricName: "DumpSucceeded",
+      dimensions: { Stack: "pgplat-prod" },
+      statistic: "Sum",
+      period: 3600,
+      evaluationPeriods: 26,
+      datapointsToAlarm: 26,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+      tags,
+    });
+    expect(JSON.parse(resource(graph, "pgplat-aws-backup-task-metric-policy").inputs.policy as string).Statement).toEqual([
+      { Sid: "SendDumpMetric", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "pgplat" } } },
+    ]);
+    const [container] = JSON.parse(resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string) as { environment: { name: string; value: string }[] }[];
+    expect(container.environment.filter((variable) => variable.name.startsWith("BACKUP_METRIC_"))).toEqual([
+      { name: "BACKUP_METRIC_NAMESPACE", value: "pgplat" },
+      { name: "BACKUP_METRIC_STACK", value: "pgplat-prod" },
+    ]);
+  });
+});

@@ -70,3 +70,22 @@ describe("aws.restoreFrom config", () => {
     expect(rdsRestoreSource(undefined)).toBeUndefined();
   });
 });
+
+describe("the dump schedule and the missed-backup alarm", () => {
+  it("knows the period of daily and weekly crons and of rates", async () => {
+    const { schedulePeriodHours } = await import("../../config/awsBackup");
+    expect(["cron(0 2 * * ? *)", "cron(30 4 ? * SUN *)", "rate(6 hours)", "rate(2 days)", "cron(0 5 1 * ? *)", "cron(0/15 * * * ? *)", "at(2026-12-01T00:00:00)"].map(schedulePeriodHours)).toEqual([24, 168, 6, 48, undefined, undefined, undefined]);
+  });
+
+  it("rejects a schedule the alarm cannot watch, naming the margin", () => {
+    expect(issues({ ...aws({}), backups: { schedule: "cron(0 5 1 * ? *)" } })).toEqual([
+      {
+        key: "pgplat:backups.schedule",
+        value: "cron(0 5 1 * ? *)",
+        allowed: "a daily or weekly cron(m h * * ? *) / cron(m h ? * DAY *), or rate(N hours|days), whose period plus backups.missedDumpMarginHours (2) is at most 168 hours, so the missed-backup alarm can watch it",
+      },
+    ]);
+    expect(issues({ ...aws({}), backups: { schedule: "rate(7 days)" } })).toHaveLength(1);
+    expect(issues({ ...aws({}), backups: { schedule: "rate(7 days)", enabled: false } })).toEqual([]);
+  });
+});
