@@ -45,10 +45,12 @@ export function dockerfileFacts(text: string, args: Readonly<Record<string, stri
  * `engineVersion`; empty when it can. pg_dump refuses servers newer than
  * itself, and the official image's client is the server version of its tag.
  */
-export function backupImageProblems(facts: DockerfileFacts, command: string, engineVersion: string): string[] {
+export function backupImageProblems(facts: DockerfileFacts, command: string, engineVersion: string | undefined): string[] {
   const problems: string[] = [];
   if (!facts.commands.includes(command)) problems.push(`the task runs ${command}, which the image does not install (it installs ${facts.commands.join(", ") || "nothing"} in /usr/local/bin)`);
   const client = /^postgres:(\d+)(\.\d+)?(-[\w.]+)?$/.exec(facts.from);
+  // An engine version still unknown (at preview) leaves only the command to check.
+  if (engineVersion === undefined) return problems;
   const engineMajor = engineVersion.split(".")[0];
   if (!client) problems.push(`the image is built FROM ${facts.from}, not an official postgres:<version> image, so its pg_dump version is unknown`);
   else if (client[1] !== engineMajor) problems.push(`the image's pg_dump is PostgreSQL ${client[1]} but the engine is ${engineVersion}: pg_dump needs the engine's major version`);

@@ -268,3 +268,10 @@ describe("prod stack graph: backup alarms", () => {
     ]);
   });
 });
+
+describe("prod stack graph: stack guardrails", () => {
+  it("passes every stack guardrail in production", async () => {
+    const { checkStack } = await import("../../policy/stackRules");
+    expect(checkStack(graph.resources, { production: true })).toEqual([]);
+  });
+});
