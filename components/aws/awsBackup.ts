@@ -53,9 +53,11 @@ export class AwsBackup extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = { "pgplat:stack": args.namePrefix };
     const keep = { ...child, protect: args.protect, retainOnDelete: args.protect };
-    this.vault = new aws.backup.Vault(`${name}-vault`, { name: `${args.namePrefix}-vault`, kmsKeyArn: args.kmsKeyArn, forceDestroy: false, tags }, keep);
+    // Only an unprotected (throwaway) stack may delete recovery points with its vault.
+    const forceDestroy = !args.protect;
+    this.vault = new aws.backup.Vault(`${name}-vault`, { name: `${args.namePrefix}-vault`, kmsKeyArn: args.kmsKeyArn, forceDestroy, tags }, keep);
     if (args.replica) {
-      this.copyVault = new aws.backup.Vault(`${name}-copy-vault`, { region: args.replica.region, name: `${args.namePrefix}-vault-copy`, kmsKeyArn: args.replica.kmsKeyArn, forceDestroy: false, tags }, keep);
+      this.copyVault = new aws.backup.Vault(`${name}-copy-vault`, { region: args.replica.region, name: `${args.namePrefix}-vault-copy`, kmsKeyArn: args.replica.kmsKeyArn, forceDestroy, tags }, keep);
     }
     this.lock(name, args);
 

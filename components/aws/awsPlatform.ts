@@ -325,7 +325,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       },
       { parent: this },
     );
-    const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: this.key.key.arn }, { parent: this });
+    const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: this.key.key.arn, protect: awsConfig.protect }, { parent: this });
     const task = (this.backupTask = new BackupTask(
       `${name}-backup-task`,
       {

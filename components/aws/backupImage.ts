@@ -70,6 +70,8 @@ export interface BackupImageArgs {
   /** RDS engine version; the image's PostgreSQL (and so pg_dump) is this exact version. */
   readonly engineVersion: string;
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Unprotected (throwaway) stacks delete the repository with its images. */
+  readonly protect: boolean;
 }
 
 /**
@@ -97,7 +99,7 @@ export class BackupImage extends pulumi.ComponentResource {
         imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
-        forceDelete: false,
+        forceDelete: !args.protect,
         tags: { "pgplat:stack": args.namePrefix },
       },
       child,

@@ -275,3 +275,12 @@ describe("prod stack graph: stack guardrails", () => {
     expect(checkStack(graph.resources, { production: true })).toEqual([]);
   });
 });
+
+describe("throwaway stack graph: backups can be torn down", () => {
+  it("deletes the vault with its recovery points and the repository with its images, and protects neither", () => {
+    const { graph: throwaway } = recordStack(path.join(__dirname, "..", "fixtures", "Pulumi.throwaway.yaml"), "throwaway");
+    const vault = resource(throwaway, "pgplat-aws-aws-backup-vault");
+    expect([vault.inputs.forceDestroy, vault.protect, vault.retainOnDelete]).toEqual([true, false, false]);
+    expect(resource(throwaway, "pgplat-aws-backup-image-repository").inputs.forceDelete).toBe(true);
+  });
+});
