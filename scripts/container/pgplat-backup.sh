@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pgplat-backup: the scheduled backup task's command (installed as
-# /usr/local/bin/pgplat-backup in images/backup/Dockerfile).
+# /usr/local/bin/pgplat-backup by scripts/container/backup.Dockerfile).
 #
 # Dumps every connectable database of the server in PostgreSQL's custom format,
 # plus the roles and tablespaces (pg_dumpall --globals-only, without role
