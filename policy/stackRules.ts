@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { backupImageProblems, dockerfileFacts } from "../components/aws/backupImage";
+import { backupImageProblems, dockerfileFacts } from "../components/aws/backupImageFacts";
 import type { CheckedResource, PolicyContext, Violation } from "./rules";
 
 /**

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy } from "../../render/awsPolicies";
 import { dumpMetric } from "./backupAlerts";
-import { backupCommand } from "./backupImage";
+import { backupCommand } from "./backupImageFacts";
 import { secretReadingExecutionRole } from "./executionRole";
 
 export interface BackupTaskArgs {

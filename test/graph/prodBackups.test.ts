@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { backupImageBuild, backupImageProblems, dockerfileFacts } from "../../components/aws/backupImage";
+import { backupImageBuild, backupImageProblems, dockerfileFacts } from "../../components/aws/backupImageFacts";
 import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
 import { recordStack, resource } from "../support/graph";
 

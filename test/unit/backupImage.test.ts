@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { backupCommand, backupDockerfile, backupImageBuild, backupImageProblems, dockerfileFacts } from "../../components/aws/backupImage";
+import { backupCommand, backupDockerfile, backupImageBuild, backupImageProblems, dockerfileFacts } from "../../components/aws/backupImageFacts";
 
 const dockerfile = readFileSync(path.join(__dirname, "..", "..", backupDockerfile), "utf8");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backupImageBuild } from "../../components/aws/backupImage";
+import { backupImageBuild } from "../../components/aws/backupImageFacts";
 import type { CheckedResource } from "../../policy/rules";
 import { checkStack } from "../../policy/stackRules";
 
