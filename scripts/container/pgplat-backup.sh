@@ -40,9 +40,10 @@ sse=(--sse aws:kms --sse-kms-key-id "$BACKUP_KMS_KEY_ID")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Streams from stdin have no known size; 64 MiB parts keep the 10,000-part limit above 600 GiB.
+# A stream from stdin has no known size: 32 MiB parts allow dumps up to 312 GiB
+# (10,000 parts), and the CLI holds at most 10 parts in memory (320 MiB of the task's 1 GiB).
 if [ -z "${AWS_CONFIG_FILE:-}" ]; then
-  printf '[default]\ns3 =\n  multipart_chunksize = 64MB\n' >"$work/aws-config"
+  printf '[default]\ns3 =\n  multipart_chunksize = 32MB\n' >"$work/aws-config"
   export AWS_CONFIG_FILE="$work/aws-config"
 fi
 

@@ -119,18 +119,23 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
   });
 
   it("fails a dump that dies midway with exit 1 and a clear message; that database's object is never completed and the run has no manifest", async () => {
-    // pg_dump dies after it has streamed the header and earlier tables: row-level security refuses the dumping role.
+    // pg_dump dies after it has streamed the header and several MiB of an earlier table: row-level security refuses the dumping role.
     await postgres.query("CREATE DATABASE zbroken");
     await postgres.query(
-      "CREATE TABLE a_data AS SELECT g, md5(g::text) AS note FROM generate_series(1, 20000) g; CREATE TABLE z_secret (x int); ALTER TABLE z_secret ENABLE ROW LEVEL SECURITY; INSERT INTO z_secret VALUES (1)",
+      "CREATE TABLE a_data AS SELECT g, md5(g::text) || md5((-g)::text) AS note FROM generate_series(1, 250000) g; CREATE TABLE z_secret (x int); ALTER TABLE z_secret ENABLE ROW LEVEL SECURITY; INSERT INTO z_secret VALUES (1)",
       "zbroken",
     );
+    // S3's smallest part (5 MiB) instead of the script's 32 MiB, so this dump is already a multipart upload when it dies.
+    const config = mkdtempSync(path.join(tmpdir(), "pgplat-aws-config-"));
+    writeFileSync(path.join(config, "config"), "[default]\ns3 =\n  multipart_chunksize = 5MB\n");
     try {
-      const result = await runBackup("midway");
+      const result = await runBackup("midway", { AWS_CONFIG_FILE: path.join(config, "config") });
+      expect(s3.multipartStarts).toContain("postgres/dumps/midway/zbroken.dump");
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(/pgplat-backup: pg_dump failed \(exit 1\); s3:\/\/pgplat-backups\/postgres\/dumps\/midway\/zbroken\.dump was not completed and the run has no manifest: .*row-level security/);
       expect(await keysUnder("midway")).toEqual(["postgres/dumps/midway/app.dump", "postgres/dumps/midway/globals.sql", "postgres/dumps/midway/odd%20%22name%2Fdb.dump", "postgres/dumps/midway/postgres.dump"]);
     } finally {
+      rmSync(config, { recursive: true, force: true });
       await postgres.query("DROP DATABASE zbroken");
     }
   });

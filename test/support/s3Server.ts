@@ -18,6 +18,8 @@ export interface S3Server {
   readonly endpoint: string;
   readonly bucket: string;
   readonly puts: readonly S3Put[];
+  /** Keys whose multipart upload was started (POST ?uploads), in order. */
+  readonly multipartStarts: readonly string[];
   /** Every object key in the bucket, sorted. */
   keys(): Promise<string[]>;
   object(key: string): Promise<Buffer>;
@@ -36,11 +38,13 @@ export async function startS3(bucket = "pgplat-backups"): Promise<S3Server> {
   const directory = mkdtempSync(path.join(tmpdir(), "pgplat-s3-"));
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
   const puts: S3Put[] = [];
+  const multipartStarts: string[] = [];
   // s3rver is a Koa app: a first middleware sees every request and its answer.
   server.middleware.unshift(async (ctx, next) => {
     await next();
-    if (ctx.method !== "PUT" || ctx.status !== 200) return;
     const key = decodeURIComponent(ctx.path.replace(`/${bucket}/`, ""));
+    if (ctx.method === "POST" && ctx.querystring.startsWith("uploads") && ctx.status === 200) multipartStarts.push(key);
+    if (ctx.method !== "PUT" || ctx.status !== 200) return;
     puts.push({ key, query: ctx.querystring, encryption: Object.fromEntries(Object.entries(ctx.headers).filter(([name]) => name.startsWith("x-amz-server-side-encryption"))) });
   });
   let port: number;
@@ -60,6 +64,7 @@ export async function startS3(bucket = "pgplat-backups"): Promise<S3Server> {
     endpoint,
     bucket,
     puts,
+    multipartStarts,
     keys: async () => {
       const xml = (await get(`${endpoint}/${bucket}?list-type=2&max-keys=1000`)).toString("utf8");
       return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => decodeXml(match[1])).sort();
