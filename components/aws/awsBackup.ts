@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { BackupPlanConfig } from "../../config/awsBackup";
-import { assumeRolePolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy, type PolicyDocument } from "../../render/awsPolicies";
 
 export interface AwsBackupArgs {
   readonly namePrefix: string;
@@ -28,7 +28,7 @@ export function restoreTestingName(namePrefix: string, suffix: string): string {
 }
 
 /** What the AWS Backup role may do with the keys that encrypt the snapshots and their copies. */
-export function backupKeyPolicy(keyArns: readonly string[]): object {
+export function backupKeyPolicy(keyArns: readonly string[]): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [{ Sid: "UseBackupKeys", Effect: "Allow", Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], Resource: [...keyArns] }],

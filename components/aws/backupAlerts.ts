@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { PolicyDocument } from "../../render/awsPolicies";
 
 /** Namespace and metric pgplat-backup sends after each complete run. */
 export const dumpMetric = { namespace: "pgplat", name: "DumpSucceeded" } as const;
@@ -44,7 +45,7 @@ export const backupJobsFailedPattern = {
  * in the account and the backup event rules may publish. (It replaces SNS's
  * default policy, which would not let EventBridge publish.)
  */
-export function alarmTopicPolicy(topicArn: string, ruleArns: readonly string[]): object {
+export function alarmTopicPolicy(topicArn: string, ruleArns: readonly string[]): PolicyDocument {
   const account = topicArn.split(":")[4];
   return {
     Version: "2012-10-17",
