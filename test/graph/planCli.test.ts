@@ -44,7 +44,7 @@ describe("npm run plan", () => {
     const types = (JSON.parse(result.stdout) as { type: string }[]).map((entry) => entry.type);
     for (const type of ["aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/instance:Instance", "pulumi:providers:postgresql"]) expect(types).toContain(type);
     // Only the verdict: no runtime warnings (e.g. Docker-only outputs left undefined on AWS).
-    expect(result.stderr).toBe("Policies: 11 guardrails, no violations.\n");
+    expect(result.stderr).toBe("Policies: 15 guardrails, no violations.\n");
   });
 
   it("writes the whole plan into a pipe whose reader is slower than the plan", () => {
@@ -77,7 +77,11 @@ describe("npm run plan", () => {
     );
     const result = plan(file);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("Policy violations (5):");
+    expect(result.stderr).toContain("Policy violations (7):");
+    expect(result.stderr).toContain(
+      "[prod-backup-survives] stack: recovery points stay in one region and can be deleted; set pgplat:aws.backupReplicaRegion (copies to another region) or pgplat:aws.backupPlan.vaultLock",
+    );
+    expect(result.stderr).toContain("[prod-alarms-reach-someone] stack: the alarm topic has no subscription, so alarms reach no one; set pgplat:aws.alarmEmail (and confirm the subscription mail)");
     expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-pooler-from-0.0.0.0_0: ingress 6432-6432 reaches a database port from the whole internet");
     expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: ingress 6379-6379 reaches a database port from the whole internet");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");
