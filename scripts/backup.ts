@@ -9,6 +9,7 @@
  *   backup schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>]
  *   backup check    --repo <dir> --max-age-minutes <n>
  *   restore         --repo <dir> --wal-archive <dir> --into <dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]
+ *   restore         --from-s3 <manifest URL> --into <new database> …   (scripts/dumps/restoreFromS3.ts)
  *
  * The database URL may come from DATABASE_URL instead (keeps the password out
  * of the process list). Exit 0 on success; otherwise one line on stderr.
@@ -34,7 +35,8 @@ const usage = `usage:
   npm run -s backup -- prune  --repo <dir> --wal-archive <dir> [--retention-days <n>] [--dry-run]
   npm run -s backup -- schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>]
   npm run -s backup -- check  --repo <dir> --max-age-minutes <n>
-  npm run -s restore --        --repo <dir> --wal-archive <dir> --into <new empty dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]`;
+  npm run -s restore --        --repo <dir> --wal-archive <dir> --into <new empty dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]
+  npm run -s restore --        --from-s3 s3://<bucket>/<prefix>/dumps/<run>/manifest.json --into <new database> [--database <name>] [--no-owner] [--endpoint-url <url>]`;
 
 type Command = (flags: ParsedFlags) => Promise<number>;
 
@@ -210,6 +212,8 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(usage);
     return name === undefined ? 2 : 0;
   }
+  // A logical dump from the AWS backup task's bucket, rather than a base backup.
+  if (name === "restore" && rest.includes("--from-s3")) return (await import("./dumps/restoreFromS3")).restoreFromS3Cli(rest);
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command ${name}`);
   const flags = parseFlags(rest, command.flags);

@@ -34,10 +34,9 @@ function run(command: string, args: readonly string[], env: Record<string, strin
   });
 }
 
-/** The CLI as the lead's `npm run restore` calls it: restoreFromS3Cli(args) → exit code. */
+/** `npm run -s restore -- --from-s3 …`: the restore CLI hands a dump restore to restoreFromS3Cli. */
 function restore(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const entry = "require('./scripts/dumps/restoreFromS3').restoreFromS3Cli(process.argv.slice(1)).then((code) => { process.exitCode = code; })";
-  return run(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", entry, "--", ...args, "--endpoint-url", s3.endpoint], env);
+  return run(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/backup.ts", "restore", ...args, "--endpoint-url", s3.endpoint], env);
 }
 
 const manifestUrl = (runId: string) => `s3://pgplat-backups/postgres/dumps/${runId}/manifest.json`;
@@ -114,7 +113,12 @@ describe.skipIf(missing !== undefined)("restore --from-s3 against PostgreSQL 15 
   });
 
   it("names unknown arguments and missing required ones with exit 2", async () => {
-    expect(await restore(["--into", "x4"])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^restore: --from-s3 and --into are required; usage: /) });
+    // Without --from-s3 it is a base-backup restore, which needs its own options.
+    expect(await run(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/backup.ts", "restore", "--into", "x4"], {})).toMatchObject({
+      status: 2,
+      stderr: "usage: give exactly one of --time <ISO 8601 with offset> and --latest\n",
+    });
+    expect(await restore(["--from-s3", "--into", "x4"])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^restore: /) });
     expect(await restore(["--from-s3", manifestUrl("run1"), "--into", "x4", "--bogus"])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^restore: unknown argument --bogus; usage: /) });
   });
 });
