@@ -123,7 +123,7 @@ export class BackupContainer extends pulumi.ComponentResource {
           // The first backup starts at once; give it the grace period to finish.
           startPeriod: `${args.graceMinutes}m`,
         },
-        // The tool ends a backup in progress cleanly on SIGTERM: the server aborts it with the session.
+        // On SIGTERM a running backup may finish within this; if it is killed instead, it stays incomplete (never listed complete) and the server ends it with the session.
         stopTimeout: 30,
         restart: "unless-stopped",
       },
