@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { postgresBinaries } from "../../scripts/lib/postgresBinaries";
 import { serverDir } from "../../scripts/lib/serverDir";
 import { serverUser } from "../../scripts/lib/serverUser";
@@ -81,14 +81,17 @@ describe("the run's temp directory check", () => {
     const outerExitCode = process.exitCode;
     const teardown = setupRunTempDir();
     const runDir = process.env.TMPDIR!;
+    const report = vi.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       expect(runDir).not.toBe(outer);
       writeFileSync(path.join(runDir, "pwfile"), "secret\n");
       teardown();
+      expect(report.mock.calls).toEqual([[expect.stringContaining("the tests left 1 entry in the temp directory (removed now; each test must clean up its own): pwfile")]]);
       expect(process.exitCode).toBe(1);
       expect(existsSync(runDir)).toBe(false);
       expect(process.env.TMPDIR).toBe(outer);
     } finally {
+      report.mockRestore();
       process.exitCode = outerExitCode;
       process.env.TMPDIR = outer;
     }
