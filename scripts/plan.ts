@@ -8,6 +8,7 @@
  */
 import { graphJson, graphText } from "./plan/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
+import { stackPolicies } from "../policy/stackRules";
 import { SecretValue } from "./plan/recorder";
 import { recordStackGraph } from "./plan/stackGraph";
 import { exitWhenFlushed } from "./lib/exit";
@@ -35,7 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${violation.message}`).join("\n")}\n`);
     return 1;
   }
-  process.stderr.write(`Policies: ${resourcePolicies.length + 1} guardrails, no violations.\n`);
+  const guardrails = new Set([...resourcePolicies, ...stackPolicies].map((policy) => policy.name)).size + 1;
+  process.stderr.write(`Policies: ${guardrails} guardrails, no violations.\n`);
   return 0;
 }
 

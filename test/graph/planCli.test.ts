@@ -44,7 +44,7 @@ describe("npm run plan", () => {
     const types = (JSON.parse(result.stdout) as { type: string }[]).map((entry) => entry.type);
     for (const type of ["aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/instance:Instance", "pulumi:providers:postgresql"]) expect(types).toContain(type);
     // Only the verdict: no runtime warnings (e.g. Docker-only outputs left undefined on AWS).
-    expect(result.stderr).toBe("Policies: 11 guardrails, no violations.\n");
+    expect(result.stderr).toBe("Policies: 12 guardrails, no violations.\n");
   });
 
   it("writes the whole plan into a pipe whose reader is slower than the plan", () => {
@@ -77,12 +77,13 @@ describe("npm run plan", () => {
     );
     const result = plan(file);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("Policy violations (5):");
-    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-pooler-from-0.0.0.0_0: ingress 6432-6432 reaches a database port from the whole internet");
-    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: ingress 6379-6379 reaches a database port from the whole internet");
+    expect(result.stderr).toContain("Policy violations (6):");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-pooler-from-0.0.0.0_0: port 6432 open to the whole IPv4 internet (0.0.0.0/0)");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: port 6379 open to the whole IPv4 internet (0.0.0.0/0)");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: backupRetentionPeriod is 3; production needs at least 7 days");
-    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-network-postgres-from-0.0.0.0_0: ingress 5432-5432 reaches a database port from the whole internet");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-network-postgres-from-0.0.0.0_0: port 5432 open to the whole IPv4 internet (0.0.0.0/0)");
+    expect(result.stderr).toContain("[production-alarms-reach-someone] arn:aws:sns::000000000000:pgplat-aws-alarms-topic: 11 alarm(s) notify this topic, which has no subscription (");
   });
 
   it("exits 1 with every config problem, before creating anything", () => {
