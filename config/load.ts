@@ -12,12 +12,13 @@ export function loadStackConfig(): StackConfig {
   const prefix = `${configNamespace}:`;
   const raw: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
-  for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+  const allConfig = pulumi.runtime.allConfig();
+  for (const [fullKey, text] of Object.entries(allConfig)) {
     if (!fullKey.startsWith(prefix)) continue;
     raw[fullKey.slice(prefix.length)] = decodeConfigValue(text);
     if (isSecretKey(fullKey)) secretKeys.add(fullKey);
   }
-  const result = parseStackConfig(raw);
+  const result = parseStackConfig(raw, { awsRegion: allConfig["aws:region"] });
   if (!result.ok) throw new StackConfigError(maskSecretValues(result.issues, secretKeys));
   return result.config;
 }

@@ -20,7 +20,7 @@ export async function recordStackGraph(target: string): Promise<StackGraph> {
   const stack = path.basename(stackFile).replace(/^Pulumi\.|\.yaml$/g, "");
   if (!existsSync(stackFile)) return { ok: false, exitCode: 2, message: `No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}` };
   const { config, secretKeys } = readStackFile(stackFile);
-  const parsed = parseStackConfig(namespaceValues(config, configNamespace));
+  const parsed = parseStackConfig(namespaceValues(config, configNamespace), { awsRegion: config["aws:region"] });
   if (!parsed.ok) return { ok: false, exitCode: 1, message: formatIssues(parsed.issues) };
   const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
   return { ok: true, stack, config: parsed.config, graph };

@@ -62,6 +62,7 @@ describe("npm run plan", () => {
       file,
       [
         "config:",
+        "  aws:region: eu-west-1",
         "  pgplat:target: aws",
         "  pgplat:environment: production",
         "  pgplat:backups:",
