@@ -35,7 +35,7 @@ export function decodeConfigValue(text: string): unknown {
 }
 
 /** `isConfigSecret` is exported by the runtime but marked internal, so it is looked up defensively. */
-function isSecretKey(fullKey: string): boolean {
+export function isSecretKey(fullKey: string): boolean {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
   if (typeof runtime.isConfigSecret === "function") return runtime.isConfigSecret(fullKey);
   const fromEnvironment: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");

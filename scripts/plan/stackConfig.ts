@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parse, YAMLError } from "yaml";
 
-/** Stand-in for values encrypted in the stack file, which cannot be read offline. */
-export const securePlaceholder = "secure-value-placeholder";
+/**
+ * Stand-in for values encrypted in the stack file, which cannot be read
+ * offline. Shaped to pass the string checks an encrypted value may face (an
+ * e-mail, a host name): the real value is checked when Pulumi decrypts it.
+ */
+export const securePlaceholder = "secure-value@placeholder.invalid";
 
 export interface StackFileConfig {
   /** Full config keys to the text the engine would pass to the program. */
@@ -16,7 +20,7 @@ export interface StackFileConfig {
  * values become a placeholder and their keys are marked secret.
  */
 export function readStackFile(file: string): StackFileConfig {
-  const document = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const document = (parseYaml(file) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document.config ?? {})) {
@@ -25,6 +29,18 @@ export function readStackFile(file: string): StackFileConfig {
     if (secret) secretKeys.push(key);
   }
   return { config, secretKeys };
+}
+
+/** Parses the stack file; a syntax error names the file, line and reason but never quotes the line, which may hold a secure: value. */
+function parseYaml(file: string): unknown {
+  try {
+    return parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    if (!(error instanceof YAMLError)) throw error;
+    const position = error.linePos?.[0];
+    const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new Error(`${file}${position ? `:${position.line}:${position.col}` : ""}: not valid YAML: ${reason}`);
+  }
 }
 
 function replaceSecure(value: unknown): { plain: unknown; secret: boolean } {
