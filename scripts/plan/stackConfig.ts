@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse, YAMLError } from "yaml";
+import { decodeNamespace } from "../../config/decode";
 
 /**
  * Stand-in for values encrypted in the stack file, which cannot be read
@@ -55,12 +56,7 @@ function replaceSecure(value: unknown): { plain: unknown; secret: boolean } {
   return { plain: Object.fromEntries(entries.map(([key, item]) => [key, item.plain])), secret: entries.some(([, item]) => item.secret) };
 }
 
-/** The `pgplat:` keys without their namespace, decoded, as `parseStackConfig` takes them. */
+/** The `pgplat:` keys without their namespace, decoded, as `parseStackConfig` takes them (malformed ones left out; see decodeNamespace). */
 export function namespaceValues(config: Readonly<Record<string, string>>, namespace: string): Record<string, unknown> {
-  const prefix = `${namespace}:`;
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, text]) => [key.slice(prefix.length), /^\s*[[{]/.test(text) ? JSON.parse(text) : text]),
-  );
+  return decodeNamespace(config, namespace).values;
 }
