@@ -21,12 +21,16 @@ export function flatKeyHint(key: string, namespace: string, sections: readonly s
   return `a dotted key is one flat key to Pulumi; nest it under ${namespace}:${section} in the stack file (${namespace}:${section}: {${field}: …}) or set it with \`pulumi config set --path '${namespace}:${key}' <value>\``;
 }
 
+/** Edit distance counting a swap of neighbours as one edit (`maxConection`, `--dri`). */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], rows[i - 2][j - 2] + 1);
+    }
+    rows.push(row);
   }
-  return previous[b.length];
+  return rows[a.length][b.length];
 }

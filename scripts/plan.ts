@@ -12,12 +12,20 @@ import { stackPolicies } from "../policy/stackRules";
 import { SecretValue } from "./plan/recorder";
 import { recordStackGraph } from "./plan/stackGraph";
 import { exitWhenFlushed } from "./lib/exit";
+import { parseCliArguments, UsageError } from "./lib/cliArgs";
+
+const usage = "usage: npm run -s plan -- <stack | path/to/Pulumi.<stack>.yaml> [--json]";
 
 async function main(argv: readonly string[]): Promise<number> {
-  const target = argv.find((arg) => !arg.startsWith("--"));
-  const json = argv.includes("--json");
-  if (!target) {
-    process.stderr.write("usage: npm run -s plan -- <stack | path/to/Pulumi.<stack>.yaml> [--json]\n");
+  const args = parseCliArguments(argv, { "--json": "switch" });
+  if (args.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const [target, ...extra] = args.positional;
+  const json = args.switches.has("--json");
+  if (!target || extra.length > 0) {
+    process.stderr.write(`${target ? `one stack at a time, not also ${extra.join(" ")}\n` : ""}${usage}\n`);
     return 2;
   }
   const recorded = await recordStackGraph(target);
@@ -44,6 +52,10 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${usage}\n`);
+      return exitWhenFlushed(2);
+    }
     process.stderr.write(`plan failed: ${error instanceof Error ? (process.env.PGPLAT_DEBUG ? error.stack : error.message) : String(error)}\n`);
     exitWhenFlushed(1);
   },
