@@ -9,7 +9,7 @@
  */
 import * as path from "node:path";
 import { ownerRole } from "../config/roles";
-import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, settingsFromUrl } from "../migrations";
+import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, RoleError, settingsFromUrl } from "../migrations";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseCliArguments, UsageError } from "./lib/cliArgs";
 
@@ -64,6 +64,10 @@ main().then(
     if (error instanceof UsageError) {
       console.error(`${error.message}\n${usage}`);
       return exitWhenFlushed(2);
+    }
+    if (error instanceof RoleError) {
+      console.error(`${error.message}\npass --role <a role ${error.login} is a member of> so what the migrations create belongs to it, or --no-role to act as ${error.login} itself (a database pgplat did not provision has no ${ownerRole})`);
+      return exitWhenFlushed(1);
     }
     if (error instanceof MigrationError && error.applied.length > 0) {
       console.error(error.message);
