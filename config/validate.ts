@@ -61,7 +61,6 @@ function crossFieldIssuesWithout(raw: Readonly<Record<string, unknown>>, rejecte
       const config = resolveDefaults(retry.data);
       return [...crossFieldIssues(config), ...providerIssues(config, providers)].filter((issue) => !removed.some((path) => issue.key === key(path) || issue.key.startsWith(`${key(path)}.`) || issue.key.startsWith(`${key(path)}[`)));
     }
-    repaired = structuredClone(repaired);
     issues = retry.error.issues;
   }
   return [];
@@ -123,7 +122,7 @@ function crossFieldIssues(config: StackConfig): ConfigIssue[] {
   return issues;
 }
 
-/** RDS facts that span two keys: windows that do not overlap, replicas that need the primary's backups. */
+/** AWS facts beyond a value's shape: regions the provider knows, windows that do not overlap, replicas that need the primary's backups. */
 function rdsIssues(config: StackConfig): ConfigIssue[] {
   const aws = config.aws;
   if (config.target !== "aws" || !aws) return [];
