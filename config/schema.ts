@@ -1,6 +1,20 @@
 import { z } from "zod";
 import { sizeProfileNames } from "./profiles";
 import { backupPlanSection, restoreFromSection } from "./awsBackup";
+import { parseBackupWindow, parseMaintenanceWindow, performanceInsightsRetentionDays, scheduleExpressionProblem } from "./awsFacts";
+import { parseCidr } from "../policy/addressSpace";
+import { existingDatabases } from "./postgresNames";
+
+/** A string field judged by `problem` (undefined when accepted; else what is allowed). */
+const checkedString = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, context) => {
+    const found = problem(value);
+    if (found !== undefined) context.addIssue({ code: "custom", message: found });
+  });
+const windowProblem = (parse: (text: string) => unknown) => (text: string) => {
+  const parsed = parse(text);
+  return typeof parsed === "string" ? parsed : undefined;
+};
 
 /**
  * The stack config schema: every key under the `pgplat:` namespace, its type,
@@ -13,12 +27,21 @@ const port = z.number().int().min(1).max(65535);
 const identifier = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters");
-const cidr = z
-  .string()
-  .regex(
-    /^(samenet|samehost|\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/,
-    "must be an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/16) or samenet/samehost",
-  );
+const cidr = checkedString((text) => {
+  if (text === "samenet" || text === "samehost") return undefined;
+  const parsed = parseCidr(text);
+  return "error" in parsed ? `an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/16, 2001:db8::/32) or samenet/samehost: ${parsed.error}` : undefined;
+});
+/** Checked against the provider's list after parsing (config/validate.ts), so a typo does not hide the rest of the aws section. */
+const region = z.string().min(1);
+/** Distinct entries: a repeated one is reported at its own index. */
+const distinct = <T extends z.ZodType<string>>(item: T, what: string) =>
+  z.array(item).superRefine((values, context) => {
+    values.forEach((value, index) => {
+      const first = values.indexOf(value);
+      if (first < index) context.addIssue({ code: "custom", path: [index], message: `a ${what} not already listed (the same as entry ${first})` });
+    });
+  });
 
 export const workloads = ["web", "oltp", "dw", "mixed", "desktop"] as const;
 export const storageKinds = ["ssd", "hdd", "san"] as const;
@@ -36,7 +59,10 @@ export const redisEvictionPolicies = [
 
 const postgresSection = z
   .strictObject({
-    database: identifier.default("app").describe("Name of the application database."),
+    database: identifier
+      .refine((name) => !existingDatabases.includes(name), { message: `a database PostgreSQL does not already have (not ${existingDatabases.join(", ")})` })
+      .default("app")
+      .describe("Name of the application database."),
     maxConnections: z.number().int().min(20).max(10000).optional().describe("max_connections. Default: from the size profile."),
     memoryMb: z.number().int().min(256).max(4194304).optional().describe("Memory for PostgreSQL in MiB; drives tuning. Default: from the size profile."),
     vcpus: z.number().int().min(1).max(256).optional().describe("vCPUs for PostgreSQL; drives parallelism settings. Default: from the size profile."),
@@ -108,7 +134,7 @@ const backupsSection = z
     bucketExpireDays: z.number().int().min(1).max(36500).default(365).describe("AWS: days before backup objects expire; must exceed bucketTransitionDays."),
     noncurrentExpireDays: z.number().int().min(1).max(3650).default(30).describe("AWS: days before overwritten or deleted backup versions expire."),
     objectLockDays: z.number().int().min(1).max(36500).optional().describe("AWS: S3 Object Lock (governance mode) retention in days; off when unset."),
-    schedule: z.string().min(1).default("cron(0 2 * * ? *)").describe("AWS: EventBridge Scheduler expression for the backup task (UTC)."),
+    schedule: checkedString(scheduleExpressionProblem).default("cron(0 2 * * ? *)").describe("AWS: EventBridge Scheduler expression for the backup task (UTC)."),
     baseBackupEveryHours: z.number().int().min(1).max(168).default(24).describe("Docker: hours between base backups taken by the backup container (each followed by a prune to retentionDays)."),
     baseBackupGraceMinutes: z
       .number()
@@ -163,7 +189,7 @@ const migrationsSection = z
 
 const dockerSection = z
   .strictObject({
-    postgresImage: z.string().min(1).default("postgres:16.14-bookworm").describe("Pinned PostgreSQL 16 image."),
+    postgresImage: checkedString((image) => (!image.includes("@") && /:(?!16(\.|-|$))[^/]+$/.test(image) ? "a PostgreSQL 16 image (tag 16, 16.x or 16.x-variant, or a digest)" : undefined)).default("postgres:16.14-bookworm").describe("Pinned PostgreSQL 16 image."),
     pgbouncerImage: z.string().min(1).default("edoburu/pgbouncer:v1.25.2-p0").describe("Pinned PgBouncer image."),
     redisImage: z.string().min(1).default("redis:7.4.6-bookworm").describe("Pinned Redis 7 image."),
     bindAddress: z
@@ -182,10 +208,9 @@ const dockerSection = z
   .prefault({});
 
 const awsSection = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1").describe("AWS region."),
+  region: region.describe("AWS region; the default AWS provider's aws:region must be the same."),
   vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0").optional().describe("VPC to deploy into. Without it pgplat creates a minimal VPC (for throwaway stacks)."),
-  subnetIds: z
-    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0"))
+  subnetIds: distinct(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0"), "subnet")
     .min(2)
     .optional()
     .describe("Private subnets in at least two availability zones; required with vpcId."),
@@ -206,16 +231,12 @@ const awsSection = z.strictObject({
   protect: z.boolean().default(true).describe("Pulumi `protect` and `retainOnDelete` on resources that hold data (KMS keys, RDS, backups, ElastiCache); turn off only for throwaway AWS stacks."),
   iamDatabaseAuth: z.boolean().default(false).describe("Enable IAM database authentication on RDS."),
   monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).default(60).describe("Enhanced monitoring interval; 0 disables."),
-  performanceInsightsRetentionDays: z.number().int().min(7).max(731).default(7).describe("Performance Insights retention (7 is the free tier)."),
-  backupWindow: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, "must look like 03:00-04:00 (UTC)").default("03:00-04:00").describe("Daily backup window (UTC)."),
-  maintenanceWindow: z
-    .string()
-    .regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "must look like sun:04:30-sun:05:30 (UTC)")
+  performanceInsightsRetentionDays: z.literal(performanceInsightsRetentionDays as number[]).default(7).describe("Performance Insights retention in days, as RDS accepts: 7 (the free tier), 31 × months up to 713, or 731."),
+  backupWindow: checkedString(windowProblem(parseBackupWindow)).default("03:00-04:00").describe("Daily backup window (UTC), at least 30 minutes, not overlapping maintenanceWindow."),
+  maintenanceWindow: checkedString(windowProblem(parseMaintenanceWindow))
     .default("sun:04:30-sun:05:30")
-    .describe("Weekly maintenance window (UTC)."),
-  backupReplicaRegion: z
-    .string()
-    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1")
+    .describe("Weekly maintenance window (UTC), at least 30 minutes."),
+  backupReplicaRegion: region
     .optional()
     .describe("Replicate RDS automated backups (PITR) to this region, encrypted with a key there. Off when unset."),
   backupPlan: backupPlanSection,

@@ -3,6 +3,9 @@ import { stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { sizeProfiles } from "./profiles";
 import { loginRoles, reservedRoleNames } from "./roles";
 import { parseInstant } from "../backups/time";
+import { awsRegions, parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "./awsFacts";
+import { flatKeyHint, nearest } from "./keyHints";
+import { reservedRoleProblem } from "./postgresNames";
 import { poolBudget } from "./pools";
 import { backupPlanIssues, dumpScheduleIssues, restoreFromIssues } from "./awsBackup";
 import type { ConfigIssue, StackConfig } from "./types";
@@ -13,18 +16,68 @@ const storageAutoscalingFactor = 4;
 
 export type ParseResult = { readonly ok: true; readonly config: StackConfig } | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
+/** Config of other namespaces that must agree with pgplat's: given by callers that read the whole stack config. */
+export interface ProviderConfig {
+  /** `aws:region`, which the default AWS provider reads. */
+  readonly awsRegion?: string;
+}
+
 /**
  * Validates raw stack config (keys without the `pgplat:` prefix, values as
- * parsed from YAML) and resolves every default. Reports every problem at once.
+ * parsed from YAML) and resolves every default. Reports every problem at once:
+ * when the schema rejects values, the cross-field checks still run on the rest
+ * (each rejected value replaced by its default), so one never hides the other.
  */
-export function parseStackConfig(raw: Readonly<Record<string, unknown>>): ParseResult {
+export function parseStackConfig(raw: Readonly<Record<string, unknown>>, providers?: ProviderConfig): ParseResult {
   const parsed = stackConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.flatMap((issue) => schemaIssues(issue, raw)) };
+    const issues = parsed.error.issues.flatMap((issue) => schemaIssues(issue, raw));
+    return { ok: false, issues: [...issues, ...crossFieldIssuesWithout(raw, parsed.error.issues, providers)] };
   }
   const config = resolveDefaults(parsed.data);
-  const issues = crossFieldIssues(config);
+  const issues = [...crossFieldIssues(config), ...providerIssues(config, providers)];
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config: deepFreeze(config) };
+}
+
+/** Cross-field issues of `raw` with every rejected value removed; none about a removed key (its problem is already reported). */
+function crossFieldIssuesWithout(raw: Readonly<Record<string, unknown>>, rejected: readonly z.core.$ZodIssue[], providers?: ProviderConfig): ConfigIssue[] {
+  let repaired: unknown = structuredClone(raw);
+  let issues = rejected;
+  const removed: string[] = [];
+  for (let attempt = 0; attempt < 5 && issues.length > 0; attempt++) {
+    for (const issue of issues) {
+      // A rejected list item takes its list with it; an unknown key goes alone.
+      const firstIndex = issue.path.findIndex((segment) => typeof segment === "number");
+      const path = issue.code === "unrecognized_keys" || firstIndex < 0 ? issue.path : issue.path.slice(0, firstIndex);
+      const keys = issue.code === "unrecognized_keys" ? issue.keys.map((unknownKey) => [...path, unknownKey]) : [path];
+      for (const rejectedPath of keys) {
+        // A required key cannot be removed to make way: its parent goes instead.
+        const keyPath = removed.includes(formatPath(rejectedPath)) ? rejectedPath.slice(0, -1) : rejectedPath;
+        if (keyPath.length === 0) return [];
+        removed.push(formatPath(keyPath));
+        removeAt(repaired, keyPath);
+      }
+    }
+    const retry = stackConfigSchema.safeParse(repaired);
+    if (retry.success) {
+      const config = resolveDefaults(retry.data);
+      return [...crossFieldIssues(config), ...providerIssues(config, providers)].filter((issue) => !removed.some((path) => issue.key === key(path) || issue.key.startsWith(`${key(path)}.`) || issue.key.startsWith(`${key(path)}[`)));
+    }
+    issues = retry.error.issues;
+  }
+  return [];
+}
+
+function removeAt(root: unknown, path: readonly PropertyKey[]): void {
+  const parent = valueAt(root, path.slice(0, -1));
+  if (parent !== null && typeof parent === "object") delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+}
+
+/** The one region: the default AWS provider's `aws:region` and `pgplat:aws.region` must name the same region. */
+function providerIssues(config: StackConfig, providers: ProviderConfig | undefined): ConfigIssue[] {
+  if (!providers || config.target !== "aws" || !config.aws || providers.awsRegion === config.aws.region) return [];
+  const allowed = `the same region as ${key("aws.region")} (${config.aws.region}): the default AWS provider reads aws:region, so both must agree`;
+  return [{ key: "aws:region", value: providers.awsRegion, allowed: providers.awsRegion === undefined ? `required: ${allowed}` : allowed }];
 }
 
 function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
@@ -64,11 +117,32 @@ function crossFieldIssues(config: StackConfig): ConfigIssue[] {
       allowed: `at least ${budget.required}: ${budget.explanation} (raise it or lower the pool sizes)`,
     });
   }
-  issues.push(...awsIssues(config));
+  issues.push(...awsIssues(config), ...rdsIssues(config));
   if (config.backups.enabled && config.backups.retentionDays < 1) {
     issues.push({ key: key("backups.retentionDays"), value: config.backups.retentionDays, allowed: "at least 1 when backups.enabled is true" });
   }
   issues.push(...duplicatePortIssues(config), ...extraRoleIssues(config));
+  return issues;
+}
+
+/** AWS facts beyond a value's shape: regions the provider knows, windows that do not overlap, replicas that need the primary's backups. */
+function rdsIssues(config: StackConfig): ConfigIssue[] {
+  const aws = config.aws;
+  if (config.target !== "aws" || !aws) return [];
+  const issues: ConfigIssue[] = [];
+  for (const [name, region] of [["aws.region", aws.region], ["aws.backupReplicaRegion", aws.backupReplicaRegion]] as const) {
+    if (region === undefined || awsRegions.includes(region)) continue;
+    const close = nearest(region, awsRegions);
+    issues.push({ key: key(name), value: region, allowed: `an AWS region${close === undefined ? "" : ` (did you mean ${close}?)`} (one the AWS provider knows: ${awsRegions.join(", ")})` });
+  }
+  const backup = parseBackupWindow(aws.backupWindow);
+  const maintenance = parseMaintenanceWindow(aws.maintenanceWindow);
+  if (typeof backup !== "string" && typeof maintenance !== "string" && windowsOverlap(backup, maintenance)) {
+    issues.push({ key: key("aws.backupWindow"), value: aws.backupWindow, allowed: `a window that does not overlap aws.maintenanceWindow (${aws.maintenanceWindow}) on any day: RDS refuses overlapping windows` });
+  }
+  if (aws.readReplicas > 0 && (!config.backups.enabled || config.backups.retentionDays < 1)) {
+    issues.push({ key: key("aws.readReplicas"), value: aws.readReplicas, allowed: "0 while backups are off: RDS creates read replicas only of a primary with automated backups (backups.enabled true, backups.retentionDays ≥ 1)" });
+  }
   return issues;
 }
 
@@ -127,6 +201,8 @@ function extraRoleIssues(config: StackConfig): ConfigIssue[] {
     if (reservedRoleNames.includes(role.name)) {
       return [{ key: roleKey, value: role.name, allowed: `a name other than the built-in roles (${reservedRoleNames.join(", ")})` }];
     }
+    const reserved = reservedRoleProblem(role.name);
+    if (reserved) return [{ key: roleKey, value: role.name, allowed: `a name ${reserved}` }];
     if (seen.has(role.name)) return [{ key: roleKey, value: role.name, allowed: "a name not already used by another extra role" }];
     seen.add(role.name);
     return [];
@@ -135,14 +211,32 @@ function extraRoleIssues(config: StackConfig): ConfigIssue[] {
 
 function schemaIssues(issue: z.core.$ZodIssue, raw: Readonly<Record<string, unknown>>): ConfigIssue[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((unknownKey) => ({
-      key: key(formatPath([...issue.path, unknownKey])),
-      value: valueAt(raw, [...issue.path, unknownKey]),
-      allowed: `no such key${issue.path.length === 0 ? "" : ` in ${key(formatPath(issue.path))}`}; check the spelling against the configuration reference`,
-    }));
+    const valid = keysAt(issue.path);
+    return issue.keys.map((unknownKey) => {
+      const where = issue.path.length === 0 ? "" : ` in ${key(formatPath(issue.path))}`;
+      const flat = issue.path.length === 0 ? flatKeyHint(unknownKey, configNamespace, valid) : undefined;
+      const close = nearest(unknownKey, valid);
+      const hint = flat ?? (close === undefined ? "check the spelling against the configuration reference" : `did you mean ${key(formatPath([...issue.path, close]))}?`);
+      return { key: key(formatPath([...issue.path, unknownKey])), value: valueAt(raw, [...issue.path, unknownKey]), allowed: `no such key${where}; ${hint}` };
+    });
   }
   const value = valueAt(raw, issue.path);
   return [{ key: key(formatPath(issue.path)), value, allowed: allowedText(issue, value) }];
+}
+
+/** The keys the schema declares in the object at `path`. */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  type Def = { innerType?: z.core.$ZodType; element?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType> };
+  const def = (node: z.core.$ZodType) => node._zod.def as Def;
+  // Optional, default and prefault wrappers hold their schema in innerType.
+  const unwrap = (node: z.core.$ZodType): z.core.$ZodType => (def(node).innerType ? unwrap(def(node).innerType!) : node);
+  let node = unwrap(stackConfigSchema);
+  for (const segment of path) {
+    const next = typeof segment === "number" ? def(node).element : def(node).shape?.[String(segment)];
+    if (!next) return [];
+    node = unwrap(next);
+  }
+  return Object.keys(def(node).shape ?? {});
 }
 
 function allowedText(issue: z.core.$ZodIssue, value: unknown): string {

@@ -1,7 +1,7 @@
 import type { Client } from "pg";
 import { hostname } from "node:os";
 import { clientConfig, type ConnectionSettings } from "./connection";
-import { fileError, MigrationError, type AppliedFile } from "./errors";
+import { fileError, MigrationError, RoleError, type AppliedFile } from "./errors";
 import { backoff, beginSql, lockNotAvailable, runInTransaction, runWithoutTransaction } from "./execute";
 import type { Migration } from "./files";
 import { ensureHistoryTable, historyInsertSql, readHistory, recordRun } from "./history";
@@ -34,7 +34,7 @@ const defaults = { lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, l
 export async function applyMigrations(connection: ConnectionSettings, migrations: readonly Migration[], engineOptions: EngineOptions = {}): Promise<ApplyResult> {
   const options = { ...defaults, ...engineOptions };
   return withClient(connection, async (client) => {
-    if (options.role) await client.query(`set role ${quoteIdentifier(options.role)}`);
+    if (options.role) await assumeRole(client, options.role, connection.user);
     await acquireMigrationLock(client, options.lockWaitMs);
     try {
       await ensureHistoryTable(client);
@@ -108,6 +108,18 @@ async function withClient<T>(connection: ConnectionSettings, work: (client: Clie
     return await work(client);
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** SET ROLE, failing with a RoleError (which role, which login, why) when the role is missing or not granted to the login. */
+async function assumeRole(client: Client, role: string, login: string): Promise<void> {
+  try {
+    await client.query(`set role ${quoteIdentifier(role)}`);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    // SET ROLE is a setting: no such role is 22023 invalid_parameter_value; not a member is 42501 insufficient_privilege.
+    if (code === "22023" || code === "42501") throw new RoleError(role, login, (error as Error).message);
+    throw error;
   }
 }
 

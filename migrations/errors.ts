@@ -58,3 +58,15 @@ export function fileError(migration: Migration, error: unknown, statementIndex: 
   parts.push(migration.noTransaction ? "  The file ran outside a transaction: statements before this one stay applied; the next run starts the file again." : "  The file was rolled back completely.");
   return new MigrationError(migration.file, line, sqlstate, parts.join("\n"));
 }
+
+/** The login cannot act as the role the run should act as: it does not exist, or the login is not a member. */
+export class RoleError extends Error {
+  constructor(
+    readonly role: string,
+    readonly login: string,
+    serverMessage: string,
+  ) {
+    super(`cannot act as role ${role} (SET ROLE) as login ${login}: ${serverMessage}`);
+    this.name = "RoleError";
+  }
+}

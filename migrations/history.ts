@@ -17,7 +17,7 @@ export async function ensureHistoryTable(client: Client): Promise<void> {
       checksum text not null,
       applied_at timestamptz not null default now(),
       duration_ms integer not null check (duration_ms >= 0),
-      applied_by text not null default current_user,
+      applied_by text not null default session_user,
       success boolean not null,
       check ((kind = 'versioned') = (version is not null))
     );
@@ -51,7 +51,8 @@ export async function readHistory(client: Client): Promise<HistoryRow[]> {
 export function historyInsertSql(migration: Migration, durationMs: number, success: boolean): string {
   const literal = (value: string | undefined) => (value === undefined ? "null" : `'${value.replace(/'/g, "''")}'`);
   const values = [literal(migration.version), literal(migration.name), literal(migration.kind), literal(migration.checksum), String(Math.max(0, Math.round(durationMs))), String(success)];
-  return `insert into ${historyTable} (version, name, kind, checksum, duration_ms, success) values (${values.join(", ")})`;
+  // session_user is the login that ran the migration; current_user is the role it acted as (SET ROLE app_owner).
+  return `insert into ${historyTable} (version, name, kind, checksum, duration_ms, success, applied_by) values (${values.join(", ")}, session_user)`;
 }
 
 export async function recordRun(client: Client, migration: Migration, durationMs: number, success: boolean): Promise<void> {

@@ -1,3 +1,6 @@
+import { wholeFamiliesCovered } from "./addressSpace";
+import { stackPolicies } from "./stackRules";
+
 /**
  * Guardrails as pure functions over a resource's type token and inputs, so
  * they are tested without the Pulumi CLI and shared by the policy pack
@@ -28,7 +31,6 @@ export interface ResourcePolicy {
 
 /** Ports of PostgreSQL, PgBouncer and Redis: never open to the internet. */
 export const protectedPorts = [5432, 6432, 6379] as const;
-const everywhere = new Set(["0.0.0.0/0", "::/0"]);
 
 const ofType = (type: string, check: (inputs: Readonly<Record<string, unknown>>, context: PolicyContext) => string[]) => (resource: CheckedResource, context: PolicyContext) =>
   resource.type === type ? check(resource.inputs, context) : [];
@@ -103,8 +105,8 @@ export const resourcePolicies: readonly ResourcePolicy[] = [
   },
   {
     name: "no-database-ports-open-to-the-internet",
-    description: `No security group admits ${protectedPorts.join(", ")} from 0.0.0.0/0 or ::/0.`,
-    check: (resource) => openIngress(resource).map((rule) => `ingress ${rule} reaches a database port from the whole internet`),
+    description: `No security group admits ${protectedPorts.join(", ")} from ranges that together cover the whole IPv4 or IPv6 internet (0.0.0.0/0, ::/0 or any equivalent).`,
+    check: (resource) => openToTheInternet(ingressOf(resource)),
   },
 ];
 
@@ -116,7 +118,7 @@ function deniesInsecureTransport(policy: unknown): boolean {
   });
 }
 
-interface IngressShape {
+export interface IngressShape {
   readonly fromPort?: number;
   readonly toPort?: number;
   readonly protocol?: string;
@@ -127,30 +129,46 @@ interface IngressShape {
   readonly cidrIpv6?: string;
 }
 
-function openIngress(resource: CheckedResource): string[] {
-  const rules: IngressShape[] =
-    resource.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-      ? [resource.inputs as IngressShape]
-      : resource.type === "aws:ec2/securityGroup:SecurityGroup"
-        ? ((resource.inputs.ingress ?? []) as IngressShape[])
-        : resource.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && resource.inputs.type === "ingress"
-          ? [resource.inputs as IngressShape]
-          : [];
-  return rules
-    .filter((rule) => [rule.cidrIpv4, rule.cidrIpv6, ...(rule.cidrBlocks ?? []), ...(rule.ipv6CidrBlocks ?? [])].some((cidr) => cidr !== undefined && everywhere.has(cidr)))
-    .filter((rule) => coversProtectedPort(rule))
-    .map((rule) => `${rule.fromPort ?? "all"}-${rule.toPort ?? "all"}`);
+/** The ingress rules a resource declares: a standalone rule, or a security group's inline list. */
+export function ingressOf(resource: CheckedResource): IngressShape[] {
+  if (resource.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") return [resource.inputs as IngressShape];
+  if (resource.type === "aws:ec2/securityGroup:SecurityGroup") return (resource.inputs.ingress ?? []) as IngressShape[];
+  if (resource.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && resource.inputs.type === "ingress") return [resource.inputs as IngressShape];
+  return [];
 }
 
-function coversProtectedPort(rule: IngressShape): boolean {
-  const protocol = rule.ipProtocol ?? rule.protocol;
+/**
+ * One message per protected port that the rules open, together, to a whole
+ * address family: judged on the address space, not the spelling, so
+ * `0.0.0.0/1` + `128.0.0.0/1` or `0::0/0` count like `0.0.0.0/0` and `::/0`.
+ */
+export function openToTheInternet(rules: readonly IngressShape[]): string[] {
+  const cidrsFor = (port: number) => rules.filter((rule) => coversPort(rule, port)).flatMap(cidrsOf);
+  return ([4, 6] as const).flatMap((family) => {
+    const open = protectedPorts.filter((port) => wholeFamiliesCovered(cidrsFor(port)).includes(family));
+    if (open.length === 0) return [];
+    const cidrs = [...new Set(open.flatMap(cidrsFor))];
+    return [`${open.length === 1 ? "port" : "ports"} ${open.join(", ")} open to the whole IPv${family} internet (${cidrs.join(", ")})`];
+  });
+}
+
+function cidrsOf(rule: IngressShape): string[] {
+  return [rule.cidrIpv4, rule.cidrIpv6, ...(rule.cidrBlocks ?? []), ...(rule.ipv6CidrBlocks ?? [])].filter((cidr): cidr is string => typeof cidr === "string");
+}
+
+function coversPort(rule: IngressShape, port: number): boolean {
+  const protocol = String(rule.ipProtocol ?? rule.protocol ?? "");
   if (protocol === "-1" || protocol === "all" || rule.fromPort === undefined) return true;
-  return protectedPorts.some((port) => port >= (rule.fromPort ?? 0) && port <= (rule.toPort ?? rule.fromPort ?? 0));
+  if (protocol !== "" && protocol !== "tcp" && protocol !== "6") return false;
+  return port >= rule.fromPort && port <= (rule.toPort ?? rule.fromPort);
 }
 
-/** Runs every resource policy over a graph. */
+/** Runs every resource policy, then every stack policy, over a graph. */
 export function checkResources(resources: readonly CheckedResource[], context: PolicyContext): Violation[] {
-  return resources.flatMap((resource) => resourcePolicies.flatMap((policy) => policy.check(resource, context).map((message) => ({ policy: policy.name, resource: resource.name, message }))));
+  return [
+    ...resources.flatMap((resource) => resourcePolicies.flatMap((policy) => policy.check(resource, context).map((message) => ({ policy: policy.name, resource: resource.name, message })))),
+    ...stackPolicies.flatMap((policy) => policy.check(resources, context)),
+  ];
 }
 
 const credentialKey = /password|secret|token|passphrase|credential/i;

@@ -9,8 +9,9 @@
  */
 import * as path from "node:path";
 import { ownerRole } from "../config/roles";
-import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, settingsFromUrl } from "../migrations";
+import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, RoleError, settingsFromUrl } from "../migrations";
 import { exitWhenFlushed } from "./lib/exit";
+import { parseCliArguments, UsageError } from "./lib/cliArgs";
 
 interface Arguments {
   readonly command: "status" | "apply";
@@ -21,21 +22,28 @@ interface Arguments {
   readonly role: string | undefined;
 }
 
-function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Arguments {
-  const [command, ...rest] = argv;
-  if (command !== "status" && command !== "apply") throw new Error("usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order] [--role <role> | --no-role]");
-  const value = (flag: string) => {
-    const index = rest.indexOf(flag);
-    return index >= 0 ? rest[index + 1] : undefined;
-  };
+const usage = "usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order] [--role <role> | --no-role]";
+
+function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Arguments | "help" {
+  const args = parseCliArguments(argv, { "--database-url": "value", "--dir": "value", "--out-of-order": "switch", "--role": "value", "--no-role": "switch" });
+  if (args.help) return "help";
+  const [command, ...extra] = args.positional;
+  if (command !== "status" && command !== "apply") throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);
+  if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(" ")}`);
+  if (args.switches.has("--no-role") && args.values["--role"]) throw new UsageError("--role and --no-role exclude each other");
+  const value = (flag: string) => args.values[flag]?.[0];
   const databaseUrl = value("--database-url") ?? environment.DATABASE_URL;
   if (!databaseUrl) throw new Error("no database: pass --database-url postgresql://user:password@host:port/db or set DATABASE_URL");
-  const role = rest.includes("--no-role") ? undefined : (value("--role") ?? ownerRole);
-  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", "sql")), outOfOrder: rest.includes("--out-of-order"), role };
+  const role = args.switches.has("--no-role") ? undefined : (value("--role") ?? ownerRole);
+  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", "sql")), outOfOrder: args.switches.has("--out-of-order"), role };
 }
 
 async function main(): Promise<number> {
   const args = parseArguments(process.argv.slice(2), process.env);
+  if (args === "help") {
+    console.log(usage);
+    return 0;
+  }
   const connection = settingsFromUrl(args.databaseUrl);
   const migrations = readMigrationsDir(args.dir);
   if (args.command === "status") {
@@ -53,6 +61,14 @@ async function main(): Promise<number> {
 main().then(
   (code) => exitWhenFlushed(code),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n${usage}`);
+      return exitWhenFlushed(2);
+    }
+    if (error instanceof RoleError) {
+      console.error(`${error.message}\npass --role <a role ${error.login} is a member of> so what the migrations create belongs to it, or --no-role to act as ${error.login} itself (a database pgplat did not provision has no ${ownerRole})`);
+      return exitWhenFlushed(1);
+    }
     if (error instanceof MigrationError && error.applied.length > 0) {
       console.error(error.message);
       console.error(`applied before the failure: ${error.applied.map((file) => file.file).join(", ")}`);

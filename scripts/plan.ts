@@ -8,16 +8,24 @@
  */
 import { graphJson, graphText } from "./plan/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
-import { checkStack, stackPolicies } from "../policy/stackRules";
+import { stackPolicies } from "../policy/stackRules";
 import { SecretValue } from "./plan/recorder";
 import { recordStackGraph } from "./plan/stackGraph";
 import { exitWhenFlushed } from "./lib/exit";
+import { parseCliArguments, UsageError } from "./lib/cliArgs";
+
+const usage = "usage: npm run -s plan -- <stack | path/to/Pulumi.<stack>.yaml> [--json]";
 
 async function main(argv: readonly string[]): Promise<number> {
-  const target = argv.find((arg) => !arg.startsWith("--"));
-  const json = argv.includes("--json");
-  if (!target) {
-    process.stderr.write("usage: npm run -s plan -- <stack | path/to/Pulumi.<stack>.yaml> [--json]\n");
+  const args = parseCliArguments(argv, { "--json": "switch" });
+  if (args.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const [target, ...extra] = args.positional;
+  const json = args.switches.has("--json");
+  if (!target || extra.length > 0) {
+    process.stderr.write(`${target ? `one stack at a time, not also ${extra.join(" ")}\n` : ""}${usage}\n`);
     return 2;
   }
   const recorded = await recordStackGraph(target);
@@ -30,7 +38,6 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(`${json ? graphJson(graph) : graphText(graph)}\n`);
   const violations = [
     ...checkResources(graph.resources, { production: config.environment === "production" }),
-    ...checkStack(graph.resources, { production: config.environment === "production" }),
     ...plainSecretOutputs(graph.outputs, (value) => value instanceof SecretValue),
   ];
   // Stdout stays the plan (pure JSON with --json); the verdict goes to stderr.
@@ -38,13 +45,18 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${violation.message}`).join("\n")}\n`);
     return 1;
   }
-  process.stderr.write(`Policies: ${resourcePolicies.length + stackPolicies.length + 1} guardrails, no violations.\n`);
+  const guardrails = new Set([...resourcePolicies, ...stackPolicies].map((policy) => policy.name)).size + 1;
+  process.stderr.write(`Policies: ${guardrails} guardrails, no violations.\n`);
   return 0;
 }
 
 main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${usage}\n`);
+      return exitWhenFlushed(2);
+    }
     process.stderr.write(`plan failed: ${error instanceof Error ? (process.env.PGPLAT_DEBUG ? error.stack : error.message) : String(error)}\n`);
     exitWhenFlushed(1);
   },

@@ -41,9 +41,12 @@ fi
 source scripts/lib/ensure-node-modules.sh
 ensure_node_modules
 
+# ts-node's compile cache goes with the packages, not into the temp directory.
+export V8_COMPILE_CACHE_CACHE_DIR="$PWD/node_modules/.cache/v8-compile-cache"
 npx tsc -p .
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
-# A plain closing line that any CI log reader understands.
-node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$report" || true
-exit "$status"
+# A plain closing line that any CI log reader understands; it also counts files
+# that failed outside their tests (did not load, a hook threw) and errors outside
+# any file, and exits non-zero when anything failed.
+node -r ts-node/register/transpile-only scripts/lib/testSummary.ts "$report" "$status" || exit 1

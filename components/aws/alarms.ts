@@ -8,7 +8,7 @@ export interface AlarmsArgs {
   /** The CloudWatch identifier of every subject the specs name. */
   readonly subjects: Readonly<Partial<Record<AlarmSubject, pulumi.Input<string>>>>;
   /** Subscribed to the topic when given. */
-  readonly email?: string;
+  readonly email?: pulumi.Input<string>;
 }
 
 /** CloudWatch alarms to one SNS topic, alarm and recovery alike. */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { loginRoles, pgbouncerAdminUser, type StackConfig } from "../../config";
+import { asConfigured } from "../../config/secrets";
 import { renderUserlist } from "../../render/pgbouncer";
 import { pgbouncerFiles, pgbouncerLimits, pooledLoginNames, userlistUsers } from "../../render/platformFiles";
 import { rdsParameters } from "../../render/rdsParameters";
@@ -176,8 +177,9 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       `${name}-database`,
       {
         admin: {
-          host: awsConfig.adminHost ?? instance.address,
-          port: awsConfig.adminPort ?? instance.port,
+          // An encrypted adminHost (an SSM forward, a bastion) stays secret in the provider's inputs.
+          host: awsConfig.adminHost === undefined ? instance.address : asConfigured("aws.adminHost", awsConfig.adminHost),
+          port: awsConfig.adminPort === undefined ? instance.port : asConfigured("aws.adminPort", awsConfig.adminPort),
           username: rdsMasterUser,
           password: masterPassword,
           sslmode: awsConfig.sslmode,
@@ -226,7 +228,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
           }),
           ...Object.fromEntries(this.rds.replicas.map((replica, index) => [`replica${index + 1}`, replica.identifier])),
         },
-        email: awsConfig.alarmEmail,
+        email: awsConfig.alarmEmail === undefined ? undefined : asConfigured("aws.alarmEmail", awsConfig.alarmEmail),
       },
       { parent: this },
     );

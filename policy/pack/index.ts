@@ -19,15 +19,18 @@ const policies: ResourceValidationPolicy[] = resourcePolicies.map((policy) => ({
   },
 }));
 
-const stackWide: StackValidationPolicy[] = stackPolicies.map((policy) => ({
-  name: policy.name,
+// Stack policies judge resources together; a name shared with a resource policy gets a suffix, as pack names must be unique.
+const resourcePolicyNames = new Set(resourcePolicies.map((policy) => policy.name));
+const stackValidation: StackValidationPolicy[] = stackPolicies.map((policy) => ({
+  name: resourcePolicyNames.has(policy.name) ? `${policy.name}-together` : policy.name,
   description: policy.description,
   enforcementLevel: "mandatory",
   configSchema: { properties: { production: { type: "boolean", default: true } } },
   validateStack: (args, reportViolation) => {
     const { production } = args.getConfig<{ production: boolean }>();
-    for (const message of policy.check(args.resources.map((resource) => ({ type: resource.type, name: resource.name, inputs: resource.props })), { production })) reportViolation(message);
+    const resources = args.resources.map((resource) => ({ type: resource.type, name: resource.name, inputs: resource.props }));
+    for (const violation of policy.check(resources, { production })) reportViolation(`${violation.resource}: ${violation.message}`);
   },
 }));
 
-new PolicyPack("pgplat-guardrails", { policies: [...policies, ...stackWide] });
+new PolicyPack("pgplat-guardrails", { policies: [...policies, ...stackValidation] });

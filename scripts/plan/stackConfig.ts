@@ -1,8 +1,13 @@
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parse, YAMLError } from "yaml";
+import { decodeNamespace } from "../../config/decode";
 
-/** Stand-in for values encrypted in the stack file, which cannot be read offline. */
-export const securePlaceholder = "secure-value-placeholder";
+/**
+ * Stand-in for values encrypted in the stack file, which cannot be read
+ * offline. Shaped to pass the string checks an encrypted value may face (an
+ * e-mail, a host name): the real value is checked when Pulumi decrypts it.
+ */
+export const securePlaceholder = "secure-value@placeholder.invalid";
 
 export interface StackFileConfig {
   /** Full config keys to the text the engine would pass to the program. */
@@ -16,7 +21,7 @@ export interface StackFileConfig {
  * values become a placeholder and their keys are marked secret.
  */
 export function readStackFile(file: string): StackFileConfig {
-  const document = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const document = (parseYaml(file) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document.config ?? {})) {
@@ -25,6 +30,18 @@ export function readStackFile(file: string): StackFileConfig {
     if (secret) secretKeys.push(key);
   }
   return { config, secretKeys };
+}
+
+/** Parses the stack file; a syntax error names the file, line and reason but never quotes the line, which may hold a secure: value. */
+function parseYaml(file: string): unknown {
+  try {
+    return parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    if (!(error instanceof YAMLError)) throw error;
+    const position = error.linePos?.[0];
+    const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new Error(`${file}${position ? `:${position.line}:${position.col}` : ""}: not valid YAML: ${reason}`);
+  }
 }
 
 function replaceSecure(value: unknown): { plain: unknown; secret: boolean } {
@@ -39,12 +56,7 @@ function replaceSecure(value: unknown): { plain: unknown; secret: boolean } {
   return { plain: Object.fromEntries(entries.map(([key, item]) => [key, item.plain])), secret: entries.some(([, item]) => item.secret) };
 }
 
-/** The `pgplat:` keys without their namespace, decoded, as `parseStackConfig` takes them. */
+/** The `pgplat:` keys without their namespace, decoded, as `parseStackConfig` takes them (malformed ones left out; see decodeNamespace). */
 export function namespaceValues(config: Readonly<Record<string, string>>, namespace: string): Record<string, unknown> {
-  const prefix = `${namespace}:`;
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, text]) => [key.slice(prefix.length), /^\s*[[{]/.test(text) ? JSON.parse(text) : text]),
-  );
+  return decodeNamespace(config, namespace).values;
 }

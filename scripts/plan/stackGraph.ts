@@ -1,8 +1,9 @@
 import * as path from "node:path";
 import { existsSync, readdirSync } from "node:fs";
-import { configNamespace, formatIssues, parseStackConfig, type StackConfig } from "../../config";
+import { configNamespace, formatIssues, maskSecretValues, parseStackConfig, type StackConfig } from "../../config";
+import { decodeNamespace, withDecodeIssues } from "../../config/decode";
 import { recordGraph, type RecordedGraph } from "./recorder";
-import { namespaceValues, readStackFile } from "./stackConfig";
+import { readStackFile } from "./stackConfig";
 import { templateStack } from "../devCommands";
 import { isEphemeralStack } from "../devExpiry";
 
@@ -32,8 +33,12 @@ export async function recordStackGraph(target: string): Promise<StackGraph> {
   const stackFile = fromTemplate ? path.join(projectRoot, `Pulumi.${templateStack}.yaml`) : ownFile;
   if (!existsSync(stackFile)) return { ok: false, exitCode: 2, message: `No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}` };
   const { config, secretKeys } = readStackFile(stackFile);
-  const parsed = parseStackConfig(namespaceValues(config, configNamespace));
-  if (!parsed.ok) return { ok: false, exitCode: 1, message: formatIssues(parsed.issues) };
+  const decoded = decodeNamespace(config, configNamespace);
+  const parsed = parseStackConfig(decoded.values, { awsRegion: config["aws:region"] });
+  if (!parsed.ok || decoded.issues.length > 0) {
+    const secret = new Set(secretKeys);
+    return { ok: false, exitCode: 1, message: formatIssues(maskSecretValues(withDecodeIssues(decoded.issues, parsed.ok ? [] : parsed.issues), secret)) };
+  }
   const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
   const note = fromTemplate ? `No Pulumi.${stack}.yaml yet: planning ${stack} from Pulumi.${templateStack}.yaml, as npm run dev:up would create it.` : undefined;
   return { ok: true, stack, config: parsed.config, graph, ...(note ? { note } : {}) };

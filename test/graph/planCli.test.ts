@@ -62,6 +62,7 @@ describe("npm run plan", () => {
       file,
       [
         "config:",
+        "  aws:region: eu-west-1",
         "  pgplat:target: aws",
         "  pgplat:environment: production",
         "  pgplat:backups:",
@@ -81,12 +82,12 @@ describe("npm run plan", () => {
     expect(result.stderr).toContain(
       "[prod-backup-survives] stack: recovery points stay in one region and can be deleted; set pgplat:aws.backupReplicaRegion (copies to another region) or pgplat:aws.backupPlan.vaultLock",
     );
-    expect(result.stderr).toContain("[prod-alarms-reach-someone] stack: the alarm topic has no subscription, so alarms reach no one; set pgplat:aws.alarmEmail (and confirm the subscription mail)");
-    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-pooler-from-0.0.0.0_0: ingress 6432-6432 reaches a database port from the whole internet");
-    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: ingress 6379-6379 reaches a database port from the whole internet");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-pooler-from-0.0.0.0_0: port 6432 open to the whole IPv4 internet (0.0.0.0/0)");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: port 6379 open to the whole IPv4 internet (0.0.0.0/0)");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: backupRetentionPeriod is 3; production needs at least 7 days");
-    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-network-postgres-from-0.0.0.0_0: ingress 5432-5432 reaches a database port from the whole internet");
+    expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-network-postgres-from-0.0.0.0_0: port 5432 open to the whole IPv4 internet (0.0.0.0/0)");
+    expect(result.stderr).toContain("[production-alarms-reach-someone] arn:aws:sns::000000000000:pgplat-aws-alarms-topic: 12 alarm(s) notify this topic, which has no subscription (");
   });
 
   it("exits 1 with every config problem, before creating anything", () => {

@@ -47,6 +47,51 @@ describe("npm run migrate", () => {
     expect(status.stderr).toContain("V1__a.sql was changed after it was applied");
   });
 
+  it("on a database pgplat did not provision, says the owner role is missing and what to pass instead", async () => {
+    const connection = await freshDatabase(server);
+    const dir = sqlDir({ "V1__a.sql": "create table a (id int);\n" });
+    const missing = migrate(["apply", "--database-url", url(connection), "--dir", dir, "--role", "nobody_here"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(
+      'cannot act as role nobody_here (SET ROLE) as login postgres: role "nobody_here" does not exist\npass --role <a role postgres is a member of> so what the migrations create belongs to it, or --no-role to act as postgres itself (a database pgplat did not provision has no app_owner)\n',
+    );
+    await server.query("do $$ begin if not exists (select from pg_roles where rolname = 'cli_stranger') then create role cli_stranger login password 'Str4ngerPassw0rd'; end if; end $$");
+    await server.query(`grant all on database ${connection.database} to cli_stranger`);
+    const notMember = migrate(["apply", "--database-url", url({ ...connection, user: "cli_stranger", password: "Str4ngerPassw0rd" }), "--dir", dir, "--role", "pg_monitor"]);
+    expect(notMember.status).toBe(1);
+    expect(notMember.stderr.split("\n")[0]).toBe('cannot act as role pg_monitor (SET ROLE) as login cli_stranger: permission denied to set role "pg_monitor"');
+    expect(notMember.stdout + notMember.stderr).not.toContain("Str4ngerPassw0rd");
+  });
+
+  it("records in applied_by the login that ran the migration, not the role it acted as", async () => {
+    await server.query("do $$ begin if not exists (select from pg_roles where rolname = 'cli_team') then create role cli_team nologin; end if; end $$");
+    const connection = await freshDatabase(server);
+    await server.query(`alter database ${connection.database} owner to cli_team`);
+    const dir = sqlDir({ "V1__a.sql": "create table a (id int);\n" });
+    expect(migrate(["apply", "--database-url", url(connection), "--dir", dir, "--role", "cli_team"]).status).toBe(0);
+    const client = await server.connect({ database: connection.database });
+    try {
+      expect((await client.query("select applied_by from pgplat_migrations.history")).rows).toEqual([{ applied_by: "postgres" }]);
+      expect((await client.query("select tableowner from pg_tables where tablename = 'a'")).rows).toEqual([{ tableowner: "cli_team" }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("says which part of a URL does not parse, without repeating it", () => {
+    for (const [bad, part] of [
+      ["postgresql://app:pa/ss#w0rd@db.internal:5432/app", "a / ? or # before the @ cuts the user:password part short"],
+      ["postgresql://app:pa%zzss@db.internal:5432/app", "the password has a % not followed by two hex digits"],
+      ["postgresql://db.internal:54x2/app", "the port after the host is not a number"],
+    ]) {
+      const result = migrate(["status", "--database-url", bad]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`the database URL does not parse: ${part}`);
+      expect(result.stderr).toContain("percent-encode special characters");
+      expect(result.stderr).not.toMatch(/pa\/ss|pa%zz|54x2/);
+    }
+  });
+
   it("acts as app_owner by default, so what it creates belongs to the owner role", async () => {
     await server.query("do $$ begin if not exists (select from pg_roles where rolname = 'app_owner') then create role app_owner nologin; end if; end $$");
     const database = `cli_owner_${process.pid}`;

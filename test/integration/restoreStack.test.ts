@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, postgresBinDir, superuser, type PostgresServer } from "../support/postgresServer";
+import { postgresBinaries } from "../../scripts/lib/postgresBinaries";
+import { startPostgres, superuser, type PostgresServer } from "../support/postgresServer";
 import { serverTempDir } from "../support/processes";
 import { stackConfig } from "../support/stackConfig";
 
@@ -51,7 +52,7 @@ function runRestoreBeforeStart(dataDir: string, credentials: string) {
     encoding: "utf8",
     env: {
       ...process.env,
-      PATH: `${tools}:${postgresBinDir}:${process.env.PATH}`,
+      PATH: `${tools}:${postgresBinaries({ user: source.user }).binDir}:${process.env.PATH}`,
       PGDATA: dataDir,
       PGPLAT_SERVER_USER: "postgres",
       PGPLAT_RESTORE: `--repo ${path.join(source.root, "backups")} --wal-archive ${source.archiveDir} --latest`,
@@ -107,7 +108,7 @@ describe("a stack restored from another stack's backups", () => {
     mkdirSync(emptyRepo);
     const result = spawnSync("sh", [path.join(projectRoot, "scripts", "container", "restore-before-start.sh")], {
       encoding: "utf8",
-      env: { ...process.env, PATH: `${tools}:${postgresBinDir}:${process.env.PATH}`, PGDATA: dataDir, PGPLAT_RESTORE: `--repo ${emptyRepo} --wal-archive ${source.archiveDir} --latest`, PGPLAT_RESTORE_CREDENTIALS: "/nonexistent" },
+      env: { ...process.env, PATH: `${tools}:${postgresBinaries({ user: source.user }).binDir}:${process.env.PATH}`, PGDATA: dataDir, PGPLAT_RESTORE: `--repo ${emptyRepo} --wal-archive ${source.archiveDir} --latest`, PGPLAT_RESTORE_CREDENTIALS: "/nonexistent" },
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe("the repository holds no complete backup\n");

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ConnectionSettings } from "../../migrations";
 import type { PostgresServer } from "./postgresServer";
 import { superuser } from "./postgresServer";
+import { scratchDir } from "./scratch";
 
 let databases = 0;
 
@@ -15,7 +15,7 @@ export async function freshDatabase(server: PostgresServer): Promise<ConnectionS
 }
 
 /** Writes a sql/ directory: keys are file names, V… into migrations/, R… into repeatable/. */
-export function sqlDir(files: Record<string, string>, dir = mkdtempSync(path.join(tmpdir(), "pgplat-sql-"))): string {
+export function sqlDir(files: Record<string, string>, dir = scratchDir("sql")): string {
   for (const [file, content] of Object.entries(files)) {
     const folder = path.join(dir, file.startsWith("R__") ? "repeatable" : "migrations");
     mkdirSync(folder, { recursive: true });

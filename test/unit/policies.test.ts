@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { checkResources, plainSecretOutputs, resourcePolicies, type CheckedResource } from "../../policy/rules";
+import { plainSecretOutputs, resourcePolicies, type CheckedResource } from "../../policy/rules";
 
 const production = { production: true };
 const resource = (type: string, inputs: Record<string, unknown>): CheckedResource => ({ type, name: "r", inputs });
-const messages = (candidate: CheckedResource, context = production) => checkResources([candidate], context).map((violation) => `${violation.policy}: ${violation.message}`);
+// The per-resource rules alone: the stack-wide ones (policy/stackRules.ts) have their own tests.
+const resourceViolations = (resources: readonly CheckedResource[], context = production) =>
+  resources.flatMap((candidate) => resourcePolicies.flatMap((policy) => policy.check(candidate, context).map((message) => ({ policy: policy.name, resource: candidate.name, message }))));
+const messages = (candidate: CheckedResource, context = production) => resourceViolations([candidate], context).map((violation) => `${violation.policy}: ${violation.message}`);
 
 const secureRds = { storageEncrypted: true, publiclyAccessible: false, deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 14 };
 
@@ -20,7 +23,7 @@ describe("guardrail policies, called with hand-built resources", () => {
       resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: "10.0.0.0/16" }),
       resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
     ];
-    expect(checkResources(secure, production)).toEqual([]);
+    expect(resourceViolations(secure)).toEqual([]);
   });
 
   it.each([
@@ -37,10 +40,10 @@ describe("guardrail policies, called with hand-built resources", () => {
     [resource("aws:s3/bucketVersioning:BucketVersioning", { versioningConfiguration: { status: "Suspended" } }), "s3-versioning: versioning must be Enabled"],
     [resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }), "s3-encrypted: default encryption must be aws:kms"],
     [resource("aws:s3/bucketPolicy:BucketPolicy", { policy: { Statement: [{ Effect: "Allow" }] } }), "s3-tls-only: the policy must deny aws:SecureTransport = false"],
-    [resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: "0.0.0.0/0" }), "no-database-ports-open-to-the-internet: ingress 5432-5432 reaches a database port from the whole internet"],
-    [resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { ipProtocol: "tcp", fromPort: 6000, toPort: 7000, cidrIpv6: "::/0" }), "no-database-ports-open-to-the-internet: ingress 6000-7000 reaches a database port from the whole internet"],
-    [resource("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }), "no-database-ports-open-to-the-internet: ingress 0-0 reaches a database port from the whole internet"],
-    [resource("aws:ec2/securityGroupRule:SecurityGroupRule", { type: "ingress", protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: ["0.0.0.0/0"] }), "no-database-ports-open-to-the-internet: ingress 6379-6379 reaches a database port from the whole internet"],
+    [resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: "0.0.0.0/0" }), "no-database-ports-open-to-the-internet: port 5432 open to the whole IPv4 internet (0.0.0.0/0)"],
+    [resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { ipProtocol: "tcp", fromPort: 6000, toPort: 7000, cidrIpv6: "::/0" }), "no-database-ports-open-to-the-internet: ports 6432, 6379 open to the whole IPv6 internet (::/0)"],
+    [resource("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }), "no-database-ports-open-to-the-internet: ports 5432, 6432, 6379 open to the whole IPv4 internet (0.0.0.0/0)"],
+    [resource("aws:ec2/securityGroupRule:SecurityGroupRule", { type: "ingress", protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: ["0.0.0.0/0"] }), "no-database-ports-open-to-the-internet: port 6379 open to the whole IPv4 internet (0.0.0.0/0)"],
   ])("trip on %j", (candidate, expected) => {
     expect(messages(candidate)).toEqual([expected]);
   });

@@ -46,7 +46,6 @@ describe("stack guardrails", () => {
         resource: "stack",
         message: "recovery points stay in one region and can be deleted; set pgplat:aws.backupReplicaRegion (copies to another region) or pgplat:aws.backupPlan.vaultLock",
       },
-      { policy: "prod-alarms-reach-someone", resource: "stack", message: "the alarm topic has no subscription, so alarms reach no one; set pgplat:aws.alarmEmail (and confirm the subscription mail)" },
     ]);
     expect(checkStack([rds(), topic], { production: false })).toEqual([]);
   });
@@ -55,12 +54,12 @@ describe("stack guardrails", () => {
     expect(checkStack([rds(), backupImage(), { ...task("pgplat-backup"), inputs: { containerDefinitions: JSON.stringify([{ name: "backup", image: "postgres:16", command: ["pgplat-backup"] }]) } }], { production: false })).toEqual([
       {
         policy: "backup-command-in-image",
-        resource: "stack",
+        resource: "task",
         message: "container backup runs pgplat-backup from postgres:16, which no image build in the stack defines; only an image built from scripts/container/backup.Dockerfile installs it",
       },
     ]);
     expect(checkStack([rds("17.2"), backupImage("16.10"), task("pgplat-backup")], { production: false })).toEqual([
-      { policy: "backup-command-in-image", resource: "stack", message: "container backup: the image's pg_dump is PostgreSQL 16 but the engine is 17.2: pg_dump needs the engine's major version" },
+      { policy: "backup-command-in-image", resource: "task", message: "container backup: the image's pg_dump is PostgreSQL 16 but the engine is 17.2: pg_dump needs the engine's major version" },
     ]);
     // A task running something else is not the backup task.
     expect(checkStack([rds(), task("pgbouncer", "edoburu/pgbouncer")], { production: false })).toEqual([]);

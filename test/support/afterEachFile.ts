@@ -1,0 +1,5 @@
+// Vitest setup file: runs in every test file.
+import { afterAll } from "vitest";
+import { removeScratchDirs } from "./scratch";
+
+afterAll(removeScratchDirs);
