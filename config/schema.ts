@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { sizeProfileNames } from "./profiles";
+import { thresholdsSection } from "./thresholds";
 
 /**
  * The stack config schema: every key under the `pgplat:` namespace, its type,
@@ -211,16 +212,14 @@ const awsSection = z.strictObject({
   sslRootCert: z.string().min(1).optional().describe("Path to the RDS CA bundle, for sslmode verify-full."),
 });
 
+// Alarm levels shared with the health report and Prometheus (connections, replica lag, cache memory,
+// evictions, wraparound) are in pgplat:thresholds; these are the CloudWatch-only ones.
 const alarmsSection = z
   .strictObject({
     cpuPercent: z.number().min(1).max(100).default(80).describe("AWS alarm: RDS and ElastiCache CPU above this, for 15 minutes."),
     freeStoragePercent: z.number().min(1).max(99).default(10).describe("AWS alarm: RDS free storage below this share of the allocated storage."),
     freeMemoryPercent: z.number().min(1).max(99).default(10).describe("AWS alarm: RDS freeable memory below this share of the instance memory."),
-    connectionsPercent: z.number().min(1).max(100).default(80).describe("AWS alarm: RDS connections above this share of max_connections."),
     latencySeconds: z.number().min(0.001).max(10).default(0.02).describe("AWS alarm: RDS read or write latency above this."),
-    cacheMemoryPercent: z.number().min(1).max(100).default(90).describe("AWS alarm: ElastiCache memory usage above this."),
-    cacheEvictions: z.number().int().min(0).max(100000000).default(1000).describe("AWS alarm: ElastiCache evictions per 5 minutes above this."),
-    replicaLagSeconds: z.number().int().min(1).max(86400).default(60).describe("AWS alarm: read replica lag above this, in seconds."),
   })
   .prefault({});
 
@@ -238,6 +237,7 @@ export const stackConfigSchema = z.strictObject({
   roles: rolesSection,
   migrations: migrationsSection,
   alarms: alarmsSection,
+  thresholds: thresholdsSection,
   docker: dockerSection.describe("Docker target settings (used when target is docker)."),
   aws: awsSection.optional().describe("AWS target settings; required when target is aws."),
 });

@@ -3,6 +3,7 @@ import { stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { sizeProfiles } from "./profiles";
 import { loginRoles, reservedRoleNames } from "./roles";
 import { poolBudget } from "./pools";
+import { thresholdIssues } from "./thresholds";
 import type { ConfigIssue, StackConfig } from "./types";
 
 export const configNamespace = "pgplat";
@@ -65,7 +66,7 @@ function crossFieldIssues(config: StackConfig): ConfigIssue[] {
   if (config.backups.enabled && config.backups.retentionDays < 1) {
     issues.push({ key: key("backups.retentionDays"), value: config.backups.retentionDays, allowed: "at least 1 when backups.enabled is true" });
   }
-  issues.push(...duplicatePortIssues(config), ...extraRoleIssues(config));
+  issues.push(...duplicatePortIssues(config), ...extraRoleIssues(config), ...thresholdIssues(config.thresholds, key("thresholds.")));
   return issues;
 }
 
