@@ -1,6 +1,5 @@
-import { Client } from "pg";
 import type { Thresholds } from "../config/thresholds";
-import { endpointOf, sessionLimits } from "./postgres";
+import { connectTo, endpointOf } from "./postgres";
 import { judge, type CheckResult } from "./report";
 import { CouldNotCheck } from "./unreachable";
 
@@ -52,12 +51,8 @@ export function pgbouncerChecks(facts: PgbouncerFacts, thresholds: Thresholds): 
  * one). `url` names any database; the console is the `pgbouncer` database.
  */
 export async function readPgbouncer(url: string): Promise<PgbouncerFacts> {
-  const parsed = new URL(url);
-  parsed.pathname = "/pgbouncer";
-  const client = new Client({ connectionString: parsed.toString(), connectionTimeoutMillis: sessionLimits.connectTimeoutMs });
-  client.on("error", () => undefined);
+  const client = await connectTo("PgBouncer", url, "pgbouncer");
   try {
-    await client.connect();
     // The console speaks the simple query protocol only: no parameters.
     const pools = (await client.query("SHOW POOLS")).rows as ConsoleRow[];
     const databases = (await client.query("SHOW DATABASES")).rows as ConsoleRow[];

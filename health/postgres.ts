@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { clientConfig, settingsFromUrl } from "../migrations/connection";
 import type { Thresholds } from "../config/thresholds";
 import { postgresChecks, type PostgresCheck } from "./postgresChecks";
 import { notEvaluated, type CheckResult } from "./report";
@@ -10,14 +11,7 @@ export const applicationName = "pgplat-health";
 
 /** Runs every PostgreSQL check over one connection as the login in `url`. */
 export async function checkPostgres(url: string, thresholds: Thresholds, checks: readonly PostgresCheck[] = postgresChecks): Promise<CheckResult[]> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: sessionLimits.connectTimeoutMs, application_name: applicationName });
-  // An error on an idle client would otherwise be thrown from the event emitter.
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new CouldNotCheck("PostgreSQL", endpointOf(url), error);
-  }
+  const client = await connectTo("PostgreSQL", url);
   try {
     await client.query(`set lock_timeout = ${sessionLimits.lockTimeoutMs}; set statement_timeout = ${sessionLimits.statementTimeoutMs}; set search_path = pg_catalog, pg_temp`);
     const results: CheckResult[] = [];
@@ -37,6 +31,20 @@ async function runCheck(client: Client, check: PostgresCheck, thresholds: Thresh
     if (code === "42P01" && check.whenMissing) return { name: check.name, status: "ok", value: null, threshold: null, detail: check.whenMissing };
     if (code === "55P03") return notEvaluated(check.name, `waited longer than lock_timeout (${sessionLimits.lockTimeoutMs} ms) for a lock`);
     return notEvaluated(check.name, message ?? String(error));
+  }
+}
+
+/** A connected client, or CouldNotCheck naming the server and the reason. */
+export async function connectTo(server: string, url: string, database?: string): Promise<Client> {
+  try {
+    const settings = settingsFromUrl(url);
+    const client = new Client({ ...clientConfig({ ...settings, database: database ?? settings.database }, applicationName), connectionTimeoutMillis: sessionLimits.connectTimeoutMs });
+    // An error on an idle client would otherwise be thrown from the event emitter.
+    client.on("error", () => undefined);
+    await client.connect();
+    return client;
+  } catch (error) {
+    throw new CouldNotCheck(server, endpointOf(url), error);
   }
 }
 

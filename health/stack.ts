@@ -36,7 +36,10 @@ export function targetsFromOutputs(outputs: StackOutputs, config: StackConfig): 
   const direct = new URL(monitoringUri);
   direct.hostname = config.aws?.adminHost ?? outputs.postgres.host;
   direct.port = String(config.aws?.adminPort ?? outputs.postgres.port);
-  if (config.target === "aws") direct.searchParams.set("sslmode", config.aws?.sslmode === "verify-full" ? "verify-full" : "no-verify");
+  if (config.aws) {
+    direct.searchParams.set("sslmode", config.aws.sslmode);
+    if (config.aws.sslRootCert) direct.searchParams.set("sslrootcert", config.aws.sslRootCert);
+  }
   let pgbouncerUrl: string | undefined;
   if (outputs.pgbouncer && config.target === "docker") {
     const pooled = new URL(monitoringUri);

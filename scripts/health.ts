@@ -13,39 +13,9 @@ import { exitCodeOf, type Report, type UnknownReport } from "../health/report";
 import { healthReport, type HealthTargets } from "../health/run";
 import { readStackOutputs, stackConfigOf, targetsFromOutputs } from "../health/stack";
 import { exitWhenFlushed } from "./lib/exit";
+import { parseArguments, type Arguments } from "../health/arguments";
 
-const usage =
-  "usage: npm run -s health -- --database-url <url> [--pgbouncer-url <url>] [--redis-url <url>] [--backup-repo <dir>] [--threshold <name>.warning|critical=<n>]… [--json]\n" +
-  "       npm run -s health -- <stack> [--backup-repo <dir>] [--threshold …]… [--json]";
 const projectRoot = path.join(__dirname, "..");
-
-interface Arguments {
-  readonly stack?: string;
-  readonly json: boolean;
-  readonly values: Readonly<Record<string, string>>;
-  readonly thresholds: readonly string[];
-}
-
-export function parseArguments(argv: readonly string[]): Arguments {
-  const values: Record<string, string> = {};
-  const thresholds: string[] = [];
-  let stack: string | undefined;
-  let json = false;
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (argument === "--json") json = true;
-    else if (["--database-url", "--pgbouncer-url", "--redis-url", "--backup-repo", "--threshold"].includes(argument)) {
-      const value = argv[++index];
-      if (value === undefined) throw new Error(`${argument} needs a value\n${usage}`);
-      if (argument === "--threshold") thresholds.push(value);
-      else values[argument.slice(2)] = value;
-    } else if (!argument.startsWith("-") && stack === undefined) stack = argument;
-    else throw new Error(`unknown argument ${argument.startsWith("-") ? argument : "(a second stack name)"}\n${usage}`);
-  }
-  if (stack !== undefined && values["database-url"] !== undefined) throw new Error(`give a stack or --database-url, not both\n${usage}`);
-  if (stack === undefined && values["database-url"] === undefined) throw new Error(`no database: name a stack or pass --database-url\n${usage}`);
-  return { stack, json, values, thresholds };
-}
 
 function resolve(args: Arguments): { targets: HealthTargets; thresholds: Thresholds } {
   const backupRepo = args.values["backup-repo"];
@@ -82,9 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return exitCodeOf(report);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    exitWhenFlushed(3);
-  });
-}
+main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  exitWhenFlushed(3);
+});
