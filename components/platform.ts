@@ -14,6 +14,8 @@ export interface PlatformOutputs extends PlatformEndpoints {
   readonly target: StackConfig["target"];
   /** Docker volume names (docker target). */
   readonly volumes?: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Secret: Redis as the statistics-only monitoring user (docker target; on AWS the auth token in redisUri reads statistics). */
+  readonly redisMonitorUri?: pulumi.Output<string>;
   /** Pinned images (docker target). */
   readonly images?: Readonly<Record<string, string>>;
 }
@@ -37,6 +39,7 @@ function endpoints(target: PlatformEndpoints): PlatformEndpoints {
 function dockerOutputs(target: DockerPlatform, config: StackConfig): PlatformOutputs {
   return {
     ...endpoints(target),
+    redisMonitorUri: target.redisMonitorUri,
     target: "docker",
     volumes: {
       postgresData: target.storage.postgresData.name,

@@ -13,6 +13,7 @@ export interface StackOutputs {
   readonly pgbouncer?: { readonly host: string; readonly port: number };
   readonly connectionUris?: Readonly<Record<string, string>>;
   readonly redisUri?: string;
+  readonly redisMonitorUri?: string;
 }
 
 /** The stack's config (for its thresholds), validated like `pulumi up` does. */
@@ -47,7 +48,7 @@ export function targetsFromOutputs(outputs: StackOutputs, config: StackConfig): 
     pooled.port = String(outputs.pgbouncer.port);
     pgbouncerUrl = pooled.toString();
   }
-  return { databaseUrl: direct.toString(), pgbouncerUrl, redisUrl: outputs.redisUri };
+  return { databaseUrl: direct.toString(), pgbouncerUrl, redisUrl: outputs.redisMonitorUri ?? outputs.redisUri };
 }
 
 /** `pulumi stack output --json --show-secrets`, with the project's file backend for Docker stacks (as dev:up uses). */

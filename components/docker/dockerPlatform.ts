@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loginRoles, pgbouncerAdminUser, type StackConfig } from "../../config";
-import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, userlistUsers } from "../../render/platformFiles";
+import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, redisMonitorUser, userlistUsers } from "../../render/platformFiles";
 import { renderUserlist } from "../../render/pgbouncer";
 import { redisPasswordHash } from "../../render/redisConf";
 import { Credentials, generatedPassword } from "../database/credentials";
@@ -29,6 +29,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   readonly redis: PlatformEndpoints["redis"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
   readonly redisUri: pulumi.Output<string>;
+  /** Secret: Redis as the statistics-only monitoring user (health report, exporter). */
+  readonly redisMonitorUri: pulumi.Output<string>;
 
   constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:docker:Platform", name, {}, opts);
@@ -39,6 +41,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     const credentials = new Credentials(`${name}-credentials`, { users: [...logins.map((login) => login.name), pgbouncerAdminUser] }, { parent: this });
     const superuserPassword = generatedPassword(`${name}-superuser-password`, this);
     const redisPassword = generatedPassword(`${name}-redis-password`, this);
+    const redisMonitorPassword = generatedPassword(`${name}-redis-monitor-password`, this);
 
     const postgresConfig = postgresFiles(config, postgresContainerLayout);
     this.postgresContainer = new PostgresContainer(
@@ -103,7 +106,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         image: docker.redisImage,
         networkName: this.storage.network.name,
         dataVolume: this.storage.redisData.name,
-        redisConf: redisPassword.apply((password) => redisFiles(config, redisContainerLayout, redisPasswordHash(password)).redisConf),
+        redisConf: pulumi
+          .all([redisPassword, redisMonitorPassword])
+          .apply(([password, monitorPassword]) => redisFiles(config, redisContainerLayout, redisPasswordHash(password), redisPasswordHash(monitorPassword)).redisConf),
         maxmemoryMb: config.redis.maxmemoryMb,
         bindAddress: docker.bindAddress,
         hostPort: config.redis.port,
@@ -129,6 +134,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     );
     this.redisUri = pulumi.secret(
       pulumi.all([this.redis.port, redisPassword]).apply(([port, password]) => `redis://${redisAppUser}:${encodeURIComponent(password)}@${docker.bindAddress}:${port}/0`),
+    );
+    this.redisMonitorUri = pulumi.secret(
+      pulumi.all([this.redis.port, redisMonitorPassword]).apply(([port, password]) => `redis://${redisMonitorUser}:${encodeURIComponent(password)}@${docker.bindAddress}:${port}/0`),
     );
     this.registerOutputs({});
   }

@@ -168,7 +168,8 @@ describe("the command line", () => {
       postgres: { host: "127.0.0.1", port: 15432 },
       pgbouncer: { host: "127.0.0.1", port: 16432 },
       connectionUris: { app_monitoring: "postgresql://app_monitoring:p%40ss@127.0.0.1:16432/app" },
-      redisUri: "redis://monitor:x@127.0.0.1:16379/0",
+      redisUri: "redis://app:y@127.0.0.1:16379/0",
+      redisMonitorUri: "redis://monitor:x@127.0.0.1:16379/0",
     };
     expect(targetsFromOutputs(outputs, stackConfig())).toEqual({
       databaseUrl: "postgresql://app_monitoring:p%40ss@127.0.0.1:15432/app",
