@@ -148,6 +148,11 @@ const dockerSection = z
     postgresImage: z.string().min(1).default("postgres:16.14-bookworm").describe("Pinned PostgreSQL 16 image."),
     pgbouncerImage: z.string().min(1).default("edoburu/pgbouncer:v1.25.2-p0").describe("Pinned PgBouncer image."),
     redisImage: z.string().min(1).default("redis:7.4.6-bookworm").describe("Pinned Redis 7 image."),
+    postgresExporterImage: z.string().min(1).default("quay.io/prometheuscommunity/postgres-exporter:v0.17.1").describe("Pinned postgres_exporter image (runs the pgplat custom queries as the monitoring login)."),
+    pgbouncerExporterImage: z.string().min(1).default("quay.io/prometheuscommunity/pgbouncer-exporter:v0.10.2").describe("Pinned PgBouncer exporter image (the monitoring login is PgBouncer's stats user)."),
+    redisExporterImage: z.string().min(1).default("oliver006/redis_exporter:v1.67.0").describe("Pinned Redis exporter image (logs in as the statistics-only monitor user)."),
+    prometheusImage: z.string().min(1).default("prom/prometheus:v2.55.1").describe("Pinned Prometheus image; loads the alert rules rendered from pgplat:thresholds."),
+    prometheusPort: port.optional().describe("Host port for Prometheus on the bind address. Default: assigned by Docker."),
     bindAddress: z
       .string()
       .regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be an IPv4 address")

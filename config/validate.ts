@@ -107,6 +107,7 @@ function duplicatePortIssues(config: StackConfig): ConfigIssue[] {
     ["postgres.port", config.postgres.port],
     ["pgbouncer.port", config.pgbouncer.port],
     ["redis.port", config.redis.port],
+    ["docker.prometheusPort", config.docker.prometheusPort],
   ];
   const issues: ConfigIssue[] = [];
   ports.forEach(([name, port], index) => {

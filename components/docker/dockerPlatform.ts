@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loginRoles, pgbouncerAdminUser, type StackConfig } from "../../config";
+import { loginRoles, monitoringLogin, pgbouncerAdminUser, type StackConfig } from "../../config";
 import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, redisMonitorUser, userlistUsers } from "../../render/platformFiles";
 import { renderUserlist } from "../../render/pgbouncer";
 import { redisPasswordHash } from "../../render/redisConf";
@@ -9,6 +9,7 @@ import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { PgbouncerContainer, pgbouncerContainerLayout } from "./pgbouncer";
 import { PostgresContainer, postgresContainerLayout, postgresSuperuser } from "./postgres";
 import { RedisContainer, redisContainerLayout } from "./redis";
+import { DockerMonitoring } from "./monitoring";
 import { DockerStorage } from "./storage";
 
 export interface DockerPlatformArgs {
@@ -23,6 +24,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   readonly postgresContainer: PostgresContainer;
   readonly pgbouncerContainer: PgbouncerContainer;
   readonly redisContainer: RedisContainer;
+  readonly monitoring: DockerMonitoring;
   readonly database: DatabaseSetup;
   readonly postgres: PlatformEndpoints["postgres"];
   readonly pgbouncer: PlatformEndpoints["pgbouncer"];
@@ -112,6 +114,28 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         maxmemoryMb: config.redis.maxmemoryMb,
         bindAddress: docker.bindAddress,
         hostPort: config.redis.port,
+      },
+      { parent: this },
+    );
+
+    const monitoringPassword = credentials.byUser[monitoringLogin].password;
+    this.monitoring = new DockerMonitoring(
+      `${name}-monitoring`,
+      {
+        namePrefix,
+        networkName: this.storage.network.name,
+        images: { postgresExporter: docker.postgresExporterImage, pgbouncerExporter: docker.pgbouncerExporterImage, redisExporter: docker.redisExporterImage, prometheus: docker.prometheusImage },
+        thresholds: config.thresholds,
+        postgresDsn: pulumi.secret(
+          monitoringPassword.apply((password) => `${postgresUri(monitoringLogin, password, this.postgresContainer.networkAlias, postgresContainerLayout.port, config.postgres.database)}?sslmode=disable`),
+        ),
+        pgbouncerDsn: pulumi.secret(monitoringPassword.apply((password) => `${postgresUri(monitoringLogin, password, "pgbouncer", pgbouncerContainerLayout.listenPort, "pgbouncer")}?sslmode=disable`)),
+        redisAddress: `redis://redis:${redisContainerLayout.port}`,
+        redisUser: redisMonitorUser,
+        redisPassword: redisMonitorPassword,
+        bindAddress: docker.bindAddress,
+        prometheusHostPort: docker.prometheusPort,
+        dependsOn: [this.database, this.pgbouncerContainer.container, this.redisContainer.container],
       },
       { parent: this },
     );

@@ -269,7 +269,7 @@ describe("stacks side by side", () => {
     const dockerNames = (recorded: RecordedGraph) =>
       recorded.resources.filter((r) => r.type.startsWith("docker:") && r.type !== "docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name as string);
     expect(dockerNames(other).every((name) => name.startsWith("pgplat-dev-alice-"))).toBe(true);
-    expect(dockerNames(other)).toHaveLength(8);
+    expect(dockerNames(other)).toHaveLength(12);
     expect(dockerNames(other).filter((name) => dockerNames(graph).includes(name))).toEqual([]);
   });
 });
