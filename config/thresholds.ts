@@ -61,7 +61,7 @@ const definitions = {
   pgbouncerPoolsAtLimit: { unit: "count", direction: "above", warning: 0, meaning: "PgBouncer pools using all of their server connections." },
   redisMemoryPercent: { unit: "%", direction: "above", warning: 90, critical: 98, max: 100, meaning: "Redis used memory as a share of maxmemory." },
   redisEvictions: { unit: "per 5 min", direction: "above", warning: 1000, meaning: "Keys evicted for lack of memory, per 5 minutes (the health report averages since Redis started)." },
-  redisRejectedConnections: { unit: "count", direction: "above", warning: 0, meaning: "Connections Redis refused (maxclients reached) since it started." },
+  redisRejectedConnections: { unit: "count", direction: "above", warning: 0, meaning: "Connections Redis refused (maxclients reached): since it started in the health report, per 5 minutes in the Prometheus alert." },
 } as const satisfies Record<string, ThresholdDefinition>;
 
 export type ThresholdName = keyof typeof definitions;

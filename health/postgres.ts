@@ -28,7 +28,7 @@ async function runCheck(client: Client, check: PostgresCheck, thresholds: Thresh
     return check.evaluate(rows[0], thresholds);
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
-    if (code === "42P01" && check.whenMissing) return { name: check.name, status: "ok", value: null, threshold: null, detail: check.whenMissing };
+    if ((code === "42P01" || code === "42883") && check.whenMissing) return { name: check.name, status: "ok", value: null, threshold: null, detail: check.whenMissing };
     if (code === "55P03") return notEvaluated(check.name, `waited longer than lock_timeout (${sessionLimits.lockTimeoutMs} ms) for a lock`);
     return notEvaluated(check.name, message ?? String(error));
   }

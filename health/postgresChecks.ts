@@ -13,7 +13,7 @@ export interface PostgresCheck {
   readonly name: string;
   readonly sql: string;
   readonly params?: readonly unknown[];
-  /** The result when the query's relation does not exist (an optional extension not installed). */
+  /** The result when the query's relation or function does not exist (an optional extension not installed). */
   readonly whenMissing?: string;
   /** `row` is the query's first row (undefined when it returned none). */
   readonly evaluate: (row: Row | undefined, thresholds: Thresholds) => CheckResult;
@@ -22,10 +22,6 @@ export interface PostgresCheck {
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const list = (value: unknown): string => (Array.isArray(value) ? value.join(", ") : "");
 const seconds = (value: number): string => `${Math.round(value)} s`;
-/** Query text in details: string literals masked, so a password in a utility statement never shows. */
-export function maskedQuery(query: string, length = 60): string {
-  return query.replace(/'(?:[^']|'')*'/g, "'…'").replace(/\s+/g, " ").trim().slice(0, length);
-}
 
 export const postgresChecks: readonly PostgresCheck[] = [
   {
@@ -88,11 +84,14 @@ export const postgresChecks: readonly PostgresCheck[] = [
   },
   {
     name: "transaction_id_wraparound",
-    sql: `select d.datname, age(d.datfrozenxid)::bigint as xid_age, current_setting('autovacuum_freeze_max_age')::bigint as freeze_max_age,
-                 (select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                   where c.relkind in ('r', 'm', 't') and c.relfrozenxid::text <> '0' order by age(c.relfrozenxid) desc limit 1) as oldest_table,
-                 (select max(age(c.relfrozenxid)) from pg_class c where c.relkind in ('r', 'm', 't') and c.relfrozenxid::text <> '0')::bigint as table_age
-            from pg_database d where d.datallowconn
+    sql: `with oldest_table as materialized (
+            select format('%I.%I', n.nspname, c.relname) as oldest_table, age(c.relfrozenxid)::bigint as table_age
+              from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where c.relkind in ('r', 'm', 't') and c.relfrozenxid::text <> '0'
+             order by 2 desc limit 1)
+          select d.datname, age(d.datfrozenxid)::bigint as xid_age, current_setting('autovacuum_freeze_max_age')::bigint as freeze_max_age, t.oldest_table, t.table_age
+            from pg_database d cross join oldest_table t
+           where d.datallowconn
            order by age(d.datfrozenxid) desc limit 1`,
     evaluate: (row, thresholds) => {
       const age = num(row?.xid_age);
@@ -184,7 +183,7 @@ export const postgresChecks: readonly PostgresCheck[] = [
                     from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
                    where i.indisvalid and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
                    group by i.indrelid, i.indkey::text, i.indclass::text, i.indcollation::text,
-                            coalesce(pg_get_expr(i.indexprs, i.indrelid), ''), coalesce(pg_get_expr(i.indpred, i.indrelid), '')
+                            coalesce(i.indexprs::text, ''), coalesce(i.indpred::text, '')
                   having count(*) > 1) duplicates`,
     evaluate: (row, thresholds) => countCheck("duplicate_indexes", "duplicateIndexes", row, thresholds, "no duplicate indexes", "duplicate (keep one)"),
   },
@@ -237,8 +236,9 @@ export const postgresChecks: readonly PostgresCheck[] = [
   },
   {
     name: "slow_statements",
-    sql: `select queryid::text as query_id, calls, mean_exec_time::float8 as mean_ms, query
-            from public.pg_stat_statements
+    // Without the statement texts: reading them means reading the whole texts file on every run.
+    sql: `select queryid::text as query_id, calls, mean_exec_time::float8 as mean_ms
+            from public.pg_stat_statements(false)
            where dbid = (select oid from pg_database where datname = current_database()) and calls >= $1
            order by mean_exec_time desc limit 1`,
     params: [checkSampleMinimums.statementCalls],
@@ -250,7 +250,7 @@ export const postgresChecks: readonly PostgresCheck[] = [
         row ? num(row.mean_ms) : 0,
         thresholds,
         row
-          ? `slowest on average: query_id ${String(row.query_id)}, ${Math.round(num(row.mean_ms))} ms over ${num(row.calls)} calls: ${maskedQuery(String(row.query))}`
+          ? `slowest on average: query_id ${String(row.query_id)}, ${Math.round(num(row.mean_ms))} ms over ${num(row.calls)} calls (its text: monitoring.slow_queries)`
           : `no statement with ${checkSampleMinimums.statementCalls}+ calls`,
       ),
   },

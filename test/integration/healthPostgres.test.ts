@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
@@ -265,6 +265,33 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
     );
     expect(statuses(cleared.report)).toEqual(allOk);
   }, 120_000);
+
+  it("with a stack name, reads the thresholds from Pulumi.<stack>.yaml and the endpoints from pulumi stack output", async () => {
+    // A stand-in for the Pulumi CLI that records how it was called and prints the outputs a dev stack has.
+    const bin = mkdtempSync(path.join(tmpdir(), "pgplat-fake-pulumi-"));
+    try {
+      const monitoring = platform.as("app_monitoring");
+      const outputs = {
+        target: "docker",
+        postgres: { host: "127.0.0.1", port: server.port },
+        // The monitoring login's URI goes through PgBouncer; the report must go to PostgreSQL itself.
+        connectionUris: { app_monitoring: postgresUrl({ ...monitoring, port: 1 }) },
+      };
+      writeFileSync(path.join(bin, "outputs.json"), JSON.stringify(outputs));
+      writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$* $PULUMI_BACKEND_URL" > "${bin}/called"\ncat "${bin}/outputs.json"\n`, { mode: 0o755 });
+      const run = await runHealthCli(["dev", "--json"], { PATH: `${bin}:${process.env.PATH}` });
+      expect(run.stderr).toBe("");
+      const parsed = JSON.parse(run.stdout) as JsonReport;
+      expect(statuses(parsed)).toEqual(allOk);
+      expect(run.code).toBe(0);
+      expect(readFileSync(path.join(bin, "called"), "utf8").trim()).toBe(`stack output --json --show-secrets --stack dev file://${path.join(__dirname, "..", "..")}/.pulumi-state`);
+      const missing = await runHealthCli(["no-such-stack"], { PATH: `${bin}:${process.env.PATH}` });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toMatch(/^could not check: no Pulumi\.no-such-stack\.yaml in /);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
 
   it("exits 3 with the reason, never the password, when it cannot log in or reach the server", async () => {
     const wrong = postgresUrl({ ...platform.as("app_monitoring"), password: "Wrong-Secret-123" });
