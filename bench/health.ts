@@ -4,7 +4,8 @@
  * The full PostgreSQL check set of the health report, as the monitoring
  * login, on a platform database with N (default 2,000) tables, two indexes
  * each plus their primary keys (4,000 secondary indexes), a foreign key per
- * table and pg_stat_statements filled with several thousand distinct
+ * table (half the keys int4 serials, half bigint identities) and
+ * pg_stat_statements filled with several thousand distinct
  * statements. Prints the median report time over R runs (default 21),
  * connection included. Target: median ≤ 100 ms.
  */
@@ -26,9 +27,10 @@ async function seed(client: Client): Promise<void> {
   for (let start = 0; start < tableCount; start += 100) {
     const statements: string[] = [];
     for (let index = start; index < Math.min(start + 100, tableCount); index++) {
-      const parent = index === 0 ? "" : `, parent_id bigint references app.bench_${index - 1} (id)`;
+      const parent = index === 0 ? "" : `, parent_id ${index % 2 === 1 ? "int" : "bigint"} references app.bench_${index - 1} (id)`;
       statements.push(
-        `create table app.bench_${index} (id bigint generated always as identity primary key, name text, amount int${parent})`,
+        // Half the tables have an int4 serial key (its sequence is read), half a bigint identity (whose range cannot run out).
+        `create table app.bench_${index} (id ${index % 2 === 0 ? "serial" : "bigint generated always as identity"} primary key, name text, amount int${parent})`,
         `create index bench_${index}_name on app.bench_${index} (name)`,
         `create index bench_${index}_amount on app.bench_${index} (amount)`,
         `insert into app.bench_${index} (name, amount) select 'n' || g, g from generate_series(1, 20) g`,

@@ -13,7 +13,7 @@ export const applicationName = "pgplat-health";
 export async function checkPostgres(url: string, thresholds: Thresholds, checks: readonly PostgresCheck[] = postgresChecks): Promise<CheckResult[]> {
   const client = await connectTo("PostgreSQL", url);
   try {
-    await client.query(`set lock_timeout = ${sessionLimits.lockTimeoutMs}; set statement_timeout = ${sessionLimits.statementTimeoutMs}; set search_path = pg_catalog, pg_temp`);
+    await client.query(`set lock_timeout = ${sessionLimits.lockTimeoutMs}; set statement_timeout = ${sessionLimits.statementTimeoutMs}; set search_path = pg_catalog, pg_temp; set stats_fetch_consistency = none`);
     const results: CheckResult[] = [];
     for (const check of checks) results.push(await runCheck(client, check, thresholds));
     return results;

@@ -11,10 +11,10 @@ stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  with usage as (
+  with ranges as (
     select n.nspname as schema_name,
            c.relname as sequence_name,
-           case when has_sequence_privilege(c.oid, 'SELECT,USAGE') then pg_sequence_last_value(c.oid) end as last_value,
+           c.oid,
            -- A serial or identity column of type int2/int4 runs out before its bigint sequence does.
            least(s.seqmax, coalesce((
              select case a.atttypid when 'int2'::regtype then 32767 when 'int4'::regtype then 2147483647 end
@@ -29,6 +29,13 @@ as $$
      where s.seqincrement > 0
        and not s.seqcycle
        and n.nspname not in ('pg_catalog', 'information_schema')
+  ), usage as (
+    -- Reading a value opens the sequence: only for ranges that can run out. A bigint range
+    -- cannot (at a million values a second, 2^53 lasts 285 years and 2^63 far longer).
+    select schema_name, sequence_name, max_value,
+           case when has_sequence_privilege(oid, 'SELECT,USAGE') then pg_sequence_last_value(oid) end as last_value
+      from ranges
+     where max_value < 9007199254740992
   )
   select schema_name, sequence_name, last_value, max_value, round(100.0 * last_value / max_value, 2)
     from usage
@@ -38,7 +45,7 @@ $$;
 revoke all on function monitoring.sequence_usage() from public;
 grant execute on function monitoring.sequence_usage() to app_monitor;
 
--- Sequences by how much of their range is used (ascending, non-cycling ones).
+-- Sequences by how much of their range is used (ascending, non-cycling ones whose range can run out).
 create or replace view monitoring.sequences as
 select * from monitoring.sequence_usage() order by percent desc;
 
