@@ -47,6 +47,14 @@ export const builtInLogins: readonly LoginRole[] = Object.freeze([
   { name: monitoringLogin, memberOf: [groupRoleOf.monitor], pooled: true },
 ]);
 
+/**
+ * Takes base backups on the Docker target. Not a superuser: it may only run
+ * the low-level backup functions, granted to it by name (`pg_catalog`, in the
+ * `postgres` database). RDS takes its own backups, so it exists only on Docker.
+ */
+export const backupLogin = "pgplat_backup";
+export const backupFunctions: readonly string[] = Object.freeze(["pg_backup_start", "pg_backup_stop"]);
+
 /** Administers the PgBouncer console only; it has no PostgreSQL role. */
 export const pgbouncerAdminUser = "pgbouncer_admin";
 
@@ -55,6 +63,7 @@ export const reservedRoleNames: readonly string[] = Object.freeze([
   ...Object.values(groupRoleOf),
   ...builtInLogins.map((login) => login.name),
   pgbouncerAdminUser,
+  backupLogin,
   "postgres",
 ]);
 

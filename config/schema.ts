@@ -109,8 +109,19 @@ const backupsSection = z
     noncurrentExpireDays: z.number().int().min(1).max(3650).default(30).describe("AWS: days before overwritten or deleted backup versions expire."),
     objectLockDays: z.number().int().min(1).max(36500).optional().describe("AWS: S3 Object Lock (governance mode) retention in days; off when unset."),
     schedule: z.string().min(1).default("cron(0 2 * * ? *)").describe("AWS: EventBridge Scheduler expression for the backup task (UTC)."),
+    baseBackupEveryHours: z.number().int().min(1).max(168).default(24).describe("Docker: hours between base backups taken by the backup container (each followed by a prune to retentionDays)."),
+    baseBackupGraceMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(1440)
+      .default(60)
+      .describe("Docker: how long past baseBackupEveryHours the newest complete backup may be before the backup container reports unhealthy."),
   })
   .prefault({});
+
+/** The backup defaults, for tools that run without a stack (the backup CLI's prune). */
+export const backupDefaults = Object.freeze(backupsSection.parse(undefined));
 
 const extraRole = z.strictObject({
   name: identifier.describe("Login role name."),

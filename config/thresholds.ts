@@ -21,6 +21,8 @@ export interface ThresholdDefinition {
   /** Absent: the check never goes critical unless the stack sets one. */
   readonly critical?: number;
   readonly max?: number;
+  /** The defaults follow from other config (`config/validate.ts`); `warning`/`critical` show the default config's values. */
+  readonly derived?: boolean;
   readonly meaning: string;
 }
 
@@ -45,7 +47,14 @@ const definitions = {
     critical: 900,
     meaning: "Age of the last archived WAL segment while segments wait to be archived (a failing archive_command is critical at once).",
   },
-  backupAgeHours: { unit: "h", direction: "above", warning: 26, critical: 50, meaning: "Age of the newest complete base backup (a daily schedule plus slack)." },
+  backupAgeHours: {
+    unit: "h",
+    direction: "above",
+    warning: 25,
+    critical: 49,
+    derived: true,
+    meaning: "Age of the newest complete base backup. Default: from the schedule, backups.baseBackupEveryHours + baseBackupGraceMinutes (warning) and twice the interval + grace (critical).",
+  },
   cacheHitPercent: { unit: "%", direction: "below", warning: 99, critical: 95, max: 100, meaning: "Share of table and index block reads served from shared buffers." },
   invalidIndexes: { unit: "count", direction: "above", warning: 0, meaning: "Indexes left invalid, e.g. by a failed CREATE INDEX CONCURRENTLY: maintained on every write, never used." },
   unvalidatedConstraints: { unit: "count", direction: "above", warning: 0, meaning: "Constraints added NOT VALID and never validated." },
@@ -92,6 +101,12 @@ export const checkSampleMinimums = Object.freeze({
 function levelsSchema(definition: ThresholdDefinition) {
   const value = z.number().min(0).max(definition.max ?? 1e12);
   const unit = definition.unit === "count" ? "" : ` (${definition.unit})`;
+  if (definition.derived) {
+    return z
+      .strictObject({ warning: value.optional().describe(`Warning level${unit}. Default: see meaning.`), critical: value.optional().describe(`Critical level${unit}. Default: see meaning.`) })
+      .prefault({})
+      .describe(definition.meaning);
+  }
   return z
     .strictObject({
       warning: value.default(definition.warning).describe(`Warning level${unit}.`),
@@ -105,6 +120,12 @@ export const thresholdsSection = z
   .strictObject(Object.fromEntries(thresholdNames.map((name) => [name, levelsSchema(definitions[name])])) as Record<ThresholdName, ReturnType<typeof levelsSchema>>)
   .prefault({})
   .describe("Operating thresholds shared by the health report, the Prometheus alert rules and the CloudWatch alarms.");
+
+/** The backup-age levels that follow from the Docker backup schedule, unless the stack sets them. */
+export function backupAgeLevels(given: { readonly warning?: number; readonly critical?: number }, everyHours: number, graceMinutes: number): ThresholdLevels {
+  const grace = graceMinutes / 60;
+  return { warning: given.warning ?? everyHours + grace, critical: given.critical ?? 2 * everyHours + grace };
+}
 
 /** Does `value` pass `level` in the direction that is worse for this threshold? */
 export function passes(name: ThresholdName, value: number, level: number | undefined): boolean {

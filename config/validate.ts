@@ -3,7 +3,7 @@ import { stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { sizeProfiles } from "./profiles";
 import { loginRoles, reservedRoleNames } from "./roles";
 import { poolBudget } from "./pools";
-import { thresholdIssues } from "./thresholds";
+import { backupAgeLevels, thresholdIssues, type Thresholds } from "./thresholds";
 import type { ConfigIssue, StackConfig } from "./types";
 
 export const configNamespace = "pgplat";
@@ -39,6 +39,8 @@ function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
       storageGb: parsed.postgres.storageGb ?? profile.storageGb,
     },
     redis: { ...parsed.redis, maxmemoryMb: parsed.redis.maxmemoryMb ?? profile.redisMaxmemoryMb },
+    // Every threshold has schema defaults except the derived backup age, resolved here.
+    thresholds: { ...(parsed.thresholds as Thresholds), backupAgeHours: backupAgeLevels(parsed.thresholds.backupAgeHours, parsed.backups.baseBackupEveryHours, parsed.backups.baseBackupGraceMinutes) },
     aws: parsed.aws && { ...parsed.aws, maxStorageGb: parsed.aws.maxStorageGb ?? storageAutoscalingFactor * (parsed.postgres.storageGb ?? profile.storageGb) },
   };
 }

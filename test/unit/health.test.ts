@@ -29,6 +29,12 @@ describe("thresholds: one declaration", () => {
     ]);
   });
 
+  it("derives the backup age levels from the backup schedule unless the stack sets them", () => {
+    expect(defaults.backupAgeHours).toEqual({ warning: 25, critical: 49 });
+    expect(stackConfig({ backups: { baseBackupEveryHours: 6, baseBackupGraceMinutes: 30 } }).thresholds.backupAgeHours).toEqual({ warning: 6.5, critical: 12.5 });
+    expect(stackConfig({ backups: { baseBackupEveryHours: 6 }, thresholds: { backupAgeHours: { warning: 8 } } }).thresholds.backupAgeHours).toEqual({ warning: 8, critical: 13 });
+  });
+
   it("takes per-run overrides and lists every bad one", () => {
     const result = withThresholdOverrides(defaults, ["lockWaitSeconds.warning=1", "sequencePercent.critical=95"]);
     expect("thresholds" in result && [result.thresholds.lockWaitSeconds, result.thresholds.sequencePercent]).toEqual([

@@ -1,0 +1,148 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as postgresql from "@pulumi/postgresql";
+import { backupFunctions, backupLogin } from "../../config/roles";
+import { postgresContainerLayout } from "./postgres";
+
+const projectRoot = path.join(__dirname, "..", "..");
+/** What goes into the backup image; its hash tags the image so a change to the tool rolls the container. */
+const imageSources = ["scripts/container/basebackup.Dockerfile", "scripts/container/bundle-basebackup.sh", "scripts/container/pgplat-basebackup.sh", "scripts/backup.ts", "scripts/lib", "backups", "config", "migrations", "package-lock.json"];
+
+/** Where things live inside the backup container. */
+export const backupContainerLayout = Object.freeze({
+  command: "pgplat-basebackup",
+  passFile: "/run/pgplat/pgpass",
+});
+
+/** The postgres user of the official Debian-based image, which the backup image is built from. */
+const imageServerUid = "999";
+
+export interface BackupImageArgs {
+  readonly namePrefix: string;
+  /** The stack's pinned PostgreSQL image, which the backup image extends. */
+  readonly postgresImage: string;
+}
+
+/** The stack's PostgreSQL image plus Node and the bundled backup tool, built locally. */
+export function backupImage(name: string, args: BackupImageArgs, parent: pulumi.Resource): docker.Image {
+  return new docker.Image(
+    name,
+    {
+      imageName: `${args.namePrefix}-basebackup:${backupImageSourceHash()}`,
+      // Relative to the project directory, where Pulumi runs the program: the same on every machine.
+      build: { context: ".", dockerfile: "scripts/container/basebackup.Dockerfile", args: { POSTGRES_IMAGE: args.postgresImage } },
+      skipPush: true,
+    },
+    { parent },
+  );
+}
+
+export interface BackupContainerArgs {
+  readonly namePrefix: string;
+  readonly image: pulumi.Input<string>;
+  readonly networkName: pulumi.Input<string>;
+  readonly postgresHost: string;
+  readonly postgresPort: number;
+  readonly dataVolume: pulumi.Input<string>;
+  readonly walArchiveVolume: pulumi.Input<string>;
+  readonly backupsVolume: pulumi.Input<string>;
+  readonly provider: postgresql.Provider;
+  /** Secret. */
+  readonly password: pulumi.Input<string>;
+  readonly everyHours: number;
+  readonly graceMinutes: number;
+  readonly retentionDays: number;
+  /** Role DDL runs one statement at a time; the backup login waits for the platform's roles. */
+  readonly rolesReady: pulumi.Resource;
+}
+
+/**
+ * The backup login (only the backup functions granted) and a container that
+ * takes a base backup every `everyHours`, prunes to the recovery window after
+ * each, and turns unhealthy when the newest complete backup is older than the
+ * schedule allows.
+ */
+export class BackupContainer extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+
+  constructor(name: string, args: BackupContainerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgplat:docker:Backups", name, {}, opts);
+    const layout = postgresContainerLayout;
+    const role = new postgresql.Role(`${name}-login`, { name: backupLogin, login: true, password: args.password }, { parent: this, provider: args.provider, dependsOn: [args.rolesReady] });
+    const grant = new postgresql.Grant(
+      `${name}-functions`,
+      { role: backupLogin, database: "postgres", schema: "pg_catalog", objectType: "function", objects: [...backupFunctions], privileges: ["EXECUTE"] },
+      { parent: this, provider: args.provider, dependsOn: [role] },
+    );
+    const maxAgeMinutes = args.everyHours * 60 + args.graceMinutes;
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: `${args.namePrefix}-backup`,
+        image: args.image,
+        user: `${imageServerUid}:${imageServerUid}`,
+        command: [
+          backupContainerLayout.command,
+          "schedule",
+          "--database-url",
+          `postgresql://${backupLogin}@${args.postgresHost}:${args.postgresPort}/postgres`,
+          "--pgdata",
+          layout.dataDir,
+          "--repo",
+          layout.backupsDir,
+          "--wal-archive",
+          layout.archiveDir,
+          "--every-hours",
+          String(args.everyHours),
+          "--retention-days",
+          String(args.retentionDays),
+        ],
+        // The password reaches the tool through a pgpass file, never the command line or the environment.
+        envs: [`PGPASSFILE=${backupContainerLayout.passFile}`],
+        uploads: [
+          {
+            file: backupContainerLayout.passFile,
+            content: pulumi.secret(pulumi.interpolate`${args.postgresHost}:${args.postgresPort}:postgres:${backupLogin}:${args.password}\n`),
+            owner: imageServerUid,
+            group: imageServerUid,
+            permissions: "0600",
+          },
+        ],
+        volumes: [
+          { volumeName: args.dataVolume, containerPath: layout.dataDir, readOnly: true },
+          { volumeName: args.walArchiveVolume, containerPath: layout.archiveDir },
+          { volumeName: args.backupsVolume, containerPath: layout.backupsDir },
+        ],
+        networksAdvanced: [{ name: args.networkName }],
+        healthcheck: {
+          tests: ["CMD", backupContainerLayout.command, "check", "--repo", layout.backupsDir, "--max-age-minutes", String(maxAgeMinutes)],
+          interval: "60s",
+          timeout: "30s",
+          retries: 3,
+          // The first backup starts at once; give it the grace period to finish.
+          startPeriod: `${args.graceMinutes}m`,
+        },
+        // The tool ends a backup in progress cleanly on SIGTERM: the server aborts it with the session.
+        stopTimeout: 30,
+        restart: "unless-stopped",
+      },
+      { parent: this, dependsOn: [grant], deleteBeforeReplace: true },
+    );
+    this.registerOutputs({});
+  }
+}
+
+/** A digest of the backup image's sources: its tag. */
+export function backupImageSourceHash(): string {
+  const hash = createHash("sha256");
+  const add = (relative: string) => {
+    const absolute = path.join(projectRoot, relative);
+    if (statSync(absolute).isDirectory()) for (const entry of readdirSync(absolute).sort()) add(path.join(relative, entry));
+    else hash.update(relative).update(readFileSync(absolute));
+  };
+  imageSources.forEach(add);
+  return hash.digest("hex").slice(0, 12);
+}

@@ -1,0 +1,227 @@
+/**
+ * The backup tool; the same code runs on a developer's machine, in the tests
+ * and (bundled) in the stack's backup container.
+ *
+ *   backup take     --database-url <url> --pgdata <dir> --repo <dir>
+ *   backup list     --repo <dir> [--json]
+ *   backup verify   --repo <dir> --wal-archive <dir> [--backup <id>]
+ *   backup prune    --repo <dir> --wal-archive <dir> [--retention-days <n>] [--dry-run]
+ *   backup schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>]
+ *   backup check    --repo <dir> --max-age-minutes <n>
+ *   restore         --repo <dir> --wal-archive <dir> --into <dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]
+ *
+ * The database URL may come from DATABASE_URL instead (keeps the password out
+ * of the process list). Exit 0 on success; otherwise one line on stderr.
+ */
+import { backupDefaults } from "../config/schema";
+import { settingsFromUrl } from "../migrations/connection";
+import { readArchive } from "../backups/archive";
+import type { Manifest } from "../backups/manifest";
+import { applyPrune, isTakeRunning, planPrune } from "../backups/prune";
+import { completeBackups, listBackups } from "../backups/repository";
+import { restoreBackup } from "../backups/restore";
+import { takeBackup } from "../backups/take";
+import { formatInstant, microsFromDate, parseInstant } from "../backups/time";
+import { verifyBackup } from "../backups/verify";
+import type { RecoveryTarget } from "../backups/walPlan";
+import { parseFlags, required, UsageError, type FlagKind, type ParsedFlags } from "./lib/cliFlags";
+import { exitWhenFlushed } from "./lib/exit";
+
+const usage = `usage:
+  npm run -s backup -- take   --database-url <url> --pgdata <data dir> --repo <dir>
+  npm run -s backup -- list   --repo <dir> [--json]
+  npm run -s backup -- verify --repo <dir> --wal-archive <dir> [--backup <id>]
+  npm run -s backup -- prune  --repo <dir> --wal-archive <dir> [--retention-days <n>] [--dry-run]
+  npm run -s backup -- schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>]
+  npm run -s backup -- check  --repo <dir> --max-age-minutes <n>
+  npm run -s restore --        --repo <dir> --wal-archive <dir> --into <new empty dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]`;
+
+type Command = (flags: ParsedFlags) => Promise<number>;
+
+const commands: Record<string, { readonly flags: Readonly<Record<string, FlagKind>>; readonly run: Command }> = {
+  take: { flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value" }, run: take },
+  list: { flags: { "--repo": "value", "--json": "switch" }, run: list },
+  verify: { flags: { "--repo": "value", "--wal-archive": "value", "--backup": "value" }, run: verify },
+  prune: { flags: { "--repo": "value", "--wal-archive": "value", "--retention-days": "value", "--dry-run": "switch" }, run: prune },
+  schedule: {
+    flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value", "--wal-archive": "value", "--every-hours": "value", "--retention-days": "value" },
+    run: schedule,
+  },
+  check: { flags: { "--repo": "value", "--max-age-minutes": "value" }, run: check },
+  restore: { flags: { "--repo": "value", "--wal-archive": "value", "--into": "value", "--time": "value", "--latest": "switch", "--backup": "value" }, run: restore },
+};
+
+async function take(flags: ParsedFlags): Promise<number> {
+  const manifest = await takeBackup({ connection: settingsFromUrl(databaseUrl(flags)), pgdata: required(flags, "--pgdata"), repo: required(flags, "--repo") });
+  console.log(`backup ${manifest.id} complete: ${manifest.files.length} files, ${megabytes(manifest.sizeBytes)} (${megabytes(manifest.storedBytes)} stored), WAL ${manifest.startWalSegment}..${manifest.endWalSegment}`);
+  return 0;
+}
+
+async function list(flags: ParsedFlags): Promise<number> {
+  const entries = listBackups(required(flags, "--repo")).map((entry) =>
+    entry.status === "complete"
+      ? summary(entry.manifest)
+      : { id: entry.id, status: entry.status, startTime: null, endTime: null, startLsn: null, endLsn: null, timeline: null, ...(entry.status === "invalid" ? { problem: entry.problem } : {}) },
+  );
+  if (flags.switches.has("--json")) {
+    console.log(JSON.stringify(entries, null, 2));
+    return 0;
+  }
+  if (entries.length === 0) console.log("no backups");
+  for (const entry of entries) {
+    console.log([entry.id, entry.status.padEnd(10), entry.startTime ?? "-", entry.endTime ?? "-", entry.timeline ?? "-", "sizeBytes" in entry ? megabytes(entry.sizeBytes) : "-"].join("  "));
+  }
+  return 0;
+}
+
+function summary(manifest: Manifest) {
+  const { id, status, startTime, endTime, startLsn, endLsn, timeline, startWalSegment, endWalSegment, sizeBytes, storedBytes } = manifest;
+  return { id, status, startTime, endTime, startLsn, endLsn, timeline, startWalSegment, endWalSegment, sizeBytes, storedBytes, files: manifest.files.length };
+}
+
+async function verify(flags: ParsedFlags): Promise<number> {
+  const repo = required(flags, "--repo");
+  const backups = completeBackups(repo);
+  const named = flags.values.get("--backup");
+  const selected = named === undefined ? backups : backups.filter((backup) => backup.id === named);
+  if (selected.length === 0) throw new Error(named === undefined ? `${repo} holds no complete backup to verify` : `no complete backup ${named} in ${repo}`);
+  const failures: string[] = [];
+  for (const backup of selected) {
+    const result = await verifyBackup(repo, required(flags, "--wal-archive"), backup);
+    for (const problem of result.problems) {
+      console.log(`${backup.id}: ${problem}`);
+      failures.push(`backup ${backup.id}: ${problem}`);
+    }
+    if (result.problems.length === 0) console.log(`${backup.id}: ok (${result.filesChecked} files; WAL ${result.walChecked.from}..${result.walChecked.to}, ${result.walChecked.count} segments)`);
+  }
+  if (failures.length > 0) throw new Error(`verify failed: ${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more problem(s), listed on stdout)` : ""}`);
+  return 0;
+}
+
+async function prune(flags: ParsedFlags): Promise<number> {
+  const repo = required(flags, "--repo");
+  const walArchive = required(flags, "--wal-archive");
+  const dryRun = flags.switches.has("--dry-run");
+  const entries = listBackups(repo);
+  const segmentSize = entries.find((entry) => entry.status === "complete")?.manifest.walSegmentSize ?? 16 * 1024 * 1024;
+  const plan = planPrune({ entries, archiveNames: readArchive(walArchive, segmentSize).names, now: microsFromDate(new Date()), retentionDays: retentionDays(flags), isRunning: isTakeRunning });
+  const verb = dryRun ? "would delete" : "deleted";
+  if (!dryRun) applyPrune(plan, repo, walArchive);
+  for (const backup of plan.deleteBackups) console.log(`${verb} backup ${backup.id}: ${backup.reason}`);
+  if (plan.deleteWal.length > 0) console.log(`${verb} ${plan.deleteWal.length} WAL file(s) before ${plan.walCutoff}: ${plan.deleteWal[0]}..${plan.deleteWal[plan.deleteWal.length - 1]}`);
+  console.log(`kept ${plan.keep.length} backup(s)${plan.keep.length > 0 ? `: ${plan.keep.join(", ")}` : ""}`);
+  return 0;
+}
+
+/** The backup container's main loop: a base backup whenever the newest is older than the interval, each followed by prune. */
+async function schedule(flags: ParsedFlags): Promise<number> {
+  const everyHours = positiveNumber(flags, "--every-hours");
+  const repo = required(flags, "--repo");
+  const intervalMs = everyHours * 3_600_000;
+  let stopping = false;
+  const wake: Array<() => void> = [];
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => ((stopping = true), wake.splice(0).forEach((resolve) => resolve())));
+  console.log(`backups every ${everyHours} h into ${repo}, kept for ${retentionDays(flags)} days`);
+  while (!stopping) {
+    const newest = newestEnd(repo);
+    if (newest === undefined || Date.now() - newest >= intervalMs) {
+      try {
+        await take(flags);
+        await prune(flags);
+      } catch (error) {
+        console.error(`backup failed: ${message(error)}`);
+      }
+    }
+    const due = (newestEnd(repo) ?? Date.now()) + intervalMs - Date.now();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(1_000, Math.min(due, 60_000)));
+      wake.push(() => (clearTimeout(timer), resolve()));
+    });
+  }
+  return 0;
+}
+
+async function check(flags: ParsedFlags): Promise<number> {
+  const maxAgeMinutes = positiveNumber(flags, "--max-age-minutes");
+  const newest = newestEnd(required(flags, "--repo"));
+  if (newest === undefined) throw new Error("no complete backup yet");
+  const ageMinutes = (Date.now() - newest) / 60_000;
+  if (ageMinutes > maxAgeMinutes) throw new Error(`the newest complete backup ended ${ageMinutes.toFixed(0)} minutes ago; at most ${maxAgeMinutes} allowed`);
+  console.log(`newest complete backup ended ${ageMinutes.toFixed(1)} minutes ago`);
+  return 0;
+}
+
+async function restore(flags: ParsedFlags): Promise<number> {
+  const time = flags.values.get("--time");
+  const latest = flags.switches.has("--latest");
+  if ((time === undefined) === !latest) throw new UsageError("give exactly one of --time <ISO 8601 with offset> and --latest");
+  let target: RecoveryTarget = { kind: "latest" };
+  if (time !== undefined) {
+    const micros = parseInstant(time);
+    if (micros === undefined) throw new UsageError(`--time ${time} is not an ISO 8601 time with an offset, such as 2026-11-30T14:05:00+01:00`);
+    target = { kind: "time", time: micros };
+  }
+  const started = Date.now();
+  const result = await restoreBackup({ repo: required(flags, "--repo"), walArchive: required(flags, "--wal-archive"), into: required(flags, "--into"), target, backupId: flags.values.get("--backup") });
+  const until = target.kind === "time" ? formatInstant(target.time) : "the end of the archive";
+  console.log(
+    `restored backup ${result.backup.id} into ${required(flags, "--into")} in ${((Date.now() - started) / 1000).toFixed(1)} s; starting PostgreSQL on it replays ${result.segments.length} archived segment(s) on timeline ${result.timeline} to ${until} and promotes`,
+  );
+  return 0;
+}
+
+function newestEnd(repo: string): number | undefined {
+  const ends = completeBackups(repo).map((backup) => Number(parseInstant(backup.endTime)! / 1000n));
+  return ends.length === 0 ? undefined : Math.max(...ends);
+}
+
+function databaseUrl(flags: ParsedFlags): string {
+  const url = flags.values.get("--database-url") ?? process.env.DATABASE_URL;
+  if (!url) throw new UsageError("--database-url is required (or set DATABASE_URL)");
+  return url;
+}
+
+function retentionDays(flags: ParsedFlags): number {
+  const text = flags.values.get("--retention-days");
+  if (text === undefined) return backupDefaults.retentionDays;
+  const days = Number(text);
+  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--retention-days ${text}: a whole number of days, at least 1`);
+  return days;
+}
+
+function positiveNumber(flags: ParsedFlags, flag: string): number {
+  const text = required(flags, flag);
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} ${text}: a positive number`);
+  return value;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || rest.includes("--help")) {
+    console.log(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command ${name}`);
+  const flags = parseFlags(rest, command.flags);
+  if (flags.positional.length > 0) throw new UsageError(`unexpected argument ${flags.positional[0]}`);
+  return command.run(flags);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => exitWhenFlushed(code),
+  (error: unknown) => {
+    // Driver errors never carry the password; URLs are never echoed.
+    console.error(`${error instanceof UsageError ? "usage: " : ""}${message(error)}`);
+    exitWhenFlushed(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,199 @@
+import { chownSync, existsSync, linkSync, mkdirSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import type { Client } from "pg";
+import type { StackConfig } from "../../config";
+import { restoreBackup } from "../../backups/restore";
+import { takeBackup } from "../../backups/take";
+import { parseInstant, type Micros } from "../../backups/time";
+import type { RecoveryTarget } from "../../backups/walPlan";
+import { settingsFromUrl } from "../../migrations/connection";
+// The drill boots PostgreSQL 16 exactly as the integration tests do: the rendered config and the real archive script.
+import { startPostgres, superuser, type PostgresServer } from "../../test/support/postgresServer";
+import { removeDir, serverTempDir, waitFor } from "../../test/support/processes";
+
+export interface DrillReport {
+  readonly backupId: string;
+  readonly committedBeforeTarget: number;
+  readonly restoredAtTarget: number;
+  /** Rows restored that were committed after the target: must be none. */
+  readonly restoredAfterTarget: number;
+  readonly missingBeforeTarget: number;
+  readonly dropReplayed: boolean;
+  readonly indexesChecked: number;
+  /** Newest commit lost had the server died at the disaster, from the archive as it was then. */
+  readonly rpoSeconds: number;
+  readonly archiveTimeoutSeconds: number;
+  /** Restore to the target plus replay until the server accepts connections as a primary. */
+  readonly rtoSeconds: number;
+  readonly sourceArchiveUntouched: boolean;
+  readonly passed: boolean;
+}
+
+interface Commit {
+  readonly id: number;
+  readonly committedAt: Micros;
+}
+
+/**
+ * The restore drill: rows committed continuously, a base backup under that
+ * load, a target time between two commits, more commits, a disaster (the
+ * table dropped); then restores to the target (exactly the rows up to it),
+ * to the latest point (the drop replayed) and to the latest point of the
+ * archive as it stood at the disaster (the RPO).
+ */
+export async function runDrill(config: StackConfig, log: (line: string) => void): Promise<DrillReport> {
+  const archiveTimeoutSeconds = config.postgres.archiveTimeoutSeconds;
+  const source = await startPostgres(config);
+  const cleanups: Array<() => Promise<void>> = [() => source.stop()];
+  try {
+    await source.query("create table drill_rows (id bigint primary key, committed_at timestamptz not null default clock_timestamp())");
+    await source.query("create index drill_rows_committed_at on drill_rows (committed_at)");
+    const writer = startWriter(await source.connect());
+    await sleep(1_000);
+    const repo = path.join(source.root, "backups");
+    const url = `postgresql://${superuser}:${encodeURIComponent(source.superuserPassword)}@127.0.0.1:${source.port}/postgres`;
+    const backup = await takeBackup({ connection: settingsFromUrl(url), pgdata: path.join(source.root, "data"), repo });
+    log(`backup ${backup.id} taken under load (${writer.commits.length} rows so far)`);
+    await sleep(1_000);
+    const { lastBefore, target } = await writer.pauseAround(async () => (await source.query<{ now: string }>(`select ${utcNow} as now`))[0].now);
+    log(`target ${target}: between row ${lastBefore} and row ${lastBefore + 1}`);
+    // Long enough that archive_timeout switched segments at least once since the target.
+    await sleep((archiveTimeoutSeconds + 2) * 1_000);
+    const commits = await writer.stop();
+    const snapshot = snapshotArchive(source.archiveDir, path.join(source.root, "archive-at-disaster"), source);
+    await source.query("drop table drill_rows");
+    await archiveCurrentSegment(source);
+    // The source is gone: from here on only its backups and archive exist (and nothing else writes there).
+    await source.process.stop("SIGINT");
+    log(`disaster: drill_rows dropped after ${commits.length} commits; the source server is stopped`);
+    const sourceArchiveBefore = readdirSync(source.archiveDir).sort().join();
+
+    const atTarget = await restoreAndStart(config, source, repo, source.archiveDir, { kind: "time", time: parseInstant(target)! }, cleanups);
+    const restoredIds = (await atTarget.server.query<{ id: string }>("select id from drill_rows order by id")).map((row) => Number(row.id));
+    const expected = commits.filter((commit) => commit.id <= lastBefore).map((commit) => commit.id);
+    const indexesChecked = await checkIndexes(atTarget.server);
+    log(`restored to the target in ${atTarget.seconds.toFixed(1)} s: ${restoredIds.length} rows (expected ${expected.length}); amcheck passed on ${indexesChecked} indexes`);
+
+    const latest = await restoreAndStart(config, source, repo, source.archiveDir, { kind: "latest" }, cleanups);
+    const dropReplayed = (await latest.server.query<{ present: boolean }>("select to_regclass('drill_rows') is not null as present"))[0].present === false;
+    log(`restored to the latest point: drill_rows ${dropReplayed ? "is gone (the drop was replayed)" : "still exists"}`);
+
+    const beforeLoss = await restoreAndStart(config, source, repo, snapshot, { kind: "latest" }, cleanups);
+    const newest = (await beforeLoss.server.query<{ newest: string }>(`select to_char(max(committed_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as newest from drill_rows`))[0].newest;
+    const lastCommit = commits[commits.length - 1].committedAt;
+    const rpoSeconds = Math.max(0, Number(lastCommit - parseInstant(newest)!) / 1e6);
+    log(`had the server died at the disaster, the archive then held every commit up to ${newest}: RPO ${rpoSeconds.toFixed(1)} s (archive_timeout ${archiveTimeoutSeconds} s)`);
+
+    const sourceArchiveUntouched = readdirSync(source.archiveDir).sort().join() === sourceArchiveBefore;
+    const restoredSet = new Set(restoredIds);
+    const report: DrillReport = {
+      backupId: backup.id,
+      committedBeforeTarget: expected.length,
+      restoredAtTarget: restoredIds.length,
+      restoredAfterTarget: restoredIds.filter((id) => id > lastBefore).length,
+      missingBeforeTarget: expected.filter((id) => !restoredSet.has(id)).length,
+      dropReplayed,
+      indexesChecked,
+      rpoSeconds,
+      archiveTimeoutSeconds,
+      rtoSeconds: atTarget.seconds,
+      sourceArchiveUntouched,
+      passed: false,
+    };
+    const passed =
+      report.restoredAfterTarget === 0 &&
+      report.missingBeforeTarget === 0 &&
+      report.restoredAtTarget === report.committedBeforeTarget &&
+      dropReplayed &&
+      indexesChecked > 0 &&
+      sourceArchiveUntouched &&
+      // One segment switch late at most, plus the time to copy it.
+      rpoSeconds <= archiveTimeoutSeconds + 2;
+    return { ...report, passed };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+const utcNow = `to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One row per transaction, one after the other, each stamped with its time just before commit. */
+function startWriter(client: Client) {
+  const commits: Commit[] = [];
+  let running = true;
+  let paused: Promise<void> | undefined;
+  let next = 1;
+  const loop = (async () => {
+    while (running) {
+      if (paused) await paused;
+      const { rows } = await client.query<{ at: string }>(`insert into drill_rows (id) values ($1) returning to_char(committed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`, [next]);
+      commits.push({ id: next, committedAt: parseInstant(rows[0].at)! });
+      next++;
+      await sleep(10);
+    }
+  })();
+  return {
+    commits,
+    /** Runs `read` (which returns the target time) while no transaction is in flight. */
+    async pauseAround(read: () => Promise<string>): Promise<{ lastBefore: number; target: string }> {
+      let resume!: () => void;
+      paused = new Promise((resolve) => (resume = resolve));
+      await sleep(50); // the in-flight insert, if any, commits
+      const lastBefore = commits[commits.length - 1].id;
+      const target = await read();
+      await sleep(5);
+      paused = undefined;
+      resume();
+      return { lastBefore, target };
+    },
+    async stop(): Promise<readonly Commit[]> {
+      running = false;
+      await loop;
+      await client.end();
+      return commits;
+    },
+  };
+}
+
+/** The archive as it stood at one moment: hard links, so later archiving does not change it. */
+function snapshotArchive(archiveDir: string, into: string, server: PostgresServer): string {
+  mkdirSync(into, { mode: 0o700 });
+  chownSync(into, server.user.uid, server.user.gid);
+  for (const name of readdirSync(archiveDir)) if (!name.startsWith(".")) linkSync(path.join(archiveDir, name), path.join(into, name));
+  return into;
+}
+
+async function archiveCurrentSegment(server: PostgresServer): Promise<void> {
+  const [{ segment }] = await server.query<{ segment: string }>("select pg_walfile_name(pg_switch_wal()) as segment");
+  await waitFor(`segment ${segment} to be archived`, async () => {
+    if (!existsSync(path.join(server.archiveDir, segment))) throw new Error("not yet");
+  });
+}
+
+async function restoreAndStart(config: StackConfig, source: PostgresServer, repo: string, walArchive: string, target: RecoveryTarget, cleanups: Array<() => Promise<void>>) {
+  const root = serverTempDir(source.user, "restored");
+  cleanups.push(async () => removeDir(root));
+  const started = process.hrtime.bigint();
+  await restoreBackup({ repo, walArchive, into: path.join(root, "data"), target });
+  const server = await startPostgres(config, { restored: { root, superuserPassword: source.superuserPassword } });
+  cleanups.push(() => server.stop());
+  await waitFor("the restored server to promote", async () => {
+    if ((await server.query<{ recovery: boolean }>("select pg_is_in_recovery() as recovery"))[0].recovery) throw new Error("still in recovery");
+  }, 120_000);
+  return { server, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** amcheck on every B-tree index of the restored database, heap included. */
+async function checkIndexes(server: PostgresServer): Promise<number> {
+  await server.query("create extension if not exists amcheck");
+  const rows = await server.query<{ checked: string }>(
+    `select count(bt_index_check(c.oid, true))::text as checked
+       from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
+      where a.amname = 'btree' and c.relpersistence <> 't' and i.indisready and i.indisvalid`,
+  );
+  return Number(rows[0].checked);
+}
