@@ -169,6 +169,13 @@ const dockerSection = z
       .regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be an IPv4 address")
       .default("127.0.0.1")
       .describe("Host address the published ports bind to. Loopback keeps the stack off the network."),
+    stackTtlHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(8760)
+      .default(72)
+      .describe("Hours a dev-<name> stack lives after its last npm run dev:up (recorded as its pgplat:expires-at tag); npm run dev:reap then destroys it. dev:up --ttl overrides."),
   })
   .prefault({});
 
@@ -239,6 +246,20 @@ const alarmsSection = z
   })
   .prefault({});
 
+const restoreSection = z.strictObject({
+  fromStack: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a stack name (letters, digits, _ . -)")
+    .describe("Docker: the stack whose backups and WAL archive volumes (pgplat-<fromStack>-backups, pgplat-<fromStack>-wal-archive) this stack starts from; they are mounted read-only."),
+  time: z.string().optional().describe("Recover to this moment: ISO 8601 with an offset, e.g. 2026-11-30T14:05:00+01:00. Give time or latest."),
+  latest: z.boolean().optional().describe("Recover to the end of the source's WAL archive. Give time or latest."),
+  backup: z
+    .string()
+    .regex(/^\d{8}T\d{9}Z$/, "must be a backup id such as 20261130T020000123Z")
+    .optional()
+    .describe("Restore this base backup instead of the newest one that ended before the target."),
+});
+
 export const stackConfigSchema = z.strictObject({
   target: z.enum(["docker", "aws"]).describe("Where the platform runs: docker (dev and ephemeral stacks) or aws (prod)."),
   size: z.enum(sizeProfileNames).default("dev").describe("Size profile: dev, small, medium or large (see config/profiles.ts)."),
@@ -255,6 +276,9 @@ export const stackConfigSchema = z.strictObject({
   alarms: alarmsSection,
   thresholds: thresholdsSection,
   docker: dockerSection.describe("Docker target settings (used when target is docker)."),
+  restore: restoreSection
+    .optional()
+    .describe("Docker: start this stack's PostgreSQL from a point in time of another stack (its first start restores into the fresh data volume). The restored database keeps the source's roles, which get this stack's passwords."),
   aws: awsSection.optional().describe("AWS target settings; required when target is aws."),
 });
 

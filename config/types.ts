@@ -19,6 +19,7 @@ export interface StackConfig {
   readonly alarms: Readonly<ParsedStackConfig["alarms"]>;
   readonly thresholds: Thresholds;
   readonly docker: Readonly<ParsedStackConfig["docker"]>;
+  readonly restore?: Readonly<NonNullable<ParsedStackConfig["restore"]>>;
   readonly aws?: Resolved<NonNullable<ParsedStackConfig["aws"]>, "maxStorageGb">;
 }
 

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { sizeProfiles } from "./profiles";
 import { loginRoles, reservedRoleNames } from "./roles";
+import { parseInstant } from "../backups/time";
 import { poolBudget } from "./pools";
 import { backupAgeLevels, thresholdIssues, type Thresholds } from "./thresholds";
 import type { ConfigIssue, StackConfig } from "./types";
@@ -47,6 +48,7 @@ function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
 
 function crossFieldIssues(config: StackConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  issues.push(...restoreIssues(config));
   if (config.target === "aws" && config.aws === undefined) {
     issues.push({ key: key("aws"), value: undefined, allowed: "required when target is aws: an object with region, vpcId and subnetIds" });
   }
@@ -182,4 +184,17 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+function restoreIssues(config: StackConfig): ConfigIssue[] {
+  const restore = config.restore;
+  if (!restore) return [];
+  const issues: ConfigIssue[] = [];
+  if (config.target !== "docker") issues.push({ key: key("restore"), value: restore.fromStack, allowed: "only on the docker target (on AWS, RDS restores to a point in time)" });
+  if ((restore.time === undefined) === (restore.latest !== true)) {
+    issues.push({ key: key("restore.time"), value: restore.time, allowed: "exactly one of restore.time (ISO 8601 with an offset) and restore.latest: true" });
+  } else if (restore.time !== undefined && parseInstant(restore.time) === undefined) {
+    issues.push({ key: key("restore.time"), value: restore.time, allowed: "an ISO 8601 time with a numeric offset or Z, e.g. 2026-11-30T14:05:00+01:00 (PostgreSQL refuses zone names, and a time without an offset means a different moment on each machine)" });
+  }
+  return issues;
 }

@@ -6,3 +6,4 @@ export * from "./scram";
 export * from "./pgbouncer";
 export * from "./redisConf";
 export * from "./platformFiles";
+export * from "./restoreCredentials";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run dev:up [-- <stack>] / npm run dev:down -- <stack>: see scripts/dev.ts.
+# npm run dev:up / dev:down / dev:list / dev:reap: see scripts/dev.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-node-modules.sh

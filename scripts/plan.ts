@@ -24,7 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${recorded.message}\n`);
     return recorded.exitCode;
   }
-  const { graph, config } = recorded;
+  const { graph, config, note } = recorded;
+  if (note) process.stderr.write(`${note}\n`);
   process.stdout.write(`${json ? graphJson(graph) : graphText(graph)}\n`);
   const violations = [
     ...checkResources(graph.resources, { production: config.environment === "production" }),

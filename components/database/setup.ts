@@ -31,6 +31,13 @@ export interface DatabaseSetupArgs {
   readonly migrations: StackConfig["migrations"];
   /** Resources that must be ready before the provider connects (the healthy server). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The roles, the application database and its extensions already exist: the
+   * server was restored from another stack (whose roles got this stack's
+   * credentials before the first start). Only the migrations run.
+   * @default false
+   */
+  readonly adoptExisting?: boolean;
 }
 
 const projectRoot = path.join(__dirname, "..", "..");
@@ -43,8 +50,9 @@ const projectRoot = path.join(__dirname, "..", "..");
  */
 export class DatabaseSetup extends pulumi.ComponentResource {
   readonly provider: postgresql.Provider;
-  readonly roles: DatabaseRoles;
-  readonly database: postgresql.Database;
+  /** Absent when adopting a restored database. */
+  readonly roles?: DatabaseRoles;
+  readonly database?: postgresql.Database;
   readonly migrations?: DatabaseMigrations;
 
   constructor(name: string, args: DatabaseSetupArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -68,13 +76,17 @@ export class DatabaseSetup extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     const provided = { parent: this, provider: this.provider };
-    this.roles = new DatabaseRoles(`${name}-roles`, { provider: this.provider, logins: args.logins, credentials: args.credentials, appSessionLimits: args.appSessionLimits }, { parent: this });
-    this.database = new postgresql.Database(
-      `${name}-database`,
-      { name: args.database, owner: ownerRole, encoding: "UTF8", template: "template0", allowConnections: true },
-      { ...provided, dependsOn: [this.roles.ready] },
-    );
-    const statements = new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", database: this.database.name }, provided);
+    let migrationsAfter: pulumi.Input<pulumi.Resource>[] = args.dependsOn ?? [];
+    if (!args.adoptExisting) {
+      this.roles = new DatabaseRoles(`${name}-roles`, { provider: this.provider, logins: args.logins, credentials: args.credentials, appSessionLimits: args.appSessionLimits }, { parent: this });
+      this.database = new postgresql.Database(
+        `${name}-database`,
+        { name: args.database, owner: ownerRole, encoding: "UTF8", template: "template0", allowConnections: true },
+        { ...provided, dependsOn: [this.roles.ready] },
+      );
+      const statements = new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", database: this.database.name }, provided);
+      migrationsAfter = [this.database, statements];
+    }
     if (args.migrations.enabled) {
       const migrator = args.credentials[migratorLogin];
       if (!migrator) throw new Error(`no credential for ${migratorLogin}`);
@@ -101,7 +113,7 @@ export class DatabaseSetup extends pulumi.ComponentResource {
             role: ownerRole,
           },
         },
-        { parent: this, dependsOn: [this.database, statements] },
+        { parent: this, dependsOn: migrationsAfter },
       );
     }
     this.registerOutputs({});

@@ -49,14 +49,17 @@ export interface BackupContainerArgs {
   readonly dataVolume: pulumi.Input<string>;
   readonly walArchiveVolume: pulumi.Input<string>;
   readonly backupsVolume: pulumi.Input<string>;
-  readonly provider: postgresql.Provider;
   /** Secret. */
   readonly password: pulumi.Input<string>;
+  /**
+   * Create the backup login (after the platform's roles: role DDL runs one
+   * statement at a time). Absent in a restored stack, whose restore step
+   * creates or adopts the login with this password.
+   */
+  readonly createLogin?: { readonly provider: postgresql.Provider; readonly after: pulumi.Resource };
   readonly everyHours: number;
   readonly graceMinutes: number;
   readonly retentionDays: number;
-  /** Role DDL runs one statement at a time; the backup login waits for the platform's roles. */
-  readonly rolesReady: pulumi.Resource;
 }
 
 /**
@@ -71,12 +74,7 @@ export class BackupContainer extends pulumi.ComponentResource {
   constructor(name: string, args: BackupContainerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:docker:Backups", name, {}, opts);
     const layout = postgresContainerLayout;
-    const role = new postgresql.Role(`${name}-login`, { name: backupLogin, login: true, password: args.password }, { parent: this, provider: args.provider, dependsOn: [args.rolesReady] });
-    const grant = new postgresql.Grant(
-      `${name}-functions`,
-      { role: backupLogin, database: "postgres", schema: "pg_catalog", objectType: "function", objects: [...backupFunctions], privileges: ["EXECUTE"] },
-      { parent: this, provider: args.provider, dependsOn: [role] },
-    );
+    const grant = args.createLogin && this.backupLogin(name, args.password, args.createLogin);
     const maxAgeMinutes = args.everyHours * 60 + args.graceMinutes;
     this.container = new docker.Container(
       `${name}-container`,
@@ -129,9 +127,18 @@ export class BackupContainer extends pulumi.ComponentResource {
         stopTimeout: 30,
         restart: "unless-stopped",
       },
-      { parent: this, dependsOn: [grant], deleteBeforeReplace: true },
+      { parent: this, dependsOn: grant ? [grant] : [], deleteBeforeReplace: true },
     );
     this.registerOutputs({});
+  }
+
+  private backupLogin(name: string, password: pulumi.Input<string>, { provider, after }: NonNullable<BackupContainerArgs["createLogin"]>): postgresql.Grant {
+    const role = new postgresql.Role(`${name}-login`, { name: backupLogin, login: true, password }, { parent: this, provider, dependsOn: [after] });
+    return new postgresql.Grant(
+      `${name}-functions`,
+      { role: backupLogin, database: "postgres", schema: "pg_catalog", objectType: "function", objects: [...backupFunctions], privileges: ["EXECUTE"] },
+      { parent: this, provider, dependsOn: [role] },
+    );
   }
 }
 

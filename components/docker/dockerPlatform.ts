@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loginRoles, monitoringLogin, pgbouncerAdminUser, type StackConfig } from "../../config";
+import { backupFunctions, backupLogin, loginRoles, monitoringLogin, pgbouncerAdminUser, type LoginRole, type StackConfig } from "../../config";
 import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, redisMonitorUser, userlistUsers } from "../../render/platformFiles";
 import { renderUserlist } from "../../render/pgbouncer";
 import { redisPasswordHash } from "../../render/redisConf";
+import { renderRestoreCredentials } from "../../render/restoreCredentials";
 import { Credentials, generatedPassword } from "../database/credentials";
 import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
@@ -48,6 +49,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     const redisPassword = generatedPassword(`${name}-redis-password`, this);
     const redisMonitorPassword = generatedPassword(`${name}-redis-monitor-password`, this);
 
+    // The backup image also carries the restore step of a stack restored from another.
+    const toolsImage = config.backups.enabled || config.restore ? backupImage(`${name}-backup-image`, { namePrefix, postgresImage: docker.postgresImage }, this).imageName : undefined;
+    const backupPassword = config.backups.enabled ? generatedPassword(`${name}-backup-password`, this) : undefined;
     const postgresConfig = postgresFiles(config, postgresContainerLayout);
     this.postgresContainer = new PostgresContainer(
       `${name}-postgres`,
@@ -64,6 +68,13 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         memoryMb: config.postgres.memoryMb,
         bindAddress: docker.bindAddress,
         hostPort: config.postgres.port,
+        restore: config.restore && {
+          image: toolsImage!,
+          sourceBackupsVolume: `${pulumi.getProject()}-${config.restore.fromStack}-backups`,
+          sourceWalArchiveVolume: `${pulumi.getProject()}-${config.restore.fromStack}-wal-archive`,
+          target: restoreTarget(config.restore),
+          credentialsSql: restoredRoleCredentials(logins, credentials, superuserPassword, backupPassword),
+        },
       },
       { parent: this },
     );
@@ -78,11 +89,12 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         appSessionLimits: { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs },
         migrations: config.migrations,
         dependsOn: [this.postgresContainer.container],
+        adoptExisting: config.restore !== undefined,
       },
       { parent: this },
     );
 
-    if (config.backups.enabled) this.backups = this.scheduledBackups(name, args);
+    if (toolsImage && backupPassword) this.backups = this.scheduledBackups(name, args, toolsImage, backupPassword);
 
     const users = userlistUsers(config);
     const userlist = pulumi
@@ -170,27 +182,44 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     this.registerOutputs({});
   }
 
-  private scheduledBackups(name: string, { config, namePrefix }: DockerPlatformArgs): BackupContainer {
-    const image = backupImage(`${name}-backup-image`, { namePrefix, postgresImage: config.docker.postgresImage }, this);
+  private scheduledBackups(name: string, { config, namePrefix }: DockerPlatformArgs, image: pulumi.Output<string>, password: pulumi.Output<string>): BackupContainer {
     return new BackupContainer(
       `${name}-backups`,
       {
         namePrefix,
-        image: image.imageName,
+        image,
         networkName: this.storage.network.name,
         postgresHost: this.postgresContainer.networkAlias,
         postgresPort: postgresContainerLayout.port,
         dataVolume: this.storage.postgresData.name,
         walArchiveVolume: this.storage.walArchive.name,
         backupsVolume: this.storage.backups.name,
-        provider: this.database.provider,
-        password: generatedPassword(`${name}-backup-password`, this),
+        password,
+        createLogin: this.database.roles && { provider: this.database.provider, after: this.database.roles.ready },
         everyHours: config.backups.baseBackupEveryHours,
         graceMinutes: config.backups.baseBackupGraceMinutes,
         retentionDays: config.backups.retentionDays,
-        rolesReady: this.database.roles.ready,
       },
       { parent: this },
     );
   }
+}
+
+/** `pgplat-basebackup restore` arguments for the configured target. */
+function restoreTarget(restore: NonNullable<StackConfig["restore"]>): string[] {
+  return [...(restore.time !== undefined ? ["--time", restore.time] : ["--latest"]), ...(restore.backup !== undefined ? ["--backup", restore.backup] : [])];
+}
+
+/** The restored roles get this stack's credentials: the superuser, every login's SCRAM verifier, and the backup login (created if the source had none). */
+function restoredRoleCredentials(logins: readonly LoginRole[], credentials: Credentials, superuserPassword: pulumi.Output<string>, backupPassword: pulumi.Output<string> | undefined): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi
+      .all([superuserPassword, pulumi.all(logins.map((login) => credentials.byUser[login.name].scramSecret)), backupPassword])
+      .apply(([superuser, verifiers, backup]) =>
+        renderRestoreCredentials({
+          existing: [{ role: postgresSuperuser, password: superuser }, ...logins.map((login, index) => ({ role: login.name, password: verifiers[index] }))],
+          ensured: backup === undefined ? undefined : { login: { role: backupLogin, password: backup }, functions: backupFunctions },
+        }),
+      ),
+  );
 }

@@ -16,6 +16,10 @@ export const postgresContainerLayout = Object.freeze({
   dataDir: "/var/lib/postgresql/data",
   archiveDir: "/var/lib/postgresql/wal-archive",
   backupsDir: "/var/lib/postgresql/backups",
+  restoreScript: "/usr/local/bin/pgplat-restore-before-start",
+  restoreCredentialsFile: "/run/pgplat/restore-credentials.sql",
+  restoreSourceBackupsDir: "/var/lib/pgplat/restore/backups",
+  restoreSourceArchiveDir: "/var/lib/pgplat/restore/wal-archive",
   // TLS is not configured on the loopback-only dev port.
   requireTls: false,
 } satisfies PostgresLayout & Record<string, unknown>);
@@ -39,6 +43,20 @@ export interface PostgresContainerArgs {
   readonly bindAddress: string;
   /** Host port; assigned by Docker when absent. */
   readonly hostPort?: number;
+  /** Start from another stack's backups: restored into the fresh data volume before the first start. */
+  readonly restore?: PostgresRestoreArgs;
+}
+
+export interface PostgresRestoreArgs {
+  /** The backup image: the same PostgreSQL image plus the backup tool the restore runs. */
+  readonly image: pulumi.Input<string>;
+  /** The source stack's volumes, mounted read-only. */
+  readonly sourceBackupsVolume: string;
+  readonly sourceWalArchiveVolume: string;
+  /** `pgplat-basebackup restore` arguments naming the target (`--time …` or `--latest`, maybe `--backup …`). */
+  readonly target: readonly string[];
+  /** Secret: SQL giving the restored roles this stack's credentials. */
+  readonly credentialsSql: pulumi.Input<string>;
 }
 
 /** PostgreSQL 16 in a container, with rendered configs, WAL archiving and a healthcheck. */
@@ -54,11 +72,12 @@ export class PostgresContainer extends pulumi.ComponentResource {
     super("pgplat:docker:Postgres", name, {}, opts);
     const layout = postgresContainerLayout;
     this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+    const restore = args.restore && restoreInputs(args.restore);
     this.container = new docker.Container(
       `${name}-container`,
       {
         name: `${args.namePrefix}-postgres`,
-        image: this.image.imageId,
+        image: args.restore?.image ?? this.image.imageId,
         entrypoints: [layout.entrypointScript, "docker-entrypoint.sh"],
         command: ["postgres", "-c", `config_file=${layout.configFile}`],
         envs: [
@@ -66,6 +85,7 @@ export class PostgresContainer extends pulumi.ComponentResource {
           `POSTGRES_PASSWORD_FILE=${layout.passwordFile}`,
           "POSTGRES_INITDB_ARGS=--auth-local=scram-sha-256 --auth-host=scram-sha-256 --data-checksums",
           `PGPLAT_SERVER_DIRS=${layout.archiveDir} ${layout.backupsDir}`,
+          ...(restore?.envs ?? []),
         ],
         uploads: [
           { file: layout.configFile, content: args.postgresqlConf },
@@ -73,11 +93,13 @@ export class PostgresContainer extends pulumi.ComponentResource {
           { file: layout.archiveScript, content: containerScript("archive-wal.sh"), executable: true },
           { file: layout.entrypointScript, content: containerScript("postgres-entrypoint.sh"), executable: true },
           { file: layout.passwordFile, content: pulumi.secret(args.superuserPassword), owner: imageServerUid, group: imageServerUid, permissions: "0400" },
+          ...(restore?.uploads ?? []),
         ],
         volumes: [
           { volumeName: args.dataVolume, containerPath: layout.dataDir },
           { volumeName: args.walArchiveVolume, containerPath: layout.archiveDir },
           { volumeName: args.backupsVolume, containerPath: layout.backupsDir },
+          ...(restore?.volumes ?? []),
         ],
         networksAdvanced: [{ name: args.networkName, aliases: [this.networkAlias] }],
         ports: [{ internal: layout.port, external: args.hostPort, ip: args.bindAddress }],
@@ -97,7 +119,8 @@ export class PostgresContainer extends pulumi.ComponentResource {
         restart: "unless-stopped",
         // Roles and migrations connect as soon as this resource is done.
         wait: true,
-        waitTimeout: 180,
+        // A restore replays the source's WAL before the server first accepts connections.
+        waitTimeout: args.restore ? 3600 : 180,
       },
       // The container name and host port are fixed, so the old one must go first.
       { parent: this, deleteBeforeReplace: true },
@@ -105,6 +128,25 @@ export class PostgresContainer extends pulumi.ComponentResource {
     this.hostPort = publishedPort(this.container, layout.port);
     this.registerOutputs({ hostPort: this.hostPort });
   }
+}
+
+/** What a restored stack's PostgreSQL container gets on top of the usual: the restore step, its inputs and the source's volumes. */
+function restoreInputs(restore: PostgresRestoreArgs) {
+  const layout = postgresContainerLayout;
+  return {
+    envs: [
+      `PGPLAT_RESTORE=${["--repo", layout.restoreSourceBackupsDir, "--wal-archive", layout.restoreSourceArchiveDir, ...restore.target].join(" ")}`,
+      `PGPLAT_RESTORE_CREDENTIALS=${layout.restoreCredentialsFile}`,
+    ],
+    uploads: [
+      { file: layout.restoreScript, content: containerScript("restore-before-start.sh"), executable: true },
+      { file: layout.restoreCredentialsFile, content: pulumi.secret(restore.credentialsSql), owner: imageServerUid, group: imageServerUid, permissions: "0400" },
+    ],
+    volumes: [
+      { volumeName: restore.sourceBackupsVolume, containerPath: layout.restoreSourceBackupsDir, readOnly: true },
+      { volumeName: restore.sourceWalArchiveVolume, containerPath: layout.restoreSourceArchiveDir, readOnly: true },
+    ],
+  };
 }
 
 /** The host port Docker published for an internal port. */

