@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { sizeProfileNames } from "./profiles";
 import { thresholdsSection } from "./thresholds";
+import { backupPlanSection, restoreFromSection } from "./awsBackup";
 
 /**
  * The stack config schema: every key under the `pgplat:` namespace, its type,
@@ -117,6 +118,13 @@ const backupsSection = z
       .max(1440)
       .default(60)
       .describe("Docker: how long past baseBackupEveryHours the newest complete backup may be before the backup container reports unhealthy."),
+    missedDumpMarginHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(48)
+      .default(2)
+      .describe("AWS: the missed-backup alarm fires when no dump succeeded for one schedule period plus this many hours."),
   })
   .prefault({});
 
@@ -216,6 +224,8 @@ const awsSection = z.strictObject({
     .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1")
     .optional()
     .describe("Replicate RDS automated backups (PITR) to this region, encrypted with a key there. Off when unset."),
+  backupPlan: backupPlanSection,
+  restoreFrom: restoreFromSection.optional(),
   readReplicas: z.number().int().min(0).max(5).default(0).describe("RDS read replicas of the primary, in the same region."),
   pooler: z.enum(["pgbouncer", "rds-proxy"]).default("pgbouncer").describe("The pooler: PgBouncer on Fargate behind an internal NLB, or RDS Proxy. Both give the pgbouncer output."),
   poolerTasks: z.number().int().min(1).max(20).default(2).describe("PgBouncer tasks on Fargate behind the internal NLB."),

@@ -5,6 +5,7 @@ import { loginRoles, reservedRoleNames } from "./roles";
 import { parseInstant } from "../backups/time";
 import { poolBudget } from "./pools";
 import { backupAgeLevels, thresholdIssues, type Thresholds } from "./thresholds";
+import { backupPlanIssues, dumpScheduleIssues, restoreFromIssues } from "./awsBackup";
 import type { ConfigIssue, StackConfig } from "./types";
 
 export const configNamespace = "pgplat";
@@ -100,6 +101,8 @@ function awsIssues(config: StackConfig): ConfigIssue[] {
   if (aws.sslmode === "verify-full" && aws.sslRootCert === undefined) {
     issues.push({ key: key("aws.sslRootCert"), value: undefined, allowed: "required when aws.sslmode is verify-full: the path to the RDS CA bundle" });
   }
+  const dumpIssues = config.backups.enabled ? dumpScheduleIssues(config.backups.schedule, config.backups.missedDumpMarginHours) : [];
+  issues.push(...[...backupPlanIssues(aws.backupPlan), ...restoreFromIssues(aws.restoreFrom), ...dumpIssues].map((issue) => ({ key: key(issue.path), value: issue.value, allowed: issue.allowed })));
   if (aws.maxStorageGb !== undefined && aws.maxStorageGb < config.postgres.storageGb) {
     issues.push({ key: key("aws.maxStorageGb"), value: aws.maxStorageGb, allowed: `at least postgres.storageGb (${config.postgres.storageGb})` });
   }

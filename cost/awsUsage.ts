@@ -135,6 +135,12 @@ export const awsUsageRules: Readonly<Record<string, UsageRule>> = {
   "aws:s3/bucket:Bucket": usageBased("stored backup objects and their versions, requests", () => "backup size, retention and lifecycle"),
   "aws:cloudwatch/logGroup:LogGroup": usageBased("log ingestion and storage", (group) => `log volume, kept ${group.inputs.retentionInDays} days`),
   "aws:sns/topic:Topic": usageBased("alarm notifications", () => "notifications sent"),
+  "aws:backup/vault:Vault": usageBased("AWS Backup recovery point storage (copies into it also pay cross-region transfer)", (vault) => `database size × recovery points kept in ${vault.inputs.name}`),
+  "aws:backup/restoreTestingPlan:RestoreTestingPlan": usageBased(
+    "restore tests: each restore job and the restored instance until validation ends",
+    (plan) => `runs of ${plan.inputs.scheduleExpression} × hours until AWS Backup deletes the restored instance`,
+  ),
+  "aws:ecr/repository:Repository": usageBased("container image storage", () => "backup image size × images kept"),
 };
 
 /** The stack's monthly usage lines, through the AWS rules. */
@@ -148,6 +154,16 @@ export function awsMonthlyUsage(resources: readonly BillableResource[], region: 
  * proxy through its target, a secret version with its secret).
  */
 export const chargeFreeAwsTypes: ReadonlySet<string> = new Set([
+  // AWS Backup is billed through its vaults (storage) and restore-testing plans (restore jobs).
+  "aws:backup/plan:Plan",
+  "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+  "aws:backup/selection:Selection",
+  "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+  // AWS service events on the default bus, and their delivery to SNS, are free.
+  "aws:cloudwatch/eventRule:EventRule",
+  "aws:cloudwatch/eventTarget:EventTarget",
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  "aws:sns/topicPolicy:TopicPolicy",
   "aws:ec2/internetGateway:InternetGateway",
   "aws:ec2/routeTable:RouteTable",
   "aws:ec2/routeTableAssociation:RouteTableAssociation",

@@ -32,7 +32,8 @@ export function backupWriterPolicy(bucketArn: string, prefix: string, keyArn: st
   return document(
     { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/${prefix}/*` },
     { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [`${prefix}/*`] } } },
-    { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: keyArn },
+    // Multipart uploads under SSE-KMS (dumps over 8 MiB) also need kms:Decrypt.
+    { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: keyArn },
   );
 }
 

@@ -8,6 +8,7 @@
  */
 import { graphJson, graphText } from "./plan/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
+import { checkStack, stackPolicies } from "../policy/stackRules";
 import { SecretValue } from "./plan/recorder";
 import { recordStackGraph } from "./plan/stackGraph";
 import { exitWhenFlushed } from "./lib/exit";
@@ -29,6 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(`${json ? graphJson(graph) : graphText(graph)}\n`);
   const violations = [
     ...checkResources(graph.resources, { production: config.environment === "production" }),
+    ...checkStack(graph.resources, { production: config.environment === "production" }),
     ...plainSecretOutputs(graph.outputs, (value) => value instanceof SecretValue),
   ];
   // Stdout stays the plan (pure JSON with --json); the verdict goes to stderr.
@@ -36,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${violation.message}`).join("\n")}\n`);
     return 1;
   }
-  process.stderr.write(`Policies: ${resourcePolicies.length + 1} guardrails, no violations.\n`);
+  process.stderr.write(`Policies: ${resourcePolicies.length + stackPolicies.length + 1} guardrails, no violations.\n`);
   return 0;
 }
 

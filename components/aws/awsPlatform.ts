@@ -9,6 +9,9 @@ import { DatabaseSetup } from "../database/setup";
 import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { BackupBucket } from "./backupBucket";
 import { BackupReplication } from "./backupReplication";
+import { AwsBackup } from "./awsBackup";
+import { BackupAlerts } from "./backupAlerts";
+import { BackupImage } from "./backupImage";
 import { BackupTask } from "./backupTask";
 import { alarmSpecs } from "../../render/alarms";
 import { Alarms } from "./alarms";
@@ -20,6 +23,8 @@ import type { ServicePlacement } from "./ingress";
 import { MinimalVpc } from "./vpc";
 import { DatabaseNetwork } from "./network";
 import { RdsPostgres, rdsMasterUser } from "./rds";
+import { rdsRestoreSource } from "./rdsRestore";
+import { schedulePeriodHours } from "../../config/awsBackup";
 
 export interface AwsPlatformArgs {
   readonly config: StackConfig;
@@ -65,6 +70,8 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   readonly redis: PlatformEndpoints["redis"];
   readonly redisUri: pulumi.Output<string>;
   backupBucket?: BackupBucket;
+  awsBackup?: AwsBackup;
+  backupTask?: BackupTask;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:Platform", name, {}, opts);
@@ -105,6 +112,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         iamDatabaseAuth: awsConfig.iamDatabaseAuth,
         protect: awsConfig.protect,
         readReplicas: awsConfig.readReplicas,
+        restoreFrom: rdsRestoreSource(awsConfig.restoreFrom),
       },
       { parent: this },
     );
@@ -119,10 +127,27 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       masterSecretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
     );
     if (config.backups.enabled) this.backups(name, args, masterSecretArn);
-    if (awsConfig.backupReplicaRegion) {
-      new BackupReplication(
-        `${name}-backup-replication`,
-        { namePrefix, region: awsConfig.backupReplicaRegion, sourceInstanceArn: instance.arn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect },
+    const replication =
+      awsConfig.backupReplicaRegion === undefined
+        ? undefined
+        : new BackupReplication(
+            `${name}-backup-replication`,
+            { namePrefix, region: awsConfig.backupReplicaRegion, sourceInstanceArn: instance.arn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect },
+            { parent: this },
+          );
+    if (awsConfig.backupPlan.enabled) {
+      this.awsBackup = new AwsBackup(
+        `${name}-aws-backup`,
+        {
+          namePrefix,
+          plan: awsConfig.backupPlan,
+          instanceArn: instance.arn,
+          kmsKeyArn: this.key.key.arn,
+          subnetGroupName: this.network.subnetGroup.name,
+          securityGroupId: this.network.securityGroup.id,
+          replica: replication && awsConfig.backupReplicaRegion ? { region: awsConfig.backupReplicaRegion, kmsKeyArn: replication.key.arn } : undefined,
+          protect: awsConfig.protect,
+        },
         { parent: this },
       );
     }
@@ -185,7 +210,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
           ),
         ),
     );
-    new Alarms(
+    const alarms = new Alarms(
       `${name}-alarms`,
       {
         namePrefix,
@@ -205,6 +230,23 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       },
       { parent: this },
     );
+    if (this.backupTask) {
+      const period = schedulePeriodHours(config.backups.schedule);
+      if (period === undefined) throw new Error("backups.schedule has no period the missed-backup alarm understands (config validation should have said so)");
+      new BackupAlerts(
+        `${name}-backup-alerts`,
+        {
+          namePrefix,
+          topicArn: alarms.topic.arn,
+          clusterArn: this.backupTask.cluster.arn,
+          taskFamily: this.backupTask.family,
+          schedulePeriodHours: period,
+          marginHours: config.backups.missedDumpMarginHours,
+          awsBackupJobs: this.awsBackup !== undefined,
+        },
+        { parent: this },
+      );
+    }
     this.registerOutputs({});
   }
 
@@ -283,12 +325,13 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       },
       { parent: this },
     );
-    const task = new BackupTask(
+    const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: this.key.key.arn, protect: awsConfig.protect }, { parent: this });
+    const task = (this.backupTask = new BackupTask(
       `${name}-backup-task`,
       {
         namePrefix,
         region: awsConfig.region,
-        image: config.docker.postgresImage,
+        image: image.imageName,
         bucketName: this.backupBucket.bucket.bucket,
         bucketArn: this.backupBucket.bucket.arn,
         kmsKeyArn: this.key.key.arn,
@@ -301,7 +344,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         logRetentionDays: taskLogRetentionDays,
       },
       { parent: this },
-    );
+    ));
     this.network.admit(`${name}-network`, "backup-task", task.securityGroup.id);
   }
 }

@@ -11,14 +11,17 @@ export interface BackupReplicationArgs {
 
 /** Copies the instance's automated backups to another region, so point-in-time recovery survives a regional outage. */
 export class BackupReplication extends pulumi.ComponentResource {
+  /** The key in the replica region (AWS Backup's copy vault uses it too). */
+  readonly key: aws.kms.Key;
+
   constructor(name: string, args: BackupReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:BackupReplication", name, {}, opts);
     // KMS keys are regional: the copies need a key in their own region.
-    const key = new aws.kms.Key(
+    const key = (this.key = new aws.kms.Key(
       `${name}-key`,
       { region: args.region, description: `${args.namePrefix}: replicated PostgreSQL backups`, enableKeyRotation: true, deletionWindowInDays: 30, tags: { "pgplat:stack": args.namePrefix } },
       { parent: this, protect: args.protect, retainOnDelete: args.protect },
-    );
+    ));
     new aws.rds.InstanceAutomatedBackupsReplication(
       `${name}-replication`,
       { region: args.region, sourceDbInstanceArn: args.sourceInstanceArn, kmsKeyId: key.arn, retentionPeriod: args.retentionDays },

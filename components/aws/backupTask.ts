@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy } from "../../render/awsPolicies";
+import { dumpMetric } from "./backupAlerts";
+import { backupCommand } from "./backupImageFacts";
 import { secretReadingExecutionRole } from "./executionRole";
 
 export interface BackupTaskArgs {
   readonly namePrefix: string;
   readonly region: string;
-  readonly image: string;
+  /** An image that installs `backupCommand` (see BackupImage). */
+  readonly image: pulumi.Input<string>;
   readonly bucketName: pulumi.Input<string>;
   readonly bucketArn: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
@@ -26,10 +29,14 @@ export const backupPrefix = "postgres";
 
 /**
  * The scheduled backup: an ECS Fargate task definition whose role may only
- * write under its prefix, started by an EventBridge Scheduler schedule.
- * (The backup script in the image arrives with the backups work.)
+ * write under its prefix, started by an EventBridge Scheduler schedule. It
+ * runs pgplat-backup (scripts/container/pgplat-backup.sh): every database
+ * dumped to the bucket under its prefix, SSE-KMS with the platform key.
  */
 export class BackupTask extends pulumi.ComponentResource {
+  readonly cluster: aws.ecs.Cluster;
+  /** The task definition family (EventBridge sees it as group family:<it>). */
+  readonly family: string;
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly taskDefinition: aws.ecs.TaskDefinition;
   readonly schedule: aws.scheduler.Schedule;
@@ -38,7 +45,8 @@ export class BackupTask extends pulumi.ComponentResource {
     super("pgplat:aws:BackupTask", name, {}, opts);
     const child = { parent: this };
     const tags = { "pgplat:stack": args.namePrefix };
-    const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-backups`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child);
+    this.family = `${args.namePrefix}-backup`;
+    const cluster = (this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-backups`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child));
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/backups`, retentionInDays: args.logRetentionDays, tags }, child);
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
@@ -51,12 +59,21 @@ export class BackupTask extends pulumi.ComponentResource {
       { role: taskRole.name, policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, keyArn]) => JSON.stringify(backupWriterPolicy(bucketArn, backupPrefix, keyArn))) },
       child,
     );
+    // The missed-backup alarm watches the metric the task sends after each complete run.
+    new aws.iam.RolePolicy(
+      `${name}-metric-policy`,
+      {
+        role: taskRole.name,
+        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "SendDumpMetric", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": dumpMetric.namespace } } }] }),
+      },
+      child,
+    );
     // The RDS master secret is encrypted with the platform key, so the role needs kms:Decrypt as well.
     const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, { namePrefix: `${args.namePrefix}-backup-exec-`, secretArns: [args.credentialsSecretArn], kmsKeyArn: args.kmsKeyArn });
     this.taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
-        family: `${args.namePrefix}-backup`,
+        family: this.family,
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
         cpu: "512",
@@ -64,19 +81,22 @@ export class BackupTask extends pulumi.ComponentResource {
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" },
         taskRoleArn: taskRole.arn,
         executionRoleArn: executionRole.arn,
-        containerDefinitions: pulumi.all([args.bucketName, args.postgresHost, args.credentialsSecretArn, logGroup.name]).apply(([bucketName, host, secretArn, logGroupName]) =>
+        containerDefinitions: pulumi.all([args.image, args.bucketName, args.postgresHost, args.credentialsSecretArn, args.kmsKeyArn, logGroup.name]).apply(([image, bucketName, host, secretArn, keyArn, logGroupName]) =>
           JSON.stringify([
             {
               name: "backup",
-              image: args.image,
+              image,
               essential: true,
-              command: ["pgplat-backup"],
+              command: [backupCommand],
               environment: [
                 { name: "PGHOST", value: host },
                 { name: "PGDATABASE", value: args.database },
                 { name: "PGSSLMODE", value: "require" },
                 { name: "BACKUP_BUCKET", value: bucketName },
                 { name: "BACKUP_PREFIX", value: backupPrefix },
+                { name: "BACKUP_KMS_KEY_ID", value: keyArn },
+                { name: "BACKUP_METRIC_NAMESPACE", value: dumpMetric.namespace },
+                { name: "BACKUP_METRIC_STACK", value: args.namePrefix },
               ],
               // Credentials come from Secrets Manager at start; they never appear in the task definition.
               secrets: [

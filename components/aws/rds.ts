@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { RdsParameter } from "../../render/rdsParameters";
+import { rdsRestoreInputs, type RdsRestoreSource } from "./rdsRestore";
 
 export interface RdsPostgresArgs {
   readonly namePrefix: string;
@@ -25,6 +26,8 @@ export interface RdsPostgresArgs {
   readonly protect: boolean;
   /** Read replicas of the primary, same region. */
   readonly readReplicas: number;
+  /** Start from another instance's point in time or a snapshot. @default an empty new database */
+  readonly restoreFrom?: RdsRestoreSource;
 }
 
 /** The master user of RDS; its password is managed by RDS in Secrets Manager. */
@@ -57,14 +60,14 @@ export class RdsPostgres extends pulumi.ComponentResource {
         engine: "postgres",
         engineVersion: args.engineVersion,
         instanceClass: args.instanceClass,
-        username: rdsMasterUser,
+        ...(args.restoreFrom ? rdsRestoreInputs(args.restoreFrom) : { username: rdsMasterUser }),
         manageMasterUserPassword: true,
         masterUserSecretKmsKeyId: args.kmsKeyArn,
         storageType: "gp3",
         allocatedStorage: args.storageGb,
         maxAllocatedStorage: args.maxStorageGb,
         storageEncrypted: true,
-        kmsKeyId: args.kmsKeyArn,
+        ...(args.restoreFrom === undefined && { kmsKeyId: args.kmsKeyArn }),
         parameterGroupName: this.parameterGroup.name,
         dbSubnetGroupName: args.subnetGroupName,
         vpcSecurityGroupIds: args.securityGroupIds,

@@ -142,6 +142,9 @@ const fakeCloud: pulumi.runtime.Mocks = {
       const digest = createHash("sha256").update(String(args.inputs.secretId)).digest("hex");
       return { ...args.inputs, secretString: JSON.stringify({ username: "master", password: `Fake${digest.slice(0, 24)}` }) };
     }
+    if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
+      return { ...args.inputs, userName: "AWS", password: "FakeEcrToken", proxyEndpoint: `https://${String(args.inputs.registryId)}.dkr.ecr.eu-west-1.amazonaws.com` };
+    }
     return args.inputs;
   },
   newResource: (args) => {
@@ -183,6 +186,10 @@ const fakeCloud: pulumi.runtime.Mocks = {
         break;
       case "random:index/randomId:RandomId":
         state.hex = digest.subarray(0, Number(args.inputs.byteLength ?? 4)).toString("hex");
+        break;
+      case "aws:ecr/repository:Repository":
+        state.registryId = "000000000000";
+        state.repositoryUrl = `000000000000.dkr.ecr.eu-west-1.amazonaws.com/${args.inputs.name}`;
         break;
       case "aws:kms/key:Key":
         state.arn = `arn:aws:kms:eu-west-1:000000000000:key/${digest.toString("hex").slice(0, 32)}`;

@@ -23,7 +23,7 @@ describe("npm run plan", () => {
     expect(container).toMatchObject({ type: "docker:index/container:Container", parent: "pgplat-docker-postgres", inputs: { name: "pgplat-dev-postgres", image: "postgres:16.14-bookworm" } });
     const passwordUpload = (container?.inputs.uploads as { file: string; content: unknown }[]).find((upload) => upload.file === "/run/pgplat/postgres-password");
     expect(passwordUpload?.content).toBe("[secret]");
-    expect(resources.filter((entry) => entry.type === "postgresql:index/role:Role")).toHaveLength(8);
+    expect(resources.filter((entry) => entry.type === "postgresql:index/role:Role")).toHaveLength(9); // 4 groups, 4 logins, the backup login
     const migrations = resources.find((entry) => entry.type === "pulumi-nodejs:dynamic/pgplat:Migrations");
     expect(migrations?.inputs).toMatchObject({ __provider: "<serialized dynamic provider>", connection: "[secret]" });
     expect((migrations?.inputs.migrations as { file: string }[]).map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__health_checks.sql", "R__monitoring_views.sql"]);
@@ -44,7 +44,7 @@ describe("npm run plan", () => {
     const types = (JSON.parse(result.stdout) as { type: string }[]).map((entry) => entry.type);
     for (const type of ["aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/instance:Instance", "pulumi:providers:postgresql"]) expect(types).toContain(type);
     // Only the verdict: no runtime warnings (e.g. Docker-only outputs left undefined on AWS).
-    expect(result.stderr).toBe("Policies: 11 guardrails, no violations.\n");
+    expect(result.stderr).toBe("Policies: 15 guardrails, no violations.\n");
   });
 
   it("writes the whole plan into a pipe whose reader is slower than the plan", () => {
@@ -77,7 +77,11 @@ describe("npm run plan", () => {
     );
     const result = plan(file);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("Policy violations (5):");
+    expect(result.stderr).toContain("Policy violations (7):");
+    expect(result.stderr).toContain(
+      "[prod-backup-survives] stack: recovery points stay in one region and can be deleted; set pgplat:aws.backupReplicaRegion (copies to another region) or pgplat:aws.backupPlan.vaultLock",
+    );
+    expect(result.stderr).toContain("[prod-alarms-reach-someone] stack: the alarm topic has no subscription, so alarms reach no one; set pgplat:aws.alarmEmail (and confirm the subscription mail)");
     expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-pooler-from-0.0.0.0_0: ingress 6432-6432 reaches a database port from the whole internet");
     expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-cache-from-0.0.0.0_0: ingress 6379-6379 reaches a database port from the whole internet");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");

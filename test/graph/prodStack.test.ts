@@ -198,6 +198,9 @@ describe("prod stack graph: backups", () => {
       { name: "PGSSLMODE", value: "require" },
       { name: "BACKUP_BUCKET", value: expect.stringMatching(/^pgplat-prod-backups-[0-9a-f]{8}$/) },
       { name: "BACKUP_PREFIX", value: "postgres" },
+      { name: "BACKUP_KMS_KEY_ID", value: keyArn() },
+      { name: "BACKUP_METRIC_NAMESPACE", value: "pgplat" },
+      { name: "BACKUP_METRIC_STACK", value: "pgplat-prod" },
     ]);
     expect(JSON.stringify(container.environment)).not.toMatch(/password/i);
     expect(resource(graph, "pgplat-aws-network-postgres-from-backup-task").inputs).toMatchObject({ fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id" });
@@ -338,7 +341,8 @@ describe("prod stack graph: ElastiCache and alarms", () => {
 
   it("sends every alarm and recovery to one SNS topic", () => {
     const alarms = graph.resources.filter((entry) => entry.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms).toHaveLength(13);
+    // 13 from the alarm specs, plus the missed-backup alarm (prodBackups.test.ts).
+    expect(alarms).toHaveLength(14);
     expect(resource(graph, "pgplat-aws-alarms-rds-replica-1-lag").inputs.dimensions).toEqual({ DBInstanceIdentifier: "pgplat-prod-postgres-replica-1" });
     expect(resource(graph, "pgplat-aws-alarms-pooler-running-tasks").inputs).toMatchObject({ dimensions: { ClusterName: "pgplat-prod-pooler", ServiceName: "pgbouncer" }, threshold: 2, comparisonOperator: "LessThanThreshold" });
     expect(resource(graph, "pgplat-aws-alarms-pooler-unhealthy-targets").inputs.dimensions).toEqual({ LoadBalancer: "net/pgplat-prod-pooler/0123456789", TargetGroup: "targetgroup/pgb-fake/0123456789" });

@@ -19,7 +19,7 @@ describe("AWS policy documents", () => {
     expect(policy.Statement).toEqual([
       { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucket}/postgres/*` },
       { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket, Condition: { StringLike: { "s3:prefix": ["postgres/*"] } } },
-      { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: "arn:aws:kms:eu-west-1:1:key/k" },
+      { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: "arn:aws:kms:eu-west-1:1:key/k" },
     ]);
     const actions = policy.Statement.flatMap((statement) => statement.Action);
     expect(actions.some((action) => /Delete|GetObject|\*/.test(action))).toBe(false);

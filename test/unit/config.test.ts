@@ -31,7 +31,7 @@ describe("parseStackConfig: defaults", () => {
     });
     expect(result.config.redis.maxmemoryMb).toBe(sizeProfiles.dev.redisMaxmemoryMb);
     expect(result.config.docker.bindAddress).toBe("127.0.0.1");
-    expect(result.config.backups).toEqual({ enabled: true, retentionDays: 7, bucketTransitionDays: 30, bucketExpireDays: 365, noncurrentExpireDays: 30, schedule: "cron(0 2 * * ? *)", baseBackupEveryHours: 24, baseBackupGraceMinutes: 60 });
+    expect(result.config.backups).toEqual({ enabled: true, retentionDays: 7, bucketTransitionDays: 30, bucketExpireDays: 365, noncurrentExpireDays: 30, schedule: "cron(0 2 * * ? *)", baseBackupEveryHours: 24, baseBackupGraceMinutes: 60, missedDumpMarginHours: 2 });
     expect(Object.isFrozen(result.config.postgres)).toBe(true);
   });
 
