@@ -14,6 +14,10 @@ export interface PlatformOutputs extends PlatformEndpoints {
   readonly target: StackConfig["target"];
   /** Docker volume names (docker target). */
   readonly volumes?: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Secret: Redis as the statistics-only monitoring user (docker target; on AWS the auth token in redisUri reads statistics). */
+  readonly redisMonitorUri?: pulumi.Output<string>;
+  /** Prometheus with the pgplat alert rules (docker target). */
+  readonly prometheus?: { readonly host: string; readonly port: pulumi.Output<number> };
   /** Pinned images (docker target). */
   readonly images?: Readonly<Record<string, string>>;
 }
@@ -37,6 +41,8 @@ function endpoints(target: PlatformEndpoints): PlatformEndpoints {
 function dockerOutputs(target: DockerPlatform, config: StackConfig): PlatformOutputs {
   return {
     ...endpoints(target),
+    redisMonitorUri: target.redisMonitorUri,
+    prometheus: { host: config.docker.bindAddress, port: target.monitoring.prometheusPort },
     target: "docker",
     volumes: {
       postgresData: target.storage.postgresData.name,

@@ -5,3 +5,4 @@ export * from "./roles";
 export * from "./pools";
 export * from "./validate";
 export * from "./errors";
+export * from "./thresholds";

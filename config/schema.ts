@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { sizeProfileNames } from "./profiles";
+import { thresholdsSection } from "./thresholds";
 import { backupPlanSection, restoreFromSection } from "./awsBackup";
 import { parseBackupWindow, parseMaintenanceWindow, performanceInsightsRetentionDays, scheduleExpressionProblem } from "./awsFacts";
 import { parseCidr } from "../policy/addressSpace";
@@ -192,6 +193,11 @@ const dockerSection = z
     postgresImage: checkedString((image) => (!image.includes("@") && /:(?!16(\.|-|$))[^/]+$/.test(image) ? "a PostgreSQL 16 image (tag 16, 16.x or 16.x-variant, or a digest)" : undefined)).default("postgres:16.14-bookworm").describe("Pinned PostgreSQL 16 image."),
     pgbouncerImage: z.string().min(1).default("edoburu/pgbouncer:v1.25.2-p0").describe("Pinned PgBouncer image."),
     redisImage: z.string().min(1).default("redis:7.4.6-bookworm").describe("Pinned Redis 7 image."),
+    postgresExporterImage: z.string().min(1).default("quay.io/prometheuscommunity/postgres-exporter:v0.17.1").describe("Pinned postgres_exporter image (runs the pgplat custom queries as the monitoring login)."),
+    pgbouncerExporterImage: z.string().min(1).default("quay.io/prometheuscommunity/pgbouncer-exporter:v0.10.2").describe("Pinned PgBouncer exporter image (the monitoring login is PgBouncer's stats user)."),
+    redisExporterImage: z.string().min(1).default("oliver006/redis_exporter:v1.67.0").describe("Pinned Redis exporter image (logs in as the statistics-only monitor user)."),
+    prometheusImage: z.string().min(1).default("prom/prometheus:v2.55.1").describe("Pinned Prometheus image; loads the alert rules rendered from pgplat:thresholds."),
+    prometheusPort: port.optional().describe("Host port for Prometheus on the bind address. Default: assigned by Docker."),
     bindAddress: z
       .string()
       .regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be an IPv4 address")
@@ -260,16 +266,14 @@ const awsSection = z.strictObject({
   sslRootCert: z.string().min(1).optional().describe("Path to the RDS CA bundle, for sslmode verify-full."),
 });
 
+// Alarm levels shared with the health report and Prometheus (connections, replica lag, cache memory,
+// evictions, wraparound) are in pgplat:thresholds; these are the CloudWatch-only ones.
 const alarmsSection = z
   .strictObject({
     cpuPercent: z.number().min(1).max(100).default(80).describe("AWS alarm: RDS and ElastiCache CPU above this, for 15 minutes."),
     freeStoragePercent: z.number().min(1).max(99).default(10).describe("AWS alarm: RDS free storage below this share of the allocated storage."),
     freeMemoryPercent: z.number().min(1).max(99).default(10).describe("AWS alarm: RDS freeable memory below this share of the instance memory."),
-    connectionsPercent: z.number().min(1).max(100).default(80).describe("AWS alarm: RDS connections above this share of max_connections."),
     latencySeconds: z.number().min(0.001).max(10).default(0.02).describe("AWS alarm: RDS read or write latency above this."),
-    cacheMemoryPercent: z.number().min(1).max(100).default(90).describe("AWS alarm: ElastiCache memory usage above this."),
-    cacheEvictions: z.number().int().min(0).max(100000000).default(1000).describe("AWS alarm: ElastiCache evictions per 5 minutes above this."),
-    replicaLagSeconds: z.number().int().min(1).max(86400).default(60).describe("AWS alarm: read replica lag above this, in seconds."),
   })
   .prefault({});
 
@@ -301,6 +305,7 @@ export const stackConfigSchema = z.strictObject({
   roles: rolesSection,
   migrations: migrationsSection,
   alarms: alarmsSection,
+  thresholds: thresholdsSection,
   docker: dockerSection.describe("Docker target settings (used when target is docker)."),
   restore: restoreSection
     .optional()

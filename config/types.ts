@@ -1,5 +1,6 @@
 import type { ParsedStackConfig } from "./schema";
 import type { SizeProfile } from "./profiles";
+import type { Thresholds } from "./thresholds";
 
 type Resolved<T, K extends keyof T> = Readonly<Omit<T, K> & { readonly [P in K]-?: NonNullable<T[P]> }>;
 
@@ -16,6 +17,7 @@ export interface StackConfig {
   readonly roles: Readonly<ParsedStackConfig["roles"]>;
   readonly migrations: Readonly<ParsedStackConfig["migrations"]>;
   readonly alarms: Readonly<ParsedStackConfig["alarms"]>;
+  readonly thresholds: Thresholds;
   readonly docker: Readonly<ParsedStackConfig["docker"]>;
   readonly restore?: Readonly<NonNullable<ParsedStackConfig["restore"]>>;
   readonly aws?: Resolved<NonNullable<ParsedStackConfig["aws"]>, "maxStorageGb">;

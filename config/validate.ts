@@ -7,6 +7,7 @@ import { awsRegions, parseBackupWindow, parseMaintenanceWindow, windowsOverlap }
 import { flatKeyHint, nearest } from "./keyHints";
 import { reservedRoleProblem } from "./postgresNames";
 import { poolBudget } from "./pools";
+import { backupAgeLevels, thresholdIssues, type Thresholds } from "./thresholds";
 import { backupPlanIssues, dumpScheduleIssues, restoreFromIssues } from "./awsBackup";
 import type { ConfigIssue, StackConfig } from "./types";
 
@@ -93,6 +94,8 @@ function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
       storageGb: parsed.postgres.storageGb ?? profile.storageGb,
     },
     redis: { ...parsed.redis, maxmemoryMb: parsed.redis.maxmemoryMb ?? profile.redisMaxmemoryMb },
+    // Every threshold has schema defaults except the derived backup age, resolved here.
+    thresholds: { ...(parsed.thresholds as Thresholds), backupAgeHours: backupAgeLevels(parsed.thresholds.backupAgeHours, parsed.backups.baseBackupEveryHours, parsed.backups.baseBackupGraceMinutes) },
     aws: parsed.aws && { ...parsed.aws, maxStorageGb: parsed.aws.maxStorageGb ?? storageAutoscalingFactor * (parsed.postgres.storageGb ?? profile.storageGb) },
   };
 }
@@ -121,7 +124,7 @@ function crossFieldIssues(config: StackConfig): ConfigIssue[] {
   if (config.backups.enabled && config.backups.retentionDays < 1) {
     issues.push({ key: key("backups.retentionDays"), value: config.backups.retentionDays, allowed: "at least 1 when backups.enabled is true" });
   }
-  issues.push(...duplicatePortIssues(config), ...extraRoleIssues(config));
+  issues.push(...duplicatePortIssues(config), ...extraRoleIssues(config), ...thresholdIssues(config.thresholds, key("thresholds.")));
   return issues;
 }
 
@@ -185,6 +188,7 @@ function duplicatePortIssues(config: StackConfig): ConfigIssue[] {
     ["postgres.port", config.postgres.port],
     ["pgbouncer.port", config.pgbouncer.port],
     ["redis.port", config.redis.port],
+    ["docker.prometheusPort", config.docker.prometheusPort],
   ];
   const issues: ConfigIssue[] = [];
   ports.forEach(([name, port], index) => {

@@ -111,8 +111,11 @@ export interface RedisLayout {
 
 export const redisAppUser = "app";
 export const redisHealthcheckUser = "healthcheck";
+/** Redis's counterpart of the monitoring login: statistics only. */
+export const redisMonitorUser = "monitor";
 
-export function redisFiles(config: StackConfig, layout: RedisLayout, appPasswordSha256: string): { readonly redisConf: string } {
+/** `monitorPasswordSha256` adds the monitoring user (the Docker target always does). */
+export function redisFiles(config: StackConfig, layout: RedisLayout, appPasswordSha256: string, monitorPasswordSha256?: string): { readonly redisConf: string } {
   return {
     redisConf: renderRedisConf({
       ...layout,
@@ -122,6 +125,7 @@ export function redisFiles(config: StackConfig, layout: RedisLayout, appPassword
       maxmemoryBytes: config.redis.maxmemoryMb * 1024 * 1024,
       maxmemoryPolicy: config.redis.maxmemoryPolicy,
       healthcheckUser: redisHealthcheckUser,
+      monitor: monitorPasswordSha256 === undefined ? undefined : { user: redisMonitorUser, passwordSha256: monitorPasswordSha256 },
     }),
   };
 }

@@ -14,7 +14,15 @@ export interface RedisConfArgs {
   readonly maxmemoryPolicy: string;
   /** A user that may run PING and nothing else, with no password, for container healthchecks. */
   readonly healthcheckUser: string;
+  /** A read-only statistics user for the health report and the exporter; none when absent. */
+  readonly monitor?: { readonly user: string; readonly passwordSha256: string };
 }
+
+/**
+ * What the monitoring user may run: statistics and configuration reads only
+ * (what the health report and redis_exporter ask), no keys, no writes.
+ */
+export const redisMonitorPermissions = "resetkeys resetchannels -@all +ping +info +config|get +client|list +client|setname +slowlog|get +slowlog|len +latency|latest +cluster|info +select";
 
 export function redisPasswordHash(password: string): string {
   return createHash("sha256").update(password, "utf8").digest("hex");
@@ -25,8 +33,10 @@ export function redisPasswordHash(password: string): string {
  * the app user cannot run dangerous commands; data persists through AOF.
  */
 export function renderRedisConf(args: RedisConfArgs): string {
-  if (!/^[0-9a-f]{64}$/.test(args.appPasswordSha256)) throw new Error("redis.conf: appPasswordSha256 must be a hex SHA-256 digest");
-  for (const user of [args.appUser, args.healthcheckUser]) {
+  for (const hash of [args.appPasswordSha256, ...(args.monitor ? [args.monitor.passwordSha256] : [])]) {
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error("redis.conf: password hashes must be hex SHA-256 digests");
+  }
+  for (const user of [args.appUser, args.healthcheckUser, ...(args.monitor ? [args.monitor.user] : [])]) {
     if (!/^[A-Za-z0-9_-]+$/.test(user)) throw new Error(`redis.conf: '${user}' is not a plain user name`);
   }
   if (/[\n\r#]/.test(args.appPermissions)) throw new Error("redis.conf: appPermissions must be ACL rules on one line");
@@ -42,6 +52,7 @@ export function renderRedisConf(args: RedisConfArgs): string {
     "user default off resetkeys resetchannels -@all",
     `user ${args.appUser} on #${args.appPasswordSha256} ${args.appPermissions}`,
     `user ${args.healthcheckUser} on nopass resetkeys resetchannels -@all +ping`,
+    ...(args.monitor ? [`user ${args.monitor.user} on #${args.monitor.passwordSha256} ${redisMonitorPermissions}`] : []),
     "enable-debug-command no",
     "enable-module-command no",
     "enable-protected-configs no",

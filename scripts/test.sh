@@ -18,6 +18,10 @@ missing=()
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v pgbench >/dev/null 2>&1 || missing+=(postgresql-client)
+# Prometheus (promtool) and the exporters: the alert rules and exporter queries are tested for real.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-postgres-exporter >/dev/null 2>&1 || missing+=(prometheus-postgres-exporter)
+command -v prometheus-redis-exporter >/dev/null 2>&1 || missing+=(prometheus-redis-exporter)
 # The dump and restore tests: PostgreSQL 15 server and client as a matching pair, and the AWS CLI the backup image installs.
 [ -x /usr/lib/postgresql/15/bin/postgres ] && [ -x /usr/lib/postgresql/15/bin/pg_dump ] || missing+=(postgresql-15)
 [ -x /usr/bin/aws ] || missing+=(awscli)

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { backupFunctions, backupLogin, loginRoles, pgbouncerAdminUser, type LoginRole, type StackConfig } from "../../config";
-import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, userlistUsers } from "../../render/platformFiles";
+import { backupFunctions, backupLogin, loginRoles, monitoringLogin, pgbouncerAdminUser, type LoginRole, type StackConfig } from "../../config";
+import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, redisMonitorUser, userlistUsers } from "../../render/platformFiles";
 import { renderUserlist } from "../../render/pgbouncer";
 import { redisPasswordHash } from "../../render/redisConf";
 import { renderRestoreCredentials } from "../../render/restoreCredentials";
@@ -10,6 +10,7 @@ import { postgresUri, type PlatformEndpoints } from "../endpoints";
 import { PgbouncerContainer, pgbouncerContainerLayout } from "./pgbouncer";
 import { PostgresContainer, postgresContainerLayout, postgresSuperuser } from "./postgres";
 import { RedisContainer, redisContainerLayout } from "./redis";
+import { DockerMonitoring } from "./monitoring";
 import { BackupContainer, backupImage } from "./backups";
 import { DockerStorage } from "./storage";
 
@@ -25,6 +26,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   readonly postgresContainer: PostgresContainer;
   readonly pgbouncerContainer: PgbouncerContainer;
   readonly redisContainer: RedisContainer;
+  readonly monitoring: DockerMonitoring;
   readonly database: DatabaseSetup;
   /** Scheduled base backups; absent when backups are off. */
   readonly backups?: BackupContainer;
@@ -33,6 +35,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   readonly redis: PlatformEndpoints["redis"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
   readonly redisUri: pulumi.Output<string>;
+  /** Secret: Redis as the statistics-only monitoring user (health report, exporter). */
+  readonly redisMonitorUri: pulumi.Output<string>;
 
   constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:docker:Platform", name, {}, opts);
@@ -43,6 +47,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     const credentials = new Credentials(`${name}-credentials`, { users: [...logins.map((login) => login.name), pgbouncerAdminUser] }, { parent: this });
     const superuserPassword = generatedPassword(`${name}-superuser-password`, this);
     const redisPassword = generatedPassword(`${name}-redis-password`, this);
+    const redisMonitorPassword = generatedPassword(`${name}-redis-monitor-password`, this);
 
     // The backup image also carries the restore step of a stack restored from another.
     const toolsImage = config.backups.enabled || config.restore ? backupImage(`${name}-backup-image`, { namePrefix, postgresImage: docker.postgresImage }, this).imageName : undefined;
@@ -120,10 +125,34 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         image: docker.redisImage,
         networkName: this.storage.network.name,
         dataVolume: this.storage.redisData.name,
-        redisConf: redisPassword.apply((password) => redisFiles(config, redisContainerLayout, redisPasswordHash(password)).redisConf),
+        redisConf: pulumi
+          .all([redisPassword, redisMonitorPassword])
+          .apply(([password, monitorPassword]) => redisFiles(config, redisContainerLayout, redisPasswordHash(password), redisPasswordHash(monitorPassword)).redisConf),
         maxmemoryMb: config.redis.maxmemoryMb,
         bindAddress: docker.bindAddress,
         hostPort: config.redis.port,
+      },
+      { parent: this },
+    );
+
+    const monitoringPassword = credentials.byUser[monitoringLogin].password;
+    this.monitoring = new DockerMonitoring(
+      `${name}-monitoring`,
+      {
+        namePrefix,
+        networkName: this.storage.network.name,
+        images: { postgresExporter: docker.postgresExporterImage, pgbouncerExporter: docker.pgbouncerExporterImage, redisExporter: docker.redisExporterImage, prometheus: docker.prometheusImage },
+        thresholds: config.thresholds,
+        postgresDsn: pulumi.secret(
+          monitoringPassword.apply((password) => `${postgresUri(monitoringLogin, password, this.postgresContainer.networkAlias, postgresContainerLayout.port, config.postgres.database)}?sslmode=disable`),
+        ),
+        pgbouncerDsn: pulumi.secret(monitoringPassword.apply((password) => `${postgresUri(monitoringLogin, password, "pgbouncer", pgbouncerContainerLayout.listenPort, "pgbouncer")}?sslmode=disable`)),
+        redisAddress: `redis://redis:${redisContainerLayout.port}`,
+        redisUser: redisMonitorUser,
+        redisPassword: redisMonitorPassword,
+        bindAddress: docker.bindAddress,
+        prometheusHostPort: docker.prometheusPort,
+        dependsOn: [this.database, this.pgbouncerContainer.container, this.redisContainer.container],
       },
       { parent: this },
     );
@@ -146,6 +175,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     );
     this.redisUri = pulumi.secret(
       pulumi.all([this.redis.port, redisPassword]).apply(([port, password]) => `redis://${redisAppUser}:${encodeURIComponent(password)}@${docker.bindAddress}:${port}/0`),
+    );
+    this.redisMonitorUri = pulumi.secret(
+      pulumi.all([this.redis.port, redisMonitorPassword]).apply(([port, password]) => `redis://${redisMonitorUser}:${encodeURIComponent(password)}@${docker.bindAddress}:${port}/0`),
     );
     this.registerOutputs({});
   }

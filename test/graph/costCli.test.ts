@@ -57,8 +57,8 @@ describe("npm run cost, on recorded graphs", () => {
     const book = writeBook("eu-west-1.json", { region: "eu-west-1", currency: "USD", asOf: "2026-11-22", source: "test prices, all 1", prices: Object.fromEntries(meters.map((meter) => [meter, 1])) });
     const result = cost("prod", "--prices", book);
     expect(result.status, result.stderr).toBe(0);
-    // 13 alarms: the 12 of the alarm specs and the missed-backup alarm.
-    const quantitySum = 1 + 13 + 1460 + 730 + 1460 + 730 + 200 + 200 + 730 + 730 + 2;
+    // 14 alarms: the 13 of the alarm specs and the missed-backup alarm.
+    const quantitySum = 1 + 14 + 1460 + 730 + 1460 + 730 + 200 + 200 + 730 + 730 + 2;
     expect(result.stdout).toContain(`**Fixed charges: at least ${quantitySum}.00 USD / month**; no price for eu-central-1 \`kms:key\`.`);
     expect(result.stdout).toContain("- eu-west-1: prices as of 2026-11-22, from test prices, all 1");
   });

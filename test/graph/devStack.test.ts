@@ -151,7 +151,7 @@ describe("dev stack graph: application database and migrations", () => {
     expect(connection).toEqual({ host: "127.0.0.1", port: expect.any(Number), user: "app_migrator", password: expect.stringMatching(/^[A-Za-z0-9]{20,}$/), database: "app", sslmode: "disable" });
     expect(migrations.inputs.options).toEqual({ lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, lockWaitMs: 60000, outOfOrder: false, role: "app_owner" });
     const files = migrations.inputs.migrations as { file: string; checksum: string; sql: string }[];
-    expect(files.map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__monitoring_views.sql"]);
+    expect(files.map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__health_checks.sql", "R__monitoring_views.sql"]);
     expect(files.every((file) => /^[0-9a-f]{64}$/.test(file.checksum) && file.sql.length > 0)).toBe(true);
   });
 });
@@ -207,11 +207,15 @@ describe("dev stack graph: Redis container", () => {
     const container = resource(graph, "pgplat-docker-redis-container");
     const redisUri = (graph.outputs.redisUri as SecretValue).value as string;
     const password = decodeURIComponent(new URL(redisUri).password);
+    const monitorUri = new URL((graph.outputs.redisMonitorUri as SecretValue).value as string);
+    const monitorPassword = decodeURIComponent(monitorUri.password);
+    expect([monitorUri.protocol, monitorUri.username, monitorUri.hostname, Number(monitorUri.port)]).toEqual(["redis:", "monitor", "127.0.0.1", (graph.outputs.redis as { port: number }).port]);
+    expect(monitorPassword).not.toBe(password);
     expect(container.inputs).toEqual({
       name: "pgplat-dev-redis",
       image: "redis:7.4.6-bookworm",
       command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-      uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: new SecretValue(redisFiles(config, redisContainerLayout, redisPasswordHash(password)).redisConf) }],
+      uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: new SecretValue(redisFiles(config, redisContainerLayout, redisPasswordHash(password), redisPasswordHash(monitorPassword)).redisConf) }],
       volumes: [{ volumeName: "pgplat-dev-redis-data", containerPath: "/data" }],
       networksAdvanced: [{ name: "pgplat-dev-net", aliases: ["redis"] }],
       ports: [{ internal: 6379, ip: "127.0.0.1" }],
@@ -222,6 +226,7 @@ describe("dev stack graph: Redis container", () => {
       waitTimeout: 60,
     });
     expect(secretText((container.inputs.uploads as { content: unknown }[])[0].content)).not.toContain(password);
+    expect(secretText((container.inputs.uploads as { content: unknown }[])[0].content)).not.toContain(monitorPassword);
     expect(container.deleteBeforeReplace).toBe(true);
   });
 });
@@ -237,6 +242,7 @@ describe("dev stack graph: outputs", () => {
     expect(outputs.images).toEqual({ postgres: "postgres:16.14-bookworm", pgbouncer: "edoburu/pgbouncer:v1.25.2-p0", redis: "redis:7.4.6-bookworm" });
     expect(outputs.connectionUris).toBeInstanceOf(SecretValue);
     expect(outputs.redisUri).toBeInstanceOf(SecretValue);
+    expect(outputs.redisMonitorUri).toBeInstanceOf(SecretValue);
   });
 
   it("gives one URI per login: pooled logins through PgBouncer, the migrator direct", () => {
@@ -266,7 +272,7 @@ describe("stacks side by side", () => {
     const dockerNames = (recorded: RecordedGraph) =>
       recorded.resources.filter((r) => r.type.startsWith("docker:") && r.type !== "docker:index/remoteImage:RemoteImage").map((r) => (r.inputs.name ?? r.inputs.imageName) as string);
     expect(dockerNames(other).every((name) => name.startsWith("pgplat-dev-alice-"))).toBe(true);
-    expect(dockerNames(other)).toHaveLength(10);
+    expect(dockerNames(other)).toHaveLength(14);
     expect(dockerNames(other).filter((name) => dockerNames(graph).includes(name))).toEqual([]);
   });
 });

@@ -26,7 +26,7 @@ describe("npm run plan", () => {
     expect(resources.filter((entry) => entry.type === "postgresql:index/role:Role")).toHaveLength(9); // 4 groups, 4 logins, the backup login
     const migrations = resources.find((entry) => entry.type === "pulumi-nodejs:dynamic/pgplat:Migrations");
     expect(migrations?.inputs).toMatchObject({ __provider: "<serialized dynamic provider>", connection: "[secret]" });
-    expect((migrations?.inputs.migrations as { file: string }[]).map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__monitoring_views.sql"]);
+    expect((migrations?.inputs.migrations as { file: string }[]).map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__health_checks.sql", "R__monitoring_views.sql"]);
   });
 
   it("prints a readable tree with secrets masked", () => {

@@ -341,8 +341,8 @@ describe("prod stack graph: ElastiCache and alarms", () => {
 
   it("sends every alarm and recovery to one SNS topic", () => {
     const alarms = graph.resources.filter((entry) => entry.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
-    // 12 from the alarm specs, plus the missed-backup alarm (prodBackups.test.ts).
-    expect(alarms).toHaveLength(13);
+    // 13 from the alarm specs, plus the missed-backup alarm (prodBackups.test.ts).
+    expect(alarms).toHaveLength(14);
     expect(resource(graph, "pgplat-aws-alarms-rds-replica-1-lag").inputs.dimensions).toEqual({ DBInstanceIdentifier: "pgplat-prod-postgres-replica-1" });
     expect(resource(graph, "pgplat-aws-alarms-pooler-running-tasks").inputs).toMatchObject({ dimensions: { ClusterName: "pgplat-prod-pooler", ServiceName: "pgbouncer" }, threshold: 2, comparisonOperator: "LessThanThreshold" });
     expect(resource(graph, "pgplat-aws-alarms-pooler-unhealthy-targets").inputs.dimensions).toEqual({ LoadBalancer: "net/pgplat-prod-pooler/0123456789", TargetGroup: "targetgroup/pgb-fake/0123456789" });
@@ -363,6 +363,23 @@ describe("prod stack graph: ElastiCache and alarms", () => {
       tags,
     });
     expect(resource(graph, "pgplat-aws-alarms-cache-memory").inputs.dimensions).toEqual({ ReplicationGroupId: "pgplat-prod-redis" });
+    // The wraparound level shared with the health report and Prometheus: 150 % of autovacuum_freeze_max_age.
+    expect(resource(graph, "pgplat-aws-alarms-rds-transaction-id-age").inputs).toEqual({
+      name: "pgplat-prod-rds-transaction-id-age",
+      alarmDescription: "RDS oldest unfrozen transaction ID above 150% of autovacuum_freeze_max_age (200000000)",
+      namespace: "AWS/RDS",
+      metricName: "MaximumUsedTransactionIDs",
+      dimensions: { DBInstanceIdentifier: "pgplat-prod-postgres" },
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 300000000,
+      period: 300,
+      evaluationPeriods: 3,
+      treatMissingData: "breaching",
+      alarmActions: ["arn:aws:sns::000000000000:pgplat-aws-alarms-topic"],
+      okActions: ["arn:aws:sns::000000000000:pgplat-aws-alarms-topic"],
+      tags,
+    });
   });
 });
 

@@ -21,7 +21,7 @@ const denied = (what: RegExp = /permission denied|must be owner/) => expect.stri
 
 describe("sql/ applied as the migrator on PostgreSQL 16", () => {
   it("applies every file, owned by the owner role", async () => {
-    expect(platform.migrations.applied.map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__monitoring_views.sql"]);
+    expect(platform.migrations.applied.map((file) => file.file)).toEqual(["V0001__baseline.sql", "V0002__example_orders.sql", "R__health_checks.sql", "R__monitoring_views.sql"]);
     expect(await runAs(platform.as("app_migrator"), "select tableowner from pg_tables where schemaname = 'app' group by 1")).toEqual([{ tableowner: "app_owner" }]);
   });
 });

@@ -211,6 +211,15 @@ describe("renderRedisConf", () => {
     expect(conf).not.toContain("s3cret");
   });
 
+  it("adds a statistics-only monitoring user when asked", () => {
+    const args = { bind: "127.0.0.1", port: 6379, dir: "/d", appUser: "app", appPasswordSha256: hash, appPermissions: "+@all", maxmemoryBytes: 1, maxmemoryPolicy: "noeviction", healthcheckUser: "hc" };
+    const monitorHash = redisPasswordHash("m0nitor");
+    expect(renderRedisConf({ ...args, monitor: { user: "monitor", passwordSha256: monitorHash } }).split("\n")).toContain(
+      `user monitor on #${monitorHash} resetkeys resetchannels -@all +ping +info +config|get +client|list +client|setname +slowlog|get +slowlog|len +latency|latest +cluster|info +select`,
+    );
+    expect(renderRedisConf(args)).not.toContain("user monitor");
+  });
+
   it("sets protected mode, AOF persistence and the memory policy", () => {
     for (const line of ["protected-mode yes", "appendonly yes", "appendfsync everysec", "maxmemory 134217728", "maxmemory-policy allkeys-lru", "dir /data", "bind 127.0.0.1", "port 6379"]) {
       expect(conf.split("\n")).toContain(line);
@@ -220,6 +229,7 @@ describe("renderRedisConf", () => {
   it("refuses a plaintext password and rules that would inject lines", () => {
     const args = { bind: "127.0.0.1", port: 6379, dir: "/d", appUser: "app", appPermissions: "+@all", maxmemoryBytes: 1, maxmemoryPolicy: "noeviction", healthcheckUser: "hc" };
     expect(() => renderRedisConf({ ...args, appPasswordSha256: "s3cret" })).toThrow(/SHA-256/);
+    expect(() => renderRedisConf({ ...args, appPasswordSha256: hash, monitor: { user: "monitor", passwordSha256: "s3cret" } })).toThrow(/SHA-256/);
     expect(() => renderRedisConf({ ...args, appPasswordSha256: hash, appPermissions: "+@all\nuser default on nopass" })).toThrow(/one line/);
   });
 });

@@ -1,0 +1,58 @@
+/**
+ * npm run -s health -- --database-url <url> [--pgbouncer-url <url>] [--redis-url <url>] [--backup-repo <dir>] [--threshold <name>.<level>=<n>]… [--json]
+ * npm run -s health -- <stack> [--backup-repo <dir>] [--threshold …]… [--json]
+ *
+ * Exit 0 healthy, 1 degraded, 2 unhealthy, 3 could not check. Run it as the
+ * monitoring login; thresholds come from pgplat:thresholds (the stack's, or
+ * the defaults) and --threshold overrides them for this run.
+ */
+import * as path from "node:path";
+import { parseStackConfig, withThresholdOverrides, type Thresholds } from "../config";
+import { formatJson, formatText } from "../health/format";
+import { exitCodeOf, type Report, type UnknownReport } from "../health/report";
+import { healthReport, type HealthTargets } from "../health/run";
+import { readStackOutputs, stackConfigOf, targetsFromOutputs } from "../health/stack";
+import { exitWhenFlushed } from "./lib/exit";
+import { parseArguments, type Arguments } from "../health/arguments";
+
+const projectRoot = path.join(__dirname, "..");
+
+function resolve(args: Arguments): { targets: HealthTargets; thresholds: Thresholds } {
+  const backupRepo = args.values["backup-repo"];
+  let targets: HealthTargets;
+  let declared: Thresholds;
+  if (args.stack !== undefined) {
+    const config = stackConfigOf(projectRoot, args.stack);
+    targets = { ...targetsFromOutputs(readStackOutputs(projectRoot, args.stack, config), config), backupRepo };
+    declared = config.thresholds;
+  } else {
+    targets = { databaseUrl: args.values["database-url"], pgbouncerUrl: args.values["pgbouncer-url"], redisUrl: args.values["redis-url"], backupRepo };
+    const defaults = parseStackConfig({ target: "docker" });
+    if (!defaults.ok) throw new Error("the default thresholds do not validate");
+    declared = defaults.config.thresholds;
+  }
+  const overridden = withThresholdOverrides(declared, args.thresholds);
+  if ("problems" in overridden) throw new Error(overridden.problems.join("\n"));
+  return { targets, thresholds: overridden.thresholds };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes("--json");
+  let report: Report | UnknownReport;
+  try {
+    const args = parseArguments(argv);
+    const { targets, thresholds } = resolve(args);
+    report = await healthReport(targets, thresholds);
+  } catch (error) {
+    report = { status: "unknown", error: error instanceof Error ? error.message : String(error), checks: [] };
+  }
+  if (json) console.log(formatJson(report));
+  else if (report.status === "unknown" && report.checks.length === 0) console.error(`could not check: ${report.error}`);
+  else console.log(formatText(report));
+  return exitCodeOf(report);
+}
+
+main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  exitWhenFlushed(3);
+});
