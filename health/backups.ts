@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import * as path from "node:path";
+import { listBackups } from "../backups/repository";
 import type { Thresholds } from "../config/thresholds";
 import { judge, type CheckResult } from "./report";
 
@@ -33,23 +32,14 @@ export function backupAgeCheck(repository: BackupRepository, now: Date, threshol
 }
 
 /**
- * Reads `<repo>/*\/manifest.json`. A directory without a manifest is a backup
- * still running or one that failed: not a backup, so it is skipped silently.
+ * The backup tool's own reading of a repository: only a backup with a valid
+ * manifest is complete; one without (still running, or failed) is not a
+ * backup and is skipped; an unreadable manifest is reported.
  */
 export function readBackupRepository(repo: string): BackupRepository {
-  if (!existsSync(repo)) throw new Error(`backup repository ${repo} does not exist`);
-  const summaries: BackupSummary[] = [];
-  const unreadable: string[] = [];
-  for (const entry of readdirSync(repo, { withFileTypes: true })) {
-    const manifest = path.join(repo, entry.name, "manifest.json");
-    if (!entry.isDirectory() || !existsSync(manifest)) continue;
-    try {
-      const parsed = JSON.parse(readFileSync(manifest, "utf8")) as Partial<Record<keyof BackupSummary, unknown>>;
-      if ([parsed.id, parsed.status, parsed.startTime, parsed.endTime].some((field) => typeof field !== "string")) throw new Error("missing fields");
-      summaries.push(parsed as BackupSummary);
-    } catch {
-      unreadable.push(entry.name);
-    }
-  }
-  return { summaries, unreadable };
+  const entries = listBackups(repo);
+  return {
+    summaries: entries.flatMap((entry) => (entry.status === "complete" ? [{ id: entry.id, status: entry.status, startTime: entry.manifest.startTime, endTime: entry.manifest.endTime }] : [])),
+    unreadable: entries.flatMap((entry) => (entry.status === "invalid" ? [entry.id] : [])),
+  };
 }

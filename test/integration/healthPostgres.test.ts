@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
+import { takeBackup } from "../../backups/take";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { healthJson, postgresUrl, runHealthCli, statuses, type JsonReport } from "../support/healthCli";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
@@ -219,14 +220,13 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
   it("judges the age of the newest complete backup, ignoring backups without a manifest", async () => {
     const repo = mkdtempSync(path.join(tmpdir(), "pgplat-backups-"));
     try {
-      const backup = (id: string, hoursAgo: number, manifest: boolean) => {
-        mkdirSync(path.join(repo, id));
-        const end = new Date(Date.now() - hoursAgo * 3_600_000).toISOString();
-        if (manifest) writeFileSync(path.join(repo, id, "manifest.json"), JSON.stringify({ id, status: "complete", startTime: end, endTime: end }));
-      };
-      backup("20260101T000000Z", 30, true);
+      // A real base backup, aged 30 hours by rewriting its manifest's times (the only way to make time pass here).
+      const taken = await takeBackup({ connection: { host: "127.0.0.1", port: server.port, user: "postgres", password: server.superuserPassword, database: "postgres" }, pgdata: path.join(server.root, "data"), repo });
+      const manifestFile = path.join(repo, taken.id, "manifest.json");
+      const end = new Date(Date.now() - 30 * 3_600_000).toISOString();
+      writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(readFileSync(manifestFile, "utf8")), startTime: end, endTime: end }));
       // Newer, but still running (no manifest yet): not a backup.
-      backup("20260102T000000Z", 1, false);
+      mkdirSync(path.join(repo, "29991231T000000000Z"));
       const { code, report: planted } = await report("--backup-repo", repo);
       expect(statuses(planted)).toEqual({ ...allOk, backup_age: "warning" });
       expect(code).toBe(1);
