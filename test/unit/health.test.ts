@@ -19,8 +19,11 @@ describe("thresholds: one declaration", () => {
     expect(stackConfig({ thresholds: { connectionsPercent: { warning: 70 } } }).thresholds.connectionsPercent).toEqual({ warning: 70, critical: 90 });
     const bad = parseStackConfig({ target: "docker", thresholds: { connectionsPercent: { warning: 95 }, cacheHitPercent: { warning: 90, critical: 97 }, lockWaitSeconds: { warn: 1 } } });
     expect(bad.ok).toBe(false);
+    // A misspelled key and inverted levels are reported together.
     expect(!bad.ok && bad.issues).toEqual([
       { key: "pgplat:thresholds.lockWaitSeconds.warn", value: 1, allowed: "no such key in pgplat:thresholds.lockWaitSeconds; check the spelling against the configuration reference" },
+      { key: "pgplat:thresholds.connectionsPercent.critical", value: 90, allowed: "at least connectionsPercent.warning (95): critical is the worse level" },
+      { key: "pgplat:thresholds.cacheHitPercent.critical", value: 97, allowed: "at most cacheHitPercent.warning (90): critical is the worse level" },
     ]);
     const inverted = parseStackConfig({ target: "docker", thresholds: { connectionsPercent: { warning: 95 }, cacheHitPercent: { warning: 90, critical: 97 } } });
     expect(!inverted.ok && inverted.issues).toEqual([
