@@ -87,7 +87,7 @@ describe("npm run plan", () => {
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: deletionProtection must be true in production");
     expect(result.stderr).toContain("[rds-production-safety] pgplat-aws-rds-instance: backupRetentionPeriod is 3; production needs at least 7 days");
     expect(result.stderr).toContain("[no-database-ports-open-to-the-internet] pgplat-aws-network-postgres-from-0.0.0.0_0: port 5432 open to the whole IPv4 internet (0.0.0.0/0)");
-    expect(result.stderr).toContain("[production-alarms-reach-someone] arn:aws:sns::000000000000:pgplat-aws-alarms-topic: 12 alarm(s) notify this topic, which has no subscription (");
+    expect(result.stderr).toContain("[production-alarms-reach-someone] arn:aws:sns::000000000000:pgplat-aws-alarms-topic: 13 alarm(s) notify this topic, which has no subscription (");
   });
 
   it("exits 1 with every config problem, before creating anything", () => {
