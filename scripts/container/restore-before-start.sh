@@ -9,6 +9,8 @@
 #   3. stop it. The image's entrypoint then starts the real server.
 # A marker file makes step 2 run again if the container stopped halfway.
 set -eu
+# The server's user may not be able to enter the caller's directory.
+cd /
 : "${PGDATA:?}" "${PGPLAT_RESTORE:?}" "${PGPLAT_RESTORE_CREDENTIALS:?}"
 server_user=${PGPLAT_SERVER_USER:-postgres}
 marker="$PGDATA/pgplat-restore-pending"
