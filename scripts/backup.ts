@@ -25,7 +25,7 @@ import { takeBackup } from "../backups/take";
 import { formatInstant, microsFromDate, parseInstant } from "../backups/time";
 import { verifyBackup } from "../backups/verify";
 import type { RecoveryTarget } from "../backups/walPlan";
-import { parseFlags, required, UsageError, type FlagKind, type ParsedFlags } from "./lib/cliFlags";
+import { parseCliArguments, UsageError, type CliArguments, type OptionKinds } from "./lib/cliArgs";
 import { exitWhenFlushed } from "./lib/exit";
 
 const usage = `usage:
@@ -38,9 +38,15 @@ const usage = `usage:
   npm run -s restore --        --repo <dir> --wal-archive <dir> --into <new empty dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]
   npm run -s restore --        --from-s3 s3://<bucket>/<prefix>/dumps/<run>/manifest.json --into <new database> [--database <name>] [--no-owner] [--endpoint-url <url>]`;
 
-type Command = (flags: ParsedFlags) => Promise<number>;
+type Command = (flags: Flags) => Promise<number>;
 
-const commands: Record<string, { readonly flags: Readonly<Record<string, FlagKind>>; readonly run: Command }> = {
+/** One command's parsed options, read through `value` and `required`. */
+interface Flags extends CliArguments {
+  value(flag: string): string | undefined;
+  required(flag: string): string;
+}
+
+const commands: Record<string, { readonly flags: OptionKinds; readonly run: Command }> = {
   take: { flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value" }, run: take },
   list: { flags: { "--repo": "value", "--json": "switch" }, run: list },
   verify: { flags: { "--repo": "value", "--wal-archive": "value", "--backup": "value" }, run: verify },
@@ -53,14 +59,14 @@ const commands: Record<string, { readonly flags: Readonly<Record<string, FlagKin
   restore: { flags: { "--repo": "value", "--wal-archive": "value", "--into": "value", "--time": "value", "--latest": "switch", "--backup": "value" }, run: restore },
 };
 
-async function take(flags: ParsedFlags): Promise<number> {
-  const manifest = await takeBackup({ connection: settingsFromUrl(databaseUrl(flags)), pgdata: required(flags, "--pgdata"), repo: required(flags, "--repo") });
+async function take(flags: Flags): Promise<number> {
+  const manifest = await takeBackup({ connection: settingsFromUrl(databaseUrl(flags)), pgdata: flags.required("--pgdata"), repo: flags.required("--repo") });
   console.log(`backup ${manifest.id} complete: ${manifest.files.length} files, ${megabytes(manifest.sizeBytes)} (${megabytes(manifest.storedBytes)} stored), WAL ${manifest.startWalSegment}..${manifest.endWalSegment}`);
   return 0;
 }
 
-async function list(flags: ParsedFlags): Promise<number> {
-  const entries = listBackups(required(flags, "--repo")).map((entry) =>
+async function list(flags: Flags): Promise<number> {
+  const entries = listBackups(flags.required("--repo")).map((entry) =>
     entry.status === "complete"
       ? summary(entry.manifest)
       : { id: entry.id, status: entry.status, startTime: null, endTime: null, startLsn: null, endLsn: null, timeline: null, ...(entry.status === "invalid" ? { problem: entry.problem } : {}) },
@@ -81,15 +87,15 @@ function summary(manifest: Manifest) {
   return { id, status, startTime, endTime, startLsn, endLsn, timeline, startWalSegment, endWalSegment, sizeBytes, storedBytes, files: manifest.files.length };
 }
 
-async function verify(flags: ParsedFlags): Promise<number> {
-  const repo = required(flags, "--repo");
+async function verify(flags: Flags): Promise<number> {
+  const repo = flags.required("--repo");
   const backups = completeBackups(repo);
-  const named = flags.values.get("--backup");
+  const named = flags.value("--backup");
   const selected = named === undefined ? backups : backups.filter((backup) => backup.id === named);
   if (selected.length === 0) throw new Error(named === undefined ? `${repo} holds no complete backup to verify` : `no complete backup ${named} in ${repo}`);
   const failures: string[] = [];
   for (const backup of selected) {
-    const result = await verifyBackup(repo, required(flags, "--wal-archive"), backup);
+    const result = await verifyBackup(repo, flags.required("--wal-archive"), backup);
     for (const problem of result.problems) {
       console.log(`${backup.id}: ${problem}`);
       failures.push(`backup ${backup.id}: ${problem}`);
@@ -100,9 +106,9 @@ async function verify(flags: ParsedFlags): Promise<number> {
   return 0;
 }
 
-async function prune(flags: ParsedFlags): Promise<number> {
-  const repo = required(flags, "--repo");
-  const walArchive = required(flags, "--wal-archive");
+async function prune(flags: Flags): Promise<number> {
+  const repo = flags.required("--repo");
+  const walArchive = flags.required("--wal-archive");
   const dryRun = flags.switches.has("--dry-run");
   const entries = listBackups(repo);
   const segmentSize = entries.find((entry) => entry.status === "complete")?.manifest.walSegmentSize ?? 16 * 1024 * 1024;
@@ -116,9 +122,9 @@ async function prune(flags: ParsedFlags): Promise<number> {
 }
 
 /** The backup container's main loop: a base backup whenever the newest is older than the interval, each followed by prune. */
-async function schedule(flags: ParsedFlags): Promise<number> {
+async function schedule(flags: Flags): Promise<number> {
   const everyHours = positiveNumber(flags, "--every-hours");
-  const repo = required(flags, "--repo");
+  const repo = flags.required("--repo");
   const intervalMs = everyHours * 3_600_000;
   let stopping = false;
   const wake: Array<() => void> = [];
@@ -143,9 +149,9 @@ async function schedule(flags: ParsedFlags): Promise<number> {
   return 0;
 }
 
-async function check(flags: ParsedFlags): Promise<number> {
+async function check(flags: Flags): Promise<number> {
   const maxAgeMinutes = positiveNumber(flags, "--max-age-minutes");
-  const newest = newestEnd(required(flags, "--repo"));
+  const newest = newestEnd(flags.required("--repo"));
   if (newest === undefined) throw new Error("no complete backup yet");
   const ageMinutes = (Date.now() - newest) / 60_000;
   if (ageMinutes > maxAgeMinutes) throw new Error(`the newest complete backup ended ${ageMinutes.toFixed(0)} minutes ago; at most ${maxAgeMinutes} allowed`);
@@ -153,8 +159,8 @@ async function check(flags: ParsedFlags): Promise<number> {
   return 0;
 }
 
-async function restore(flags: ParsedFlags): Promise<number> {
-  const time = flags.values.get("--time");
+async function restore(flags: Flags): Promise<number> {
+  const time = flags.value("--time");
   const latest = flags.switches.has("--latest");
   if ((time === undefined) === !latest) throw new UsageError("give exactly one of --time <ISO 8601 with offset> and --latest");
   let target: RecoveryTarget = { kind: "latest" };
@@ -164,10 +170,10 @@ async function restore(flags: ParsedFlags): Promise<number> {
     target = { kind: "time", time: micros };
   }
   const started = Date.now();
-  const result = await restoreBackup({ repo: required(flags, "--repo"), walArchive: required(flags, "--wal-archive"), into: required(flags, "--into"), target, backupId: flags.values.get("--backup") });
+  const result = await restoreBackup({ repo: flags.required("--repo"), walArchive: flags.required("--wal-archive"), into: flags.required("--into"), target, backupId: flags.value("--backup") });
   const until = target.kind === "time" ? formatInstant(target.time) : "the end of the archive";
   console.log(
-    `restored backup ${result.backup.id} into ${required(flags, "--into")} in ${((Date.now() - started) / 1000).toFixed(1)} s; starting PostgreSQL on it replays ${result.segments.length} archived segment(s) on timeline ${result.timeline} to ${until} and promotes`,
+    `restored backup ${result.backup.id} into ${flags.required("--into")} in ${((Date.now() - started) / 1000).toFixed(1)} s; starting PostgreSQL on it replays ${result.segments.length} archived segment(s) on timeline ${result.timeline} to ${until} and promotes`,
   );
   return 0;
 }
@@ -177,22 +183,22 @@ function newestEnd(repo: string): number | undefined {
   return ends.length === 0 ? undefined : Math.max(...ends);
 }
 
-function databaseUrl(flags: ParsedFlags): string {
-  const url = flags.values.get("--database-url") ?? process.env.DATABASE_URL;
+function databaseUrl(flags: Flags): string {
+  const url = flags.value("--database-url") ?? process.env.DATABASE_URL;
   if (!url) throw new UsageError("--database-url is required (or set DATABASE_URL)");
   return url;
 }
 
-function retentionDays(flags: ParsedFlags): number {
-  const text = flags.values.get("--retention-days");
+function retentionDays(flags: Flags): number {
+  const text = flags.value("--retention-days");
   if (text === undefined) return backupDefaults.retentionDays;
   const days = Number(text);
   if (!Number.isInteger(days) || days < 1) throw new UsageError(`--retention-days ${text}: a whole number of days, at least 1`);
   return days;
 }
 
-function positiveNumber(flags: ParsedFlags, flag: string): number {
-  const text = required(flags, flag);
+function positiveNumber(flags: Flags, flag: string): number {
+  const text = flags.required(flag);
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} ${text}: a positive number`);
   return value;
@@ -216,9 +222,15 @@ async function main(argv: readonly string[]): Promise<number> {
   if (name === "restore" && rest.includes("--from-s3")) return (await import("./dumps/restoreFromS3")).restoreFromS3Cli(rest);
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command ${name}`);
-  const flags = parseFlags(rest, command.flags);
-  if (flags.positional.length > 0) throw new UsageError(`unexpected argument ${flags.positional[0]}`);
-  return command.run(flags);
+  const parsed = parseCliArguments(rest, command.flags);
+  if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+  const value = (flag: string) => parsed.values[flag]?.[0];
+  const required = (flag: string) => {
+    const given = value(flag);
+    if (given === undefined) throw new UsageError(`${flag} is required`);
+    return given;
+  };
+  return command.run({ ...parsed, value, required });
 }
 
 main(process.argv.slice(2)).then(

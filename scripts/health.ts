@@ -13,7 +13,7 @@ import { exitCodeOf, type Report, type UnknownReport } from "../health/report";
 import { healthReport, type HealthTargets } from "../health/run";
 import { readStackOutputs, stackConfigOf, targetsFromOutputs } from "../health/stack";
 import { exitWhenFlushed } from "./lib/exit";
-import { parseArguments, type Arguments } from "../health/arguments";
+import { parseArguments, usage, type Arguments } from "../health/arguments";
 
 const projectRoot = path.join(__dirname, "..");
 
@@ -37,6 +37,10 @@ function resolve(args: Arguments): { targets: HealthTargets; thresholds: Thresho
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(usage);
+    return 0;
+  }
   const json = argv.includes("--json");
   let report: Report | UnknownReport;
   try {

@@ -17,7 +17,7 @@ afterAll(async () => {
 const url = (connection: ConnectionSettings, password = connection.password) => `postgresql://${connection.user}:${encodeURIComponent(password)}@${connection.host}:${connection.port}/${connection.database}`;
 
 function migrate(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync("bash", [path.join(__dirname, "..", "..", "scripts", "migrate.sh"), ...args], { env: { ...process.env, DATABASE_URL: "", ...env }, encoding: "utf8" });
+  const result = spawnSync("bash", [path.join(__dirname, "..", "..", "scripts", "lib", "run-ts.sh"), "scripts/migrate.ts", ...args], { env: { ...process.env, DATABASE_URL: "", ...env }, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.replace(/^npm warn.*\n/gm, "") };
 }
 

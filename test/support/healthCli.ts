@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { ConnectionSettings } from "../../migrations";
 
-const script = path.join(__dirname, "..", "..", "scripts", "health.sh");
+const runTs = path.join(__dirname, "..", "..", "scripts", "lib", "run-ts.sh");
 
 export interface HealthRun {
   readonly code: number | null;
@@ -10,10 +10,10 @@ export interface HealthRun {
   readonly stderr: string;
 }
 
-/** Runs `npm run -s health -- <args>` the way an operator does (through scripts/health.sh). */
+/** Runs `npm run -s health -- <args>` the way an operator does (through scripts/lib/run-ts.sh). */
 export function runHealthCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<HealthRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", [runTs, "scripts/health.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
