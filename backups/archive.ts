@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { Micros } from "./time";
-import { archivedFileSegment, parseHistoryFile, parseSegmentFileName, type TimelineSwitch } from "./wal";
+import { parseHistoryFile, parseSegmentFileName, type TimelineSwitch } from "./wal";
 
 export interface ArchivedSegment {
   readonly name: string;
@@ -30,8 +30,6 @@ export function readArchive(dir: string, segmentSize: number): ArchiveListing {
       segments.set(name, { name, size: stat.size, archivedAt: BigInt(Math.floor(stat.mtimeMs * 1000)) });
     } else if (/^[0-9A-F]{8}\.history$/.test(name)) {
       histories.set(parseInt(name.slice(0, 8), 16), parseHistoryFile(readFileSync(path.join(dir, name), "utf8")));
-    } else if (!archivedFileSegment(name, segmentSize)) {
-      // Unknown files are left alone and never counted as WAL.
     }
   }
   return { segments, histories, names };

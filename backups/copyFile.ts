@@ -7,6 +7,8 @@ import { createGunzip, createGzip } from "node:zlib";
 
 /** gzip level 1: data pages compress well at the fastest level, and a backup must keep up with the disk. */
 export const compressionLevel = 1;
+/** Files compressed or decompressed at once: gzip runs on libuv's thread pool (4 threads by default). */
+export const fileConcurrency = 4;
 
 export interface CopyResult {
   readonly size: number;

@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { readArchive } from "./archive";
-import { decompressFile, forEachLimited } from "./copyFile";
+import { decompressFile, fileConcurrency, forEachLimited } from "./copyFile";
 import { dataDirName, type Manifest } from "./manifest";
 import { completeBackups } from "./repository";
 import { formatRecoveryTargetTime, parseInstant } from "./time";
@@ -86,7 +86,7 @@ function prepareTarget(into: string): { uid: number; gid: number } | undefined {
 async function unpack(backup: Manifest, source: string, into: string): Promise<void> {
   for (const directory of backup.directories) mkdirSync(path.join(into, directory), { recursive: true, mode: 0o700 });
   mkdirSync(path.join(into, "pg_wal", "archive_status"), { recursive: true, mode: 0o700 });
-  await forEachLimited(backup.files, 4, async (file) => {
+  await forEachLimited(backup.files, fileConcurrency, async (file) => {
     const copied = await decompressFile(path.join(source, `${file.path}.gz`), path.join(into, file.path), file.mode || 0o600);
     if (copied.sha256 !== file.sha256 || copied.size !== file.size) throw new Error(`backup ${backup.id}: ${file.path} does not match its manifest checksum; the backup is damaged (run verify)`);
   });

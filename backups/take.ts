@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { clientConfig, type ConnectionSettings } from "../migrations/connection";
-import { compressFile, forEachLimited, syncFileSystem } from "./copyFile";
+import { compressFile, fileConcurrency, forEachLimited, syncFileSystem } from "./copyFile";
 import { isContentExcludedDirectory, isExcludedFile, unloggedForksToSkip } from "./exclusions";
 import { backupIdFor, dataDirName, fsyncDirectory, progressFileName, writeManifest, type Manifest, type StoredFile } from "./manifest";
 import type { BackupProgress } from "./repository";
@@ -12,8 +12,6 @@ import { formatLsn, parseLsn, segmentBefore, segmentFileName } from "./wal";
 
 /** How long pg_backup_stop may wait for the archiver to take the backup's last segment. */
 export const defaultArchiveWaitSeconds = 300;
-/** Files compressed at once: gzip runs on libuv's thread pool (4 threads by default). */
-export const defaultCopyConcurrency = 4;
 
 export interface TakeBackupArgs {
   readonly connection: ConnectionSettings;
@@ -23,8 +21,6 @@ export interface TakeBackupArgs {
   readonly repo: string;
   /** @default defaultArchiveWaitSeconds */
   readonly archiveWaitSeconds?: number;
-  /** @default defaultCopyConcurrency */
-  readonly concurrency?: number;
 }
 
 /**
@@ -54,7 +50,7 @@ export async function takeBackup(args: TakeBackupArgs): Promise<Manifest> {
     backupDir = createBackupDir(args.repo, id);
     const label = `pgplat ${id}`;
     const start = await client.query<{ lsn: string; time: string }>(`select pg_backup_start($1, true)::text as lsn, ${utcNow} as time`, [label]);
-    const files = await copyDataDirectory(pgdata, path.join(backupDir, dataDirName), args.concurrency ?? defaultCopyConcurrency);
+    const files = await copyDataDirectory(pgdata, path.join(backupDir, dataDirName), fileConcurrency);
     await client.query(`set statement_timeout = ${Math.round((args.archiveWaitSeconds ?? defaultArchiveWaitSeconds) * 1000)}`);
     const stop = await client
       .query<{ lsn: string; labelfile: string; spcmapfile: string; time: string }>(`select lsn::text as lsn, labelfile, spcmapfile, ${utcNow} as time from pg_backup_stop(true)`)

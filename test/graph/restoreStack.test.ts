@@ -38,7 +38,6 @@ describe("a stack restored from another stack's point in time", () => {
       { file: "/run/pgplat/restore-credentials.sql", content: secret, owner: "999", group: "999", permissions: "0400" },
     ]);
     expect(container.inputs.waitTimeout).toBe(3600);
-    expect(containerScript("postgres-entrypoint.sh")).toMatch(/^ {2}if \[ -n "\$\{PGPLAT_RESTORE:-\}" \]; then pgplat-restore-before-start; fi$/m);
   });
 
   it("gives every restored role this stack's credentials: the superuser's password, the logins' verifiers, the backup login", () => {

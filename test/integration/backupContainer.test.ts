@@ -45,11 +45,10 @@ describe("the bundled backup tool, as the backup container runs it", () => {
     expect(result.stdout + result.stderr).not.toContain(password);
   });
 
-  it("is refused the backup functions as a login without the grant", async () => {
+  it("is refused the backup functions as a login without the grant", () => {
     const result = asServerUser(["take", "--database-url", urlFor("no_grants"), "--pgdata", path.join(server.root, "data"), "--repo", repo()]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe("permission denied for function pg_backup_start\n");
-    expect((await server.query<{ super: boolean }>(`select rolsuper as super from pg_roles where rolname = '${backupLogin}'`))[0].super).toBe(false);
   });
 
   it("reports healthy while the newest backup is young enough, unhealthy once it is not", async () => {

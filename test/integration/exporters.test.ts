@@ -6,7 +6,7 @@ import { renderAlertRules } from "../../render/alertRules";
 import { renderExporterQueries } from "../../render/exporterQueries";
 import { renderPrometheusConfig } from "../../render/prometheusConfig";
 import { healthJson, postgresUrl } from "../support/healthCli";
-import { startMonitoredRedis, type MonitoredRedis } from "../support/monitoredRedis";
+import { startRedis, type RedisServer } from "../support/redisServer";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
 import { setUpPlatformDatabase, runAs, type PlatformDatabase } from "../support/platformDatabase";
 import { freePort, osBinary, removeDir, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess } from "../support/processes";
@@ -31,7 +31,7 @@ const redisPasswords = { app: `Ra${randomBytes(12).toString("hex")}`, monitor: `
 
 let postgres: PostgresServer;
 let platform: PlatformDatabase;
-let redis: MonitoredRedis;
+let redis: RedisServer;
 let dir: string;
 const ports: Record<string, number> = {};
 const processes: RunningProcess[] = [];
@@ -52,7 +52,7 @@ describe.skipIf(missing !== undefined)(`exporters and Prometheus on the real ser
   beforeAll(async () => {
     postgres = await startPostgres(config);
     platform = await setUpPlatformDatabase(postgres, config);
-    redis = await startMonitoredRedis(config, redisPasswords.app, redisPasswords.monitor);
+    redis = await startRedis(config, redisPasswords.app, redisPasswords.monitor);
     const user = serverUser();
     dir = serverTempDir(user, "exporters");
     for (const name of ["postgres", "redis", "prometheus"]) ports[name] = await freePort();

@@ -8,12 +8,11 @@ import { pgbouncerAdminUser } from "../../config";
 import { userlistUsers } from "../../render/platformFiles";
 import { scramSha256Secret } from "../../render/scram";
 import { healthJson, postgresUrl, statuses } from "../support/healthCli";
-import { startMonitoredRedis, type MonitoredRedis } from "../support/monitoredRedis";
 import { pgbouncerBinary, startPgbouncer, type PgbouncerServer } from "../support/pgbouncerServer";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
 import { setUpPlatformDatabase, type PlatformDatabase } from "../support/platformDatabase";
 import { osBinary, waitFor } from "../support/processes";
-import { redisBinary } from "../support/redisServer";
+import { redisBinary, startRedis, type RedisServer } from "../support/redisServer";
 import { RespClient } from "../support/resp";
 import { stackConfig } from "../support/stackConfig";
 
@@ -29,7 +28,7 @@ const passwords = { redisApp: `Ra${randomBytes(12).toString("hex")}`, redisMonit
 let postgres: PostgresServer;
 let platform: PlatformDatabase;
 let pgbouncer: PgbouncerServer;
-let redis: MonitoredRedis;
+let redis: RedisServer;
 let monitoringUrl: string;
 const scratch = mkdtempSync(path.join(tmpdir(), "pgplat-health-pool-"));
 
@@ -44,7 +43,7 @@ describe.skipIf(!pgbouncerBinary.path || !redisBinary.path || !pgbench.path)("he
     );
     verifiers.set(pgbouncerAdminUser, scramSha256Secret({ password: randomBytes(12).toString("hex"), salt: randomBytes(16) }));
     pgbouncer = await startPgbouncer(config, postgres.port, userlistUsers(config).map((user) => ({ user, scramSecret: verifiers.get(user)! })));
-    redis = await startMonitoredRedis(config, passwords.redisApp, passwords.redisMonitor);
+    redis = await startRedis(config, passwords.redisApp, passwords.redisMonitor);
     monitoringUrl = postgresUrl(platform.as("app_monitoring"));
   }, 120_000);
   afterAll(async () => {

@@ -99,6 +99,21 @@ describe("a stack restored from another stack's backups", () => {
     expect(again.stdout + again.stderr).toBe("");
   }, 240_000);
 
+  it("runs the restore step from the image's entrypoint only in a restored stack, before the server's command", () => {
+    const root = serverTempDir(source.user, "entrypoint");
+    cleanups.push(async () => void spawnSync("rm", ["-rf", root]));
+    const stubs = path.join(root, "bin");
+    mkdirSync(stubs);
+    writeFileSync(path.join(stubs, "pgplat-restore-before-start"), `#!/bin/sh\necho restore-step\n`, { mode: 0o755 });
+    const entrypoint = (extra: NodeJS.ProcessEnv) =>
+      spawnSync("sh", [path.join(projectRoot, "scripts", "container", "postgres-entrypoint.sh"), "echo", "server-command"], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, PGPLAT_SERVER_DIRS: "", ...extra },
+      });
+    expect(entrypoint({ PGPLAT_RESTORE: "--latest" })).toMatchObject({ status: 0, stdout: "restore-step\nserver-command\n" });
+    expect(entrypoint({ PGPLAT_RESTORE: "" })).toMatchObject({ status: 0, stdout: "server-command\n" });
+  });
+
   it("refuses, naming the problem, and leaves the volume empty when the source has no backup", () => {
     const root = serverTempDir(source.user, "restore-none");
     cleanups.push(async () => void spawnSync("rm", ["-rf", root]));

@@ -15,14 +15,18 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Runs the OS Redis with the redis.conf rendered for `config` and the given app password. */
-export async function startRedis(config: StackConfig, appPassword: string): Promise<RedisServer> {
+/**
+ * Runs the OS Redis with the redis.conf rendered for `config`: the app user
+ * with `appPassword` and, given `monitorPassword`, the statistics-only
+ * monitoring user the Docker target adds.
+ */
+export async function startRedis(config: StackConfig, appPassword: string, monitorPassword?: string): Promise<RedisServer> {
   if (!redisBinary.path) throw new Error(redisBinary.skipReason);
   const user = serverUser();
   const dir = serverTempDir(user, "redis");
   const port = await freePort();
   const confFile = path.join(dir, "redis.conf");
-  writeFileSync(confFile, redisFiles(config, { bind: "127.0.0.1", port, dir }, redisPasswordHash(appPassword)).redisConf, { mode: 0o600 });
+  writeFileSync(confFile, redisFiles(config, { bind: "127.0.0.1", port, dir }, redisPasswordHash(appPassword), monitorPassword === undefined ? undefined : redisPasswordHash(monitorPassword)).redisConf, { mode: 0o600 });
   chownSync(confFile, user.uid, user.gid);
   const server = await startManagedServer({
     what: "Redis",
