@@ -126,7 +126,12 @@ describe.skipIf(missing !== undefined)(`exporters and Prometheus on the real ser
       ["PostgresSequenceCritical", "critical", "pending"],
       ["PostgresSequenceWarning", "warning", "pending"],
     ]);
-    const up = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=up`)).json()) as { data: { result: { metric: { job: string }; value: [number, string] }[] } };
+    // Each job is scraped on its own schedule: wait until both have been scraped once.
+    const up = await waitFor("both jobs scraped", async () => {
+      const response = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=up`)).json()) as { data: { result: { metric: { job: string }; value: [number, string] }[] } };
+      if (response.data.result.length < 2) throw new Error(JSON.stringify(response.data.result));
+      return response;
+    });
     expect(Object.fromEntries(up.data.result.map((series) => [series.metric.job, series.value[1]]))).toEqual({ postgres: "1", redis: "1" });
   }, 90_000);
 });
