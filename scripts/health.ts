@@ -2,7 +2,8 @@
  * npm run -s health -- --database-url <url> [--pgbouncer-url <url>] [--redis-url <url>] [--backup-repo <dir>] [--threshold <name>.<level>=<n>]… [--json]
  * npm run -s health -- <stack> [--backup-repo <dir>] [--threshold …]… [--json]
  *
- * Exit 0 healthy, 1 degraded, 2 unhealthy, 3 could not check. Run it as the
+ * Exit 0 healthy, 1 degraded, 2 unhealthy, 3 could not check (a server it
+ * cannot reach or log in to, or a command line it cannot run). Run it as the
  * monitoring login; thresholds come from pgplat:thresholds (the stack's, or
  * the defaults) and --threshold overrides them for this run.
  */
@@ -14,6 +15,7 @@ import { healthReport, type HealthTargets } from "../health/run";
 import { readStackOutputs, stackConfigOf, targetsFromOutputs } from "../health/stack";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseArguments, usage, type Arguments } from "../health/arguments";
+import { UsageError } from "./lib/cliArgs";
 
 const projectRoot = path.join(__dirname, "..");
 
@@ -37,18 +39,24 @@ function resolve(args: Arguments): { targets: HealthTargets; thresholds: Thresho
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(usage);
-    return 0;
-  }
   const json = argv.includes("--json");
   let report: Report | UnknownReport;
   try {
     const args = parseArguments(argv);
+    if (args.help) {
+      console.log(usage);
+      return 0;
+    }
     const { targets, thresholds } = resolve(args);
     report = await healthReport(targets, thresholds);
   } catch (error) {
-    report = { status: "unknown", error: error instanceof Error ? error.message : String(error), checks: [] };
+    const reason = error instanceof Error ? error.message : String(error);
+    report = { status: "unknown", error: reason, checks: [] };
+    // A command line it cannot run is a report it could not make: exit 3, as for a server it cannot reach (2 means "unhealthy").
+    if (error instanceof UsageError && !json) {
+      console.error(`${reason}\n${usage}`);
+      return exitCodeOf(report);
+    }
   }
   if (json) console.log(formatJson(report));
   else if (report.status === "unknown" && report.checks.length === 0) console.error(`could not check: ${report.error}`);

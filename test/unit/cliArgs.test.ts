@@ -36,4 +36,14 @@ describe("every CLI: unknown options are errors, --help exits 0", () => {
     expect(unknown.stdout).toBe("");
     expect(unknown.stderr).toMatch(script === "migrate.ts" ? /^unknown option --dri \(did you mean --dir\?\)\nusage: / : /^unknown option --jsn( \(did you mean --json\?\))?\nusage: /);
   });
+
+  it("health.ts: a usage error is a report it could not make, exit 3 (its 2 means unhealthy), in text and in --json", () => {
+    const help = run("health.ts", ["--help"]);
+    expect([help.status, help.stdout.startsWith("usage: npm run -s health -- "), help.stderr]).toEqual([0, true, ""]);
+    const unknown = run("health.ts", ["--database-url", "postgresql://m@127.0.0.1:1/db", "--bogus"]);
+    expect([unknown.status, unknown.stdout]).toEqual([3, ""]);
+    expect(unknown.stderr).toMatch(/^unknown option --bogus\nusage: npm run -s health -- /);
+    const json = run("health.ts", ["--database-url", "postgresql://m@127.0.0.1:1/db", "--jsn", "--json"]);
+    expect([json.status, json.stderr, JSON.parse(json.stdout)]).toEqual([3, "", { status: "unknown", error: "unknown option --jsn (did you mean --json?)", checks: [] }]);
+  });
 });

@@ -8,6 +8,7 @@ import { parseInfo, redisChecks } from "../../health/redis";
 import { exitCodeOf, judge, reportOf } from "../../health/report";
 import { targetsFromOutputs } from "../../health/stack";
 import { parseArguments } from "../../health/arguments";
+import { UsageError } from "../../scripts/lib/cliArgs";
 import { stackConfig } from "../support/stackConfig";
 
 const defaults: Thresholds = stackConfig().thresholds;
@@ -162,17 +163,23 @@ describe("PgBouncer, Redis and backup checks", () => {
 
 describe("the command line", () => {
   it("takes a stack or a database URL, flags in any order, and refuses what it does not know", () => {
-    expect(parseArguments(["--json", "--database-url", "postgresql://m@h/db", "--threshold", "a.warning=1", "--threshold", "b.critical=2"])).toEqual({
+    expect(parseArguments(["--json", "--database-url", "postgresql://m@h/db", "--threshold", "a.warning=1", "--threshold=b.critical=2"])).toEqual({
       stack: undefined,
       json: true,
+      help: false,
       values: { "database-url": "postgresql://m@h/db" },
       thresholds: ["a.warning=1", "b.critical=2"],
     });
     expect(parseArguments(["dev", "--backup-repo", "/b"])).toMatchObject({ stack: "dev", values: { "backup-repo": "/b" } });
-    expect(() => parseArguments([])).toThrow(/no database: name a stack or pass --database-url/);
-    expect(() => parseArguments(["dev", "--database-url", "x"])).toThrow(/not both/);
-    expect(() => parseArguments(["--database-url"])).toThrow(/--database-url needs a value/);
-    expect(() => parseArguments(["--database-url", "x", "--verbose"])).toThrow(/unknown argument --verbose/);
+    expect(parseArguments(["--help"])).toMatchObject({ help: true });
+    const usageError = (argv: string[], message: string) => expect(() => parseArguments(argv)).toThrow(new UsageError(message));
+    usageError([], "no database: name a stack or pass --database-url");
+    usageError(["dev", "--database-url", "x"], "give a stack or --database-url, not both");
+    usageError(["dev", "prod"], "one stack name, not 2: dev prod");
+    usageError(["--database-url"], "--database-url needs a value");
+    usageError(["--database-url", "x", "--database-url", "y"], "--database-url given twice");
+    usageError(["--database-url", "x", "--verbose"], "unknown option --verbose");
+    usageError(["--database-url", "x", "--jsn"], "unknown option --jsn (did you mean --json?)");
   });
 
   it("finds the monitoring login's endpoints in the stack outputs: PostgreSQL direct, PgBouncer's console, Redis", () => {
