@@ -1,24 +1,48 @@
 import { Client } from "pg";
 import { clientConfig, settingsFromUrl } from "../migrations/connection";
 import type { Thresholds } from "../config/thresholds";
-import { postgresChecks, type PostgresCheck } from "./postgresChecks";
+import { applicationName, postgresChecks, type PostgresCheck } from "./postgresChecks";
 import { notEvaluated, type CheckResult } from "./report";
 import { CouldNotCheck } from "./unreachable";
 
 /** Bounds that keep the report answering while a table is locked or the server is slow. */
 export const sessionLimits = Object.freeze({ lockTimeoutMs: 200, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000 });
-export const applicationName = "pgplat-health";
 
-/** Runs every PostgreSQL check over one connection as the login in `url`. */
-export async function checkPostgres(url: string, thresholds: Thresholds, checks: readonly PostgresCheck[] = postgresChecks): Promise<CheckResult[]> {
-  const client = await connectTo("PostgreSQL", url);
+/**
+ * How many connections the report spreads its checks over. A new backend
+ * starts with cold catalog caches, so one costly check (sequences opens every
+ * sequence that can run out) would otherwise hold up all the others: two
+ * sessions connect at the same time and each takes the next check as it
+ * finishes one.
+ */
+export const reportConnections = 2;
+
+/** The session's settings, sent in the startup packet (no extra round trip); PostgreSQL itself, not PgBouncer, accepts them. */
+export const sessionOptions = [
+  `-c lock_timeout=${sessionLimits.lockTimeoutMs}`,
+  `-c statement_timeout=${sessionLimits.statementTimeoutMs}`,
+  "-c search_path=pg_catalog,pg_temp",
+  // One lookup per statistic read: a snapshot of every object's statistics costs more than the reads it saves.
+  "-c stats_fetch_consistency=none",
+].join(" ");
+
+/** Runs every PostgreSQL check as the login in `url`, over `connections` sessions; results in the order of `checks`. */
+export async function checkPostgres(url: string, thresholds: Thresholds, checks: readonly PostgresCheck[] = postgresChecks, connections = reportConnections): Promise<CheckResult[]> {
+  const opened = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(connections, checks.length)) }, () => connectTo("PostgreSQL", url, undefined, sessionOptions)));
+  const clients = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   try {
-    await client.query(`set lock_timeout = ${sessionLimits.lockTimeoutMs}; set statement_timeout = ${sessionLimits.statementTimeoutMs}; set search_path = pg_catalog, pg_temp; set stats_fetch_consistency = none`);
-    const results: CheckResult[] = [];
-    for (const check of checks) results.push(await runCheck(client, check, thresholds));
+    const failed = opened.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const results = new Array<CheckResult>(checks.length);
+    const queue = [...checks.keys()].sort((a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false));
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) results[next] = await runCheck(client, checks[next], thresholds);
+      }),
+    );
     return results;
   } finally {
-    await client.end().catch(() => undefined);
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   }
 }
 
@@ -35,10 +59,10 @@ async function runCheck(client: Client, check: PostgresCheck, thresholds: Thresh
 }
 
 /** A connected client, or CouldNotCheck naming the server and the reason. */
-export async function connectTo(server: string, url: string, database?: string): Promise<Client> {
+export async function connectTo(server: string, url: string, database?: string, options?: string): Promise<Client> {
   try {
     const settings = settingsFromUrl(url);
-    const client = new Client({ ...clientConfig({ ...settings, database: database ?? settings.database }, applicationName), connectionTimeoutMillis: sessionLimits.connectTimeoutMs });
+    const client = new Client({ ...clientConfig({ ...settings, database: database ?? settings.database }, applicationName), connectionTimeoutMillis: sessionLimits.connectTimeoutMs, options });
     // An error on an idle client would otherwise be thrown from the event emitter.
     client.on("error", () => undefined);
     await client.connect();

@@ -6,6 +6,9 @@ import { judge, type CheckResult } from "./report";
  * of pg_monitor), and a pure function from its row to a result. No query uses
  * the size functions, which wait behind an ACCESS EXCLUSIVE lock: sizes come
  * from pg_class.relpages, and the session's lock_timeout bounds anything else.
+ * Catalog-wide checks find their rows by oid and format names only for the
+ * five they print: on thousands of relations the formatting cost more than
+ * the scan.
  */
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -13,11 +16,22 @@ export interface PostgresCheck {
   readonly name: string;
   readonly sql: string;
   readonly params?: readonly unknown[];
+  /** Started first, on a session of its own when the report has several: it outlasts the others. @default false */
+  readonly costly?: boolean;
   /** The result when the query's relation or function does not exist (an optional extension not installed). */
   readonly whenMissing?: string;
   /** `row` is the query's first row (undefined when it returned none). */
   readonly evaluate: (row: Row | undefined, thresholds: Thresholds) => CheckResult;
 }
+
+/** The report's sessions name themselves so (application_name). */
+export const applicationName = "pgplat-health";
+/**
+ * Leaves out the report's own sessions, which run side by side: the monitoring
+ * login's sessions under the report's name (their statements and lock waits
+ * are bounded by the session's timeouts).
+ */
+const notThisReport = `not (application_name = '${applicationName}' and usename = current_user)`;
 
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const list = (value: unknown): string => (Array.isArray(value) ? value.join(", ") : "");
@@ -38,7 +52,7 @@ export const postgresChecks: readonly PostgresCheck[] = [
     name: "long_running_queries",
     sql: `select pid, usename, query_id::text as query_id, extract(epoch from now() - query_start)::float8 as seconds, count(*) over ()::int as active
             from pg_stat_activity
-           where state = 'active' and backend_type = 'client backend' and pid <> pg_backend_pid()
+           where state = 'active' and backend_type = 'client backend' and ${notThisReport}
            order by query_start limit 1`,
     evaluate: (row, thresholds) =>
       judge(
@@ -71,7 +85,7 @@ export const postgresChecks: readonly PostgresCheck[] = [
     name: "lock_waits",
     sql: `select pid, usename, pg_blocking_pids(pid) as blockers, extract(epoch from now() - query_start)::float8 as seconds, count(*) over ()::int as blocked
             from pg_stat_activity
-           where wait_event_type = 'Lock' and backend_type = 'client backend'
+           where wait_event_type = 'Lock' and backend_type = 'client backend' and ${notThisReport}
            order by query_start limit 1`,
     evaluate: (row, thresholds) =>
       judge(
@@ -84,11 +98,14 @@ export const postgresChecks: readonly PostgresCheck[] = [
   },
   {
     name: "transaction_id_wraparound",
-    sql: `with oldest_table as materialized (
-            select format('%I.%I', n.nspname, c.relname) as oldest_table, age(c.relfrozenxid)::bigint as table_age
-              from pg_class c join pg_namespace n on n.oid = c.relnamespace
-             where c.relkind in ('r', 'm', 't') and c.relfrozenxid::text <> '0'
-             order by 2 desc limit 1)
+    sql: `with oldest as materialized (
+            select c.oid, age(c.relfrozenxid)::bigint as table_age
+              from pg_class c
+             where c.relkind in ('r', 'm', 't') and c.relfrozenxid <> '0'::xid
+             order by 2 desc limit 1),
+          oldest_table as (
+            select format('%I.%I', n.nspname, c.relname) as oldest_table, o.table_age
+              from oldest o join pg_class c on c.oid = o.oid join pg_namespace n on n.oid = c.relnamespace)
           select d.datname, age(d.datfrozenxid)::bigint as xid_age, current_setting('autovacuum_freeze_max_age')::bigint as freeze_max_age, t.oldest_table, t.table_age
             from pg_database d cross join oldest_table t
            where d.datallowconn
@@ -176,38 +193,53 @@ export const postgresChecks: readonly PostgresCheck[] = [
     name: "sequences",
     sql: `select format('%I.%I', schema_name, sequence_name) as sequence, last_value::text, max_value::text, percent::float8, count(*) over ()::int as sequences
             from monitoring.sequence_usage() order by percent desc limit 1`,
+    costly: true,
     evaluate: (row, thresholds) =>
       judge("sequences", "sequencePercent", row ? num(row.percent) : 0, thresholds, row ? `most used: ${String(row.sequence)} at ${String(row.last_value)} of ${String(row.max_value)}` : "no sequence in use"),
   },
   {
     name: "duplicate_indexes",
-    sql: `select count(*)::int as count, (array_agg(names order by names))[1:5] as names
-            from (select string_agg(format('%I.%I', n.nspname, c.relname), ' = ' order by c.relname) as names
-                    from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
-                   where i.indisvalid and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-                   group by i.indrelid, i.indkey::text, i.indclass::text, i.indcollation::text,
-                            coalesce(i.indexprs::text, ''), coalesce(i.indpred::text, '')
-                  having count(*) > 1) duplicates`,
+    sql: `with duplicates as materialized (
+            select array_agg(i.indexrelid) as indexes
+              from pg_index i join pg_class c on c.oid = i.indexrelid
+             where i.indisvalid and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
+             group by i.indrelid, i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], i.indexprs::text, i.indpred::text
+            having count(*) > 1)
+          select (select count(*) from duplicates)::int as count,
+                 array(select (select string_agg(format('%I.%I', n.nspname, c.relname), ' = ' order by c.relname)
+                                 from unnest(d.indexes) x join pg_class c on c.oid = x join pg_namespace n on n.oid = c.relnamespace)
+                         from duplicates d order by 1 limit 5) as names`,
     evaluate: (row, thresholds) => countCheck("duplicate_indexes", "duplicateIndexes", row, thresholds, "no duplicate indexes", "duplicate (keep one)"),
   },
   {
     name: "unused_indexes",
-    sql: `select count(*)::int as count, (coalesce(sum(c.relpages), 0) * current_setting('block_size')::int)::float8 as bytes,
-                 (array_agg(format('%I.%I', s.schemaname, s.indexrelname) order by c.relpages desc))[1:5] as names
-            from pg_stat_user_indexes s join pg_index i on i.indexrelid = s.indexrelid join pg_class c on c.oid = s.indexrelid
-           where s.idx_scan = 0 and not i.indisunique and not i.indisprimary`,
+    // pg_stat_user_indexes' rows, without the view's joins and columns: indexes of tables ('i'), outside the system schemas.
+    sql: `with unused as materialized (
+            select c.oid, c.relpages
+              from pg_index i join pg_class c on c.oid = i.indexrelid
+             where c.relkind = 'i' and not i.indisunique and not i.indisprimary
+               and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
+               and pg_stat_get_numscans(c.oid) = 0)
+          select (select count(*) from unused)::int as count,
+                 (select coalesce(sum(relpages), 0) * current_setting('block_size')::int from unused)::float8 as bytes,
+                 array(select format('%I.%I', n.nspname, c.relname)
+                         from unused u join pg_class c on c.oid = u.oid join pg_namespace n on n.oid = c.relnamespace
+                        order by u.relpages desc, c.relname limit 5) as names`,
     evaluate: (row, thresholds) =>
       judge("unused_indexes", "unusedIndexMb", num(row?.bytes) / 1024 / 1024, thresholds, num(row?.count) > 0 ? `${num(row?.count)} never scanned, largest: ${list(row?.names)}` : "every index has been scanned"),
   },
   {
     name: "foreign_keys_without_index",
-    sql: `select count(*)::int as count, (array_agg(format('%I on %s', con.conname, con.conrelid::regclass::text) order by con.conname))[1:5] as names
-            from pg_constraint con
-           where con.contype = 'f'
-             and not exists (select 1 from pg_index i
-                              where i.indrelid = con.conrelid
-                                and (i.indkey::int2[])[0:cardinality(con.conkey) - 1] @> con.conkey
-                                and (i.indkey::int2[])[0:cardinality(con.conkey) - 1] <@ con.conkey)`,
+    sql: `with missing as materialized (
+            select con.conname, con.conrelid
+              from pg_constraint con
+             where con.contype = 'f'
+               and not exists (select 1 from pg_index i
+                                where i.indrelid = con.conrelid
+                                  and (i.indkey::int2[])[0:cardinality(con.conkey) - 1] @> con.conkey
+                                  and (i.indkey::int2[])[0:cardinality(con.conkey) - 1] <@ con.conkey))
+          select (select count(*) from missing)::int as count,
+                 array(select format('%I on %s', conname, conrelid::regclass::text) from missing order by conname limit 5) as names`,
     evaluate: (row, thresholds) => countCheck("foreign_keys_without_index", "foreignKeysWithoutIndex", row, thresholds, "every foreign key has an index", "without an index on its columns"),
   },
   {
