@@ -40,6 +40,7 @@ const signals: readonly Signal[] = [
   { name: "PostgresCacheHit", threshold: "cacheHitPercent", metric: "pgplat_cache_hit_percent", kind: "gauge", summary: "share of block reads from shared buffers, %" },
   { name: "PostgresInvalidIndexes", threshold: "invalidIndexes", metric: "pgplat_invalid_indexes", kind: "gauge", summary: "invalid indexes" },
   { name: "PostgresSequence", threshold: "sequencePercent", metric: "pgplat_sequence_percent", kind: "gauge", summary: "most used sequence, % of its range" },
+  { name: "PostgresBaseBackupAge", threshold: "backupAgeHours", metric: "pgplat_base_backup_age_hours", kind: "gauge", summary: "hours since the newest recorded base backup (+Inf: none recorded)" },
   { name: "PostgresDeadTuples", threshold: "deadTuplePercent", metric: "pgplat_dead_tuple_percent", kind: "gauge", summary: "dead tuples in the worst table, %" },
   { name: "PgbouncerClientsWaiting", threshold: "pgbouncerClientsWaiting", metric: "pgbouncer_pools_client_waiting_connections", kind: "gauge", summary: "PgBouncer clients waiting for a server connection" },
   { name: "PgbouncerMaxWait", threshold: "pgbouncerMaxWaitSeconds", metric: "pgbouncer_pools_client_maxwait_seconds", kind: "gauge", summary: "longest PgBouncer client wait, seconds" },

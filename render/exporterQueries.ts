@@ -6,7 +6,8 @@ import { checkSampleMinimums } from "../config/thresholds";
  * `pgplat_*` gauges holding the same values the health report judges
  * (health/postgresChecks.ts), so the alert rules and the report agree.
  * What the standard exporter lacks: archiver state, wraparound against
- * autovacuum_freeze_max_age, lock waits, invalid indexes, sequences.
+ * autovacuum_freeze_max_age, lock waits, invalid indexes, sequences, the age
+ * of the last base backup.
  * Run as the monitoring login; no size functions (they wait behind locks).
  */
 const metrics: readonly (readonly [string, string, string])[] = [
@@ -34,6 +35,8 @@ const metrics: readonly (readonly [string, string, string])[] = [
   ],
   ["invalid_indexes", "Invalid indexes", "(select count(*) from pg_index where not indisvalid)"],
   ["sequence_percent", "Most used sequence, % of its range", "coalesce((select max(percent) from monitoring.sequence_usage()), 0)"],
+  // Recorded by the backup tool (--record-url) in the application database; +Inf while none is: no backup is infinitely old.
+  ["base_backup_age_hours", "Hours since the newest recorded complete base backup (+Inf when none is recorded)", "coalesce((select extract(epoch from now() - max(end_time)) / 3600 from monitoring.base_backups), 'Infinity')"],
   ["dead_tuple_percent", `Dead tuples in the worst table with ${checkSampleMinimums.deadTuples}+ dead, %`, `coalesce((select max(100.0 * n_dead_tup / nullif(n_live_tup + n_dead_tup, 0)) from pg_stat_user_tables where n_dead_tup >= ${checkSampleMinimums.deadTuples}), 0)`],
 ];
 

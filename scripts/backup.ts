@@ -2,17 +2,19 @@
  * The backup tool; the same code runs on a developer's machine, in the tests
  * and (bundled) in the stack's backup container.
  *
- *   backup take     --database-url <url> --pgdata <dir> --repo <dir>
+ *   backup take     --database-url <url> --pgdata <dir> --repo <dir> [--record-url <url>]
  *   backup list     --repo <dir> [--json]
  *   backup verify   --repo <dir> --wal-archive <dir> [--backup <id>]
  *   backup prune    --repo <dir> --wal-archive <dir> [--retention-days <n>] [--dry-run]
- *   backup schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>]
+ *   backup schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>] [--record-url <url>]
  *   backup check    --repo <dir> --max-age-minutes <n>
  *   restore         --repo <dir> --wal-archive <dir> --into <dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]
  *   restore         --from-s3 <manifest URL> --into <new database> …   (scripts/dumps/restoreFromS3.ts)
  *
  * The database URL may come from DATABASE_URL instead (keeps the password out
- * of the process list). Exit 0 on success; otherwise one line on stderr.
+ * of the process list). --record-url (the backup login, the application
+ * database) records each completed base backup in monitoring.base_backups,
+ * where the monitoring login exports its age. Exit 0 on success; otherwise one line on stderr.
  */
 import { backupDefaults } from "../config/schema";
 import { settingsFromUrl } from "../migrations/connection";
@@ -21,6 +23,7 @@ import type { Manifest } from "../backups/manifest";
 import { applyPrune, isTakeRunning, planPrune } from "../backups/prune";
 import { completeBackups, listBackups } from "../backups/repository";
 import { restoreBackup } from "../backups/restore";
+import { recordBaseBackup } from "../backups/record";
 import { takeBackup } from "../backups/take";
 import { formatInstant, microsFromDate, parseInstant } from "../backups/time";
 import { verifyBackup } from "../backups/verify";
@@ -29,11 +32,11 @@ import { parseCliArguments, UsageError, type CliArguments, type OptionKinds } fr
 import { exitWhenFlushed } from "./lib/exit";
 
 const usage = `usage:
-  npm run -s backup -- take   --database-url <url> --pgdata <data dir> --repo <dir>
+  npm run -s backup -- take   --database-url <url> --pgdata <data dir> --repo <dir> [--record-url <url>]
   npm run -s backup -- list   --repo <dir> [--json]
   npm run -s backup -- verify --repo <dir> --wal-archive <dir> [--backup <id>]
   npm run -s backup -- prune  --repo <dir> --wal-archive <dir> [--retention-days <n>] [--dry-run]
-  npm run -s backup -- schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>]
+  npm run -s backup -- schedule --database-url <url> --pgdata <dir> --repo <dir> --wal-archive <dir> --every-hours <h> [--retention-days <n>] [--record-url <url>]
   npm run -s backup -- check  --repo <dir> --max-age-minutes <n>
   npm run -s restore --        --repo <dir> --wal-archive <dir> --into <new empty dir> (--time <ISO 8601 with offset> | --latest) [--backup <id>]
   npm run -s restore --        --from-s3 s3://<bucket>/<prefix>/dumps/<run>/manifest.json --into <new database> [--database <name>] [--no-owner] [--endpoint-url <url>]`;
@@ -47,12 +50,12 @@ interface Flags extends CliArguments {
 }
 
 const commands: Record<string, { readonly flags: OptionKinds; readonly run: Command }> = {
-  take: { flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value" }, run: take },
+  take: { flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value", "--record-url": "value" }, run: take },
   list: { flags: { "--repo": "value", "--json": "switch" }, run: list },
   verify: { flags: { "--repo": "value", "--wal-archive": "value", "--backup": "value" }, run: verify },
   prune: { flags: { "--repo": "value", "--wal-archive": "value", "--retention-days": "value", "--dry-run": "switch" }, run: prune },
   schedule: {
-    flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value", "--wal-archive": "value", "--every-hours": "value", "--retention-days": "value" },
+    flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value", "--wal-archive": "value", "--every-hours": "value", "--retention-days": "value", "--record-url": "value" },
     run: schedule,
   },
   check: { flags: { "--repo": "value", "--max-age-minutes": "value" }, run: check },
@@ -62,6 +65,14 @@ const commands: Record<string, { readonly flags: OptionKinds; readonly run: Comm
 async function take(flags: Flags): Promise<number> {
   const manifest = await takeBackup({ connection: settingsFromUrl(databaseUrl(flags)), pgdata: flags.required("--pgdata"), repo: flags.required("--repo") });
   console.log(`backup ${manifest.id} complete: ${manifest.files.length} files, ${megabytes(manifest.sizeBytes)} (${megabytes(manifest.storedBytes)} stored), WAL ${manifest.startWalSegment}..${manifest.endWalSegment}`);
+  const recordUrl = flags.value("--record-url");
+  if (recordUrl !== undefined) {
+    // The backup stands either way; an unrecorded one only leaves the exported age behind, and the alert says so.
+    await recordBaseBackup(settingsFromUrl(recordUrl), manifest).catch((error: unknown) => {
+      throw new Error(`backup ${manifest.id} is complete, but recording it in the database failed: ${message(error)}`);
+    });
+    console.log(`backup ${manifest.id} recorded in monitoring.base_backups`);
+  }
   return 0;
 }
 

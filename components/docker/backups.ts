@@ -57,6 +57,12 @@ export interface BackupContainerArgs {
    * creates or adopts the login with this password.
    */
   readonly createLogin?: { readonly provider: postgresql.Provider; readonly after: pulumi.Resource };
+  /**
+   * Record each completed backup in this database's monitoring.base_backups,
+   * where the monitoring login exports its age; `after`: the migrations that
+   * create the recording function. Absent: backups are not recorded.
+   */
+  readonly record?: { readonly database: string; readonly after: pulumi.Resource };
   readonly everyHours: number;
   readonly graceMinutes: number;
   readonly retentionDays: number;
@@ -74,7 +80,8 @@ export class BackupContainer extends pulumi.ComponentResource {
   constructor(name: string, args: BackupContainerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:docker:Backups", name, {}, opts);
     const layout = postgresContainerLayout;
-    const grant = args.createLogin && this.backupLogin(name, args.password, args.createLogin);
+    const grants = args.createLogin ? this.backupLogin(name, args.password, args.createLogin, args.record) : [];
+    const postgresAt = `${args.postgresHost}:${args.postgresPort}`;
     const maxAgeMinutes = args.everyHours * 60 + args.graceMinutes;
     this.container = new docker.Container(
       `${name}-container`,
@@ -97,13 +104,14 @@ export class BackupContainer extends pulumi.ComponentResource {
           String(args.everyHours),
           "--retention-days",
           String(args.retentionDays),
+          ...(args.record ? ["--record-url", `postgresql://${backupLogin}@${postgresAt}/${args.record.database}`] : []),
         ],
         // The password reaches the tool through a pgpass file, never the command line or the environment.
         envs: [`PGPASSFILE=${backupContainerLayout.passFile}`],
         uploads: [
           {
             file: backupContainerLayout.passFile,
-            content: pulumi.secret(pulumi.interpolate`${args.postgresHost}:${args.postgresPort}:postgres:${backupLogin}:${args.password}\n`),
+            content: pulumi.secret(pulumi.output(args.password).apply((password) => ["postgres", ...(args.record ? [args.record.database] : [])].map((database) => `${postgresAt}:${database}:${backupLogin}:${password}\n`).join(""))),
             owner: imageServerUid,
             group: imageServerUid,
             permissions: "0600",
@@ -127,20 +135,33 @@ export class BackupContainer extends pulumi.ComponentResource {
         stopTimeout: 30,
         restart: "unless-stopped",
       },
-      { parent: this, dependsOn: grant ? [grant] : [], deleteBeforeReplace: true },
+      { parent: this, dependsOn: grants, deleteBeforeReplace: true },
     );
     this.registerOutputs({});
   }
 
-  private backupLogin(name: string, password: pulumi.Input<string>, { provider, after }: NonNullable<BackupContainerArgs["createLogin"]>): postgresql.Grant {
+  private backupLogin(name: string, password: pulumi.Input<string>, { provider, after }: NonNullable<BackupContainerArgs["createLogin"]>, record: BackupContainerArgs["record"]): postgresql.Grant[] {
     const role = new postgresql.Role(`${name}-login`, { name: backupLogin, login: true, password }, { parent: this, provider, dependsOn: [after] });
-    return new postgresql.Grant(
+    const functions = new postgresql.Grant(
       `${name}-functions`,
       { role: backupLogin, database: "postgres", schema: "pg_catalog", objectType: "function", objects: [...backupFunctions], privileges: ["EXECUTE"] },
       { parent: this, provider, dependsOn: [role] },
     );
+    if (!record) return [functions];
+    // Exactly what recording needs in the application database: connect, reach the schema, run the one function.
+    const recording = backupRecordGrants.map(
+      (grant) => new postgresql.Grant(`${name}-record-${grant.objectType}`, { role: backupLogin, database: record.database, ...grant }, { parent: this, provider, dependsOn: [role, record.after] }),
+    );
+    return [functions, ...recording];
   }
 }
+
+/** The backup login's privileges in the application database, to record backups (sql/repeatable/R__health_checks.sql). */
+export const backupRecordGrants: readonly { readonly objectType: "database" | "schema" | "function"; readonly schema?: string; readonly objects?: string[]; readonly privileges: string[] }[] = [
+  { objectType: "database", privileges: ["CONNECT"] },
+  { objectType: "schema", schema: "monitoring", privileges: ["USAGE"] },
+  { objectType: "function", schema: "monitoring", objects: ["record_base_backup"], privileges: ["EXECUTE"] },
+];
 
 /** A digest of the backup image's sources: its tag. */
 export function backupImageSourceHash(): string {

@@ -196,6 +196,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         backupsVolume: this.storage.backups.name,
         password,
         createLogin: this.database.roles && { provider: this.database.provider, after: this.database.roles.ready },
+        record: this.database.migrations && { database: config.postgres.database, after: this.database.migrations },
         everyHours: config.backups.baseBackupEveryHours,
         graceMinutes: config.backups.baseBackupGraceMinutes,
         retentionDays: config.backups.retentionDays,

@@ -61,3 +61,40 @@ select n.nspname as schema_name,
  where not i.indisvalid;
 
 grant select on monitoring.sequences, monitoring.invalid_indexes to app_monitor;
+
+-- Base backups, as the backup tool records them after each one completes
+-- (pgplat-basebackup take --record-url): the backup age the exporter exports
+-- (pgplat_base_backup_age_hours) without reading the backups volume. Only the
+-- backup login writes here, through the function below; the monitor group reads.
+create table if not exists monitoring.base_backups (
+  backup_id text primary key,
+  start_time timestamptz not null,
+  end_time timestamptz not null,
+  size_bytes bigint not null,
+  recorded_at timestamptz not null default now()
+);
+grant select on monitoring.base_backups to app_monitor;
+
+-- Records one completed base backup and keeps the newest 100. Refuses an end
+-- time in the future or before the start: a record may not make backups look
+-- fresher than they are.
+create or replace function monitoring.record_base_backup(backup_id text, start_time timestamptz, end_time timestamptz, size_bytes bigint)
+returns void
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if end_time > now() + interval '1 minute' or end_time < start_time then
+    raise exception 'base backup % ends at %, started at %: not a completed backup', backup_id, end_time, start_time;
+  end if;
+  insert into monitoring.base_backups as b (backup_id, start_time, end_time, size_bytes)
+  values (backup_id, start_time, end_time, size_bytes)
+  on conflict on constraint base_backups_pkey do update set start_time = excluded.start_time, end_time = excluded.end_time, size_bytes = excluded.size_bytes, recorded_at = now();
+  delete from monitoring.base_backups
+   where base_backups.end_time < (select min(newest.end_time) from (select n.end_time from monitoring.base_backups n order by n.end_time desc limit 100) newest);
+end
+$$;
+
+-- Nobody may call it but the backup login, which the deployment grants it to.
+revoke all on function monitoring.record_base_backup(text, timestamptz, timestamptz, bigint) from public;

@@ -293,7 +293,7 @@ describe("dev stack graph: scheduled base backups", () => {
     expect(containerScript("pgplat-basebackup.sh")).toMatch(/^exec node \/usr\/local\/lib\/pgplat\/pgplat-basebackup\.js "\$@"$/m);
   });
 
-  it("creates the backup login after the platform's roles, granted only the backup functions", () => {
+  it("creates the backup login after the platform's roles, granted only the backup functions and, in the app database, recording a backup", () => {
     const login = resource(graph, "pgplat-docker-backups-login");
     expect(login.inputs).toEqual({ name: "pgplat_backup", login: true, password: secret });
     expect(login.dependsOn).toContain("pgplat-docker-database-roles-app_monitoring");
@@ -306,6 +306,14 @@ describe("dev stack graph: scheduled base backups", () => {
       objects: ["pg_backup_start", "pg_backup_stop"],
       privileges: ["EXECUTE"],
     });
+    const recording = ["database", "schema", "function"].map((kind) => resource(graph, `pgplat-docker-backups-record-${kind}`));
+    expect(recording.map((grant) => grant.inputs)).toEqual([
+      { role: "pgplat_backup", database: "app", objectType: "database", privileges: ["CONNECT"] },
+      { role: "pgplat_backup", database: "app", objectType: "schema", schema: "monitoring", privileges: ["USAGE"] },
+      { role: "pgplat_backup", database: "app", objectType: "function", schema: "monitoring", objects: ["record_base_backup"], privileges: ["EXECUTE"] },
+    ]);
+    // The recording function comes with the migrations.
+    for (const grant of recording) expect(grant.dependsOn).toEqual(expect.arrayContaining(["pgplat-docker-backups-login", "pgplat-docker-database-migrations"]));
   });
 
   it("runs the schedule from config with the data volume read-only and the password in a pgpass file", () => {
@@ -330,6 +338,8 @@ describe("dev stack graph: scheduled base backups", () => {
         String(config.backups.baseBackupEveryHours),
         "--retention-days",
         "7",
+        "--record-url",
+        "postgresql://pgplat_backup@postgres:5432/app",
       ],
       envs: ["PGPASSFILE=/run/pgplat/pgpass"],
       uploads: [{ file: "/run/pgplat/pgpass", content: secret, owner: "999", group: "999", permissions: "0600" }],
@@ -343,7 +353,7 @@ describe("dev stack graph: scheduled base backups", () => {
       stopTimeout: 30,
       restart: "unless-stopped",
     });
-    expect(secretText((container.inputs.uploads as { content: unknown }[])[0].content)).toBe(`postgres:5432:postgres:pgplat_backup:${secretText(login.inputs.password)}\n`);
-    expect(container.dependsOn).toContain("pgplat-docker-backups-functions");
+    expect(secretText((container.inputs.uploads as { content: unknown }[])[0].content)).toBe(`postgres:5432:postgres:pgplat_backup:${secretText(login.inputs.password)}\npostgres:5432:app:pgplat_backup:${secretText(login.inputs.password)}\n`);
+    expect(container.dependsOn).toEqual(expect.arrayContaining(["pgplat-docker-backups-functions", "pgplat-docker-backups-record-function"]));
   });
 });

@@ -44,7 +44,10 @@ describe("a stack restored from another stack's point in time", () => {
     const uploads = resource(graph, "pgplat-docker-postgres-container").inputs.uploads as { file: string; content: unknown }[];
     const sql = secretText(uploads.find((upload) => upload.file === "/run/pgplat/restore-credentials.sql")!.content);
     const pgpass = (resource(graph, "pgplat-docker-backups-container").inputs.uploads as { content: unknown }[])[0].content;
-    const backupPassword = secretText(pgpass).trim().split(":")[4];
+    // One line for the maintenance database (the backups), one for the app database (recording them).
+    const [maintenance, app] = secretText(pgpass).trim().split("\n");
+    const backupPassword = maintenance.split(":")[4];
+    expect(app).toBe(`postgres:5432:app:pgplat_backup:${backupPassword}`);
     expect(backupPassword).toMatch(/^\w+$/);
     const superuserPassword = secretText((uploads.find((upload) => upload.file === "/run/pgplat/postgres-password")!).content);
     const scramLine = (login: string) => new RegExp(`^ALTER ROLE "${login}" WITH LOGIN PASSWORD 'SCRAM-SHA-256\\$4096:[^$']+\\$[^:']+:[^']+';$`);

@@ -89,6 +89,23 @@ describe.skipIf(!promtool.path)("Prometheus alert rules rendered from pgplat:thr
     ]);
   });
 
+  it("the base backup age alerts come from backupAgeHours, and no recorded backup (+Inf) fires both", () => {
+    writeFileSync(path.join(dir, "rules.yml"), renderAlertRules(thresholds));
+    const backupAge = specs.filter((spec) => spec.alert.startsWith("PostgresBaseBackupAge"));
+    expect(backupAge.map((spec) => [spec.alert, spec.expr])).toEqual([
+      ["PostgresBaseBackupAgeWarning", `pgplat_base_backup_age_hours > ${thresholds.backupAgeHours.warning}`],
+      ["PostgresBaseBackupAgeCritical", `pgplat_base_backup_age_hours > ${thresholds.backupAgeHours.critical}`],
+    ]);
+    const tests = backupAge.map((spec) => {
+      const test = ruleTest(spec, spec.probe.firing, true);
+      return { ...test, input_series: [{ series: 'pgplat_base_backup_age_hours{instance="probe"}', values: [...Array(5).fill("1"), ...Array(10).fill("+Inf"), ...Array(10).fill("1")].join(" ") }] };
+    });
+    writeFileSync(path.join(dir, "backup.test.yml"), stringify({ rule_files: ["rules.yml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }));
+    const { status, output } = promtoolRun(["test", "rules", "backup.test.yml"]);
+    expect(output).toContain("SUCCESS");
+    expect(status).toBe(0);
+  });
+
   it("a rule whose level does not match the data fails promtool test (the check can fail)", () => {
     const spec = specs.find((candidate) => candidate.alert === "PostgresConnectionsWarning")!;
     writeFileSync(path.join(dir, "wrong.test.yml"), stringify({ rule_files: ["rules.yml"], evaluation_interval: "1m", tests: [ruleTest(spec, 60, true)] }, { lineWidth: 0 }));

@@ -11,6 +11,9 @@ import { startPostgres, type PostgresServer } from "../support/postgresServer";
 import { setUpPlatformDatabase, runAs, type PlatformDatabase } from "../support/platformDatabase";
 import { freePort, osBinary, removeDir, serverTempDir, serverUser, startProcess, waitFor, type RunningProcess } from "../support/processes";
 import { stackConfig } from "../support/stackConfig";
+import { backupCli } from "../support/backupCli";
+import { backupLogin } from "../../config/roles";
+import { backupRecordGrants } from "../../components/docker/backups";
 
 /**
  * The Debian exporters against the real servers, logged in as the monitoring
@@ -42,10 +45,18 @@ async function scrape(port: number): Promise<string> {
   return response.text();
 }
 
+/** The value of one sample as the exporter wrote it (`+Inf`, `NaN`, a number). */
+function rawSample(text: string, name: string): string | undefined {
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `));
+  return line?.slice(line.lastIndexOf(" ") + 1);
+}
+
 /** The value of one sample: `name{labels} value`, labels optional. */
 function sample(text: string, name: string): number | undefined {
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+  if (line === undefined) return undefined;
+  const value = line.slice(line.lastIndexOf(" ") + 1);
+  return value === "+Inf" ? Infinity : Number(value);
 }
 
 describe.skipIf(missing !== undefined)(`exporters and Prometheus on the real servers ${missing ? `— SKIPPED: ${missing.skipReason}` : ""}`, () => {
@@ -103,6 +114,40 @@ describe.skipIf(missing !== undefined)(`exporters and Prometheus on the real ser
     expect(sample(metrics, "pgplat_wraparound_percent")).toBeCloseTo(reported.transaction_id_wraparound!, 1);
     expect(sample(metrics, "pgplat_connections_percent")).toBeGreaterThan(0);
   }, 60_000);
+
+  it("a real base backup, recorded by the backup login with the deployment's grants, is exported as its age (+Inf before any)", async () => {
+    expect(rawSample(await scrape(ports.postgres), "pgplat_base_backup_age_hours")).toBe("+Inf");
+    // The backup login as the Docker stack creates and grants it (components/docker/backups.ts).
+    const password = `Bk${randomBytes(12).toString("hex")}`;
+    await postgres.query(`create role ${backupLogin} login password '${password}'`);
+    await postgres.query(`grant execute on function pg_backup_start(text, boolean), pg_backup_stop(boolean) to ${backupLogin}`);
+    const admin = await postgres.connect({ database: platform.database });
+    try {
+      for (const grant of backupRecordGrants) {
+        const on = grant.objectType === "database" ? `database ${platform.database}` : grant.objectType === "schema" ? `schema ${grant.schema}` : `function ${grant.schema}.${grant.objects![0]}`;
+        await admin.query(`grant ${grant.privileges.join(", ")} on ${on} to ${backupLogin}`);
+      }
+    } finally {
+      await admin.end();
+    }
+    const login = (database: string) => `postgresql://${backupLogin}:${password}@127.0.0.1:${postgres.port}/${database}`;
+    const take = backupCli(["take", "--pgdata", path.join(postgres.root, "data"), "--repo", path.join(dir, "backups"), "--record-url", login(platform.database)], { DATABASE_URL: login("postgres") });
+    expect(take.stderr).toBe("");
+    expect(take.status).toBe(0);
+    const id = /^backup (\S+) complete/.exec(take.stdout)![1];
+    expect(take.stdout).toContain(`backup ${id} recorded in monitoring.base_backups`);
+    const age = await waitFor("the recorded backup's age", async () => {
+      const value = sample(await scrape(ports.postgres), "pgplat_base_backup_age_hours");
+      if (value === undefined || !Number.isFinite(value)) throw new Error(`still ${value}`);
+      return value;
+    });
+    // Minutes old at most, in hours: well under any level.
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(0.1);
+    // Only the backup login records, and never a backup from the future.
+    expect(await runAs(platform.as("app_monitoring"), "select monitoring.record_base_backup('forged', now(), now(), 1)")).toMatch(/permission denied for function record_base_backup/);
+    expect(await runAs({ ...platform.as("app_monitoring"), user: backupLogin, password }, "select monitoring.record_base_backup('forged', now(), now() + interval '1 day', 1)")).toMatch(/not a completed backup/);
+  }, 180_000);
 
   it("redis_exporter reads INFO as the statistics-only monitoring user: every series the rules use is there", async () => {
     const metrics = await waitFor("redis_exporter", async () => scrape(ports.redis));
