@@ -18,10 +18,13 @@ import { backupRecordGrants } from "../../components/docker/backups";
 /**
  * The Debian exporters against the real servers, logged in as the monitoring
  * logins, scraped by a real Prometheus that loads the rendered rules.
- * Debian's prometheus-pgbouncer-exporter is another project than the image
- * the Docker stack runs and crashes on PgBouncer ≥ 1.8 (it reads SHOW STATS
- * columns that no longer exist), so the PgBouncer rules are proven by promtool
- * on the image's metric names and the PgBouncer values by the health report.
+ * Debian's prometheus-pgbouncer-exporter (1.7) is another, older project
+ * than the image the Docker stack runs: it stops at start-up on any PgBouncer
+ * ≥ 1.8 (KeyError 'total_requests', a SHOW STATS column renamed in 1.8;
+ * Debian ships 1.18), and no option avoids it. So the PgBouncer rules are
+ * proven by promtool on the pinned image's metric names, the console
+ * commands and columns that image reads by healthPoolerCache.test.ts on the
+ * real PgBouncer, and the PgBouncer values by the health report.
  */
 const binaries = {
   postgres: osBinary("prometheus-postgres-exporter", "prometheus-postgres-exporter"),
