@@ -88,7 +88,7 @@ begin
   if end_time > now() + interval '1 minute' or end_time < start_time then
     raise exception 'base backup % ends at %, started at %: not a completed backup', backup_id, end_time, start_time;
   end if;
-  insert into monitoring.base_backups as b (backup_id, start_time, end_time, size_bytes)
+  insert into monitoring.base_backups (backup_id, start_time, end_time, size_bytes)
   values (backup_id, start_time, end_time, size_bytes)
   on conflict on constraint base_backups_pkey do update set start_time = excluded.start_time, end_time = excluded.end_time, size_bytes = excluded.size_bytes, recorded_at = now();
   delete from monitoring.base_backups
