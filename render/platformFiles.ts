@@ -1,6 +1,6 @@
-import { loginRoles, monitoringLogin, pgbouncerAdminUser, poolBudget, superuserReservedConnections, type StackConfig } from "../config";
+import { monitoringLogin, pgbouncerAdminUser, pgbouncerLimits, superuserReservedConnections, type StackConfig } from "../config";
 import { renderPgHba } from "./pgHba";
-import { pgbouncerFileDescriptorLimit, renderPgbouncerIni, type PgbouncerIniArgs } from "./pgbouncer";
+import { renderPgbouncerIni, type PgbouncerIniArgs } from "./pgbouncer";
 import { renderPostgresqlConf } from "./postgresqlConf";
 import { renderRedisConf } from "./redisConf";
 import { tune } from "./tuning";
@@ -52,25 +52,6 @@ export interface PgbouncerLayout {
   readonly serverTlsSslmode: PgbouncerIniArgs["serverTlsSslmode"];
 }
 
-/** Logins that get a PgBouncer pool, in userlist order. */
-export function pooledLoginNames(config: StackConfig): readonly string[] {
-  return loginRoles(config.roles.extra)
-    .filter((login) => login.pooled)
-    .map((login) => login.name);
-}
-
-/** The server-connection cap and the descriptor limit that follow from the config, whatever the layout. */
-export function pgbouncerLimits(config: StackConfig): { readonly maxDbConnections: number; readonly fileDescriptorLimit: number } {
-  const maxDbConnections = poolBudget({
-    pooledLogins: pooledLoginNames(config).length,
-    defaultPoolSize: config.pgbouncer.defaultPoolSize,
-    reservePoolSize: config.pgbouncer.reservePoolSize,
-    reservedConnections: config.postgres.reservedConnections,
-    maxConnections: config.postgres.maxConnections,
-  }).serverConnections;
-  return { maxDbConnections, fileDescriptorLimit: pgbouncerFileDescriptorLimit({ maxClientConn: config.pgbouncer.maxClientConn, maxDbConnections }) };
-}
-
 function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): PgbouncerIniArgs {
   const pgbouncer = config.pgbouncer;
   return {
@@ -96,11 +77,6 @@ function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): Pgboun
 /** pgbouncer.ini and the nofile limit it needs; the userlist comes from `renderUserlist` once verifiers exist. */
 export function pgbouncerFiles(config: StackConfig, layout: PgbouncerLayout): { readonly pgbouncerIni: string; readonly fileDescriptorLimit: number } {
   return { pgbouncerIni: renderPgbouncerIni(pgbouncerSettings(config, layout)), fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit };
-}
-
-/** Users in PgBouncer's userlist: the pooled logins and the console admin. */
-export function userlistUsers(config: StackConfig): readonly string[] {
-  return [...pooledLoginNames(config), pgbouncerAdminUser];
 }
 
 export interface RedisLayout {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { AlarmSpec, AlarmSubject } from "../../render/alarms";
+import type { AlarmSpec, AlarmSubject } from "./alarmSpecs";
 
 export interface AlarmsArgs {
   readonly namePrefix: string;

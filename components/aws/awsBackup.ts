@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { BackupPlanConfig } from "../../config/awsBackup";
-import { assumeRolePolicy, type PolicyDocument } from "../../render/awsPolicies";
+import { assumeRolePolicy, type PolicyDocument } from "./policies";
 
 export interface AwsBackupArgs {
   readonly namePrefix: string;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { PolicyDocument } from "../../render/awsPolicies";
+import type { PolicyDocument } from "./policies";
 
 /** Namespace and metric pgplat-backup sends after each complete run. */
 export const dumpMetric = { namespace: "pgplat", name: "DumpSucceeded" } as const;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { tlsOnlyBucketPolicy } from "../../render/awsPolicies";
+import { tlsOnlyBucketPolicy } from "./policies";
 
 export interface BackupBucketArgs {
   readonly namePrefix: string;

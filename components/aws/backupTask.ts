@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy } from "./policies";
 import { dumpMetric } from "./backupAlerts";
 import { backupCommand } from "./backupImageFacts";
 import { secretReadingExecutionRole } from "./executionRole";

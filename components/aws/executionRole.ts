@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy } from "./policies";
 
 /**
  * The ECS execution role of a Fargate task that receives secrets: the AWS

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { RdsParameter } from "../../render/rdsParameters";
+import type { RdsParameter } from "./rdsParameters";
 import { rdsRestoreInputs, type RdsRestoreSource } from "./rdsRestore";
 
 export interface RdsPostgresArgs {

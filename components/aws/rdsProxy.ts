@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy } from "./policies";
 import { clientSources, ingressRule, type ServicePlacement } from "./ingress";
 
 export interface RdsProxyArgs extends ServicePlacement {

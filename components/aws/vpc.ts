@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { minimalVpcLayout } from "../../render/vpcLayout";
+import { minimalVpcLayout } from "./vpcLayout";
 
 export interface MinimalVpcArgs {
   readonly namePrefix: string;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { scramSha256Secret } from "../../render/scram";
+import { scramSha256Secret } from "./scram";
 
 export interface Credential {
   /** Plaintext password, for connection URIs only; secret. */

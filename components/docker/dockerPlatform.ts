@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { backupFunctions, backupLogin, loginRoles, monitoringLogin, pgbouncerAdminUser, type LoginRole, type StackConfig } from "../../config";
-import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, redisMonitorUser, userlistUsers } from "../../render/platformFiles";
+import { backupFunctions, backupLogin, loginRoles, monitoringLogin, pgbouncerAdminUser, userlistUsers, type LoginRole, type StackConfig } from "../../config";
+import { pgbouncerFiles, postgresFiles, redisAppUser, redisFiles, redisMonitorUser } from "../../render/platformFiles";
 import { renderUserlist } from "../../render/pgbouncer";
 import { redisPasswordHash } from "../../render/redisConf";
 import { renderRestoreCredentials } from "../../render/restoreCredentials";

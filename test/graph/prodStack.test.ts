@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { builtInLogins, type StackConfig } from "../../config";
 import { checkResources, plainSecretOutputs } from "../../policy/rules";
 import { poolerLayout, poolerStartScript } from "../../components/aws/pooler";
-import { pgbouncerFiles, pgbouncerLimits, userlistUsers } from "../../render/platformFiles";
-import { rdsParameters } from "../../render/rdsParameters";
+import { pgbouncerFiles } from "../../render/platformFiles";
+import { pgbouncerLimits, userlistUsers } from "../../config";
+import { rdsParameters } from "../../components/aws/rdsParameters";
 import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
 

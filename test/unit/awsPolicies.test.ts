@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy, tlsOnlyBucketPolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy, tlsOnlyBucketPolicy } from "../../components/aws/policies";
 
 const bucket = "arn:aws:s3:::pgplat-prod-backups-x";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { minimalVpcLayout } from "../../render/vpcLayout";
+import { minimalVpcLayout } from "../../components/aws/vpcLayout";
 
 describe("minimalVpcLayout", () => {
   it("puts two private /20s in two zones and a public /24 for the NAT gateway", () => {
