@@ -44,6 +44,7 @@ export function pgbouncerUserlist(config: StackConfig, credentials: Credentials)
 export interface UriEndpoint {
   readonly host: pulumi.Input<string>;
   readonly port: pulumi.Input<number>;
+  /** The URI's sslmode parameter. @default none in the URI (libpq's default, prefer) */
   readonly sslmode?: string;
 }
 

@@ -3,7 +3,7 @@ import { renderPgHba } from "./pgHba";
 import { renderPgbouncerIni, type PgbouncerIniArgs } from "./pgbouncer";
 import { renderPostgresqlConf } from "./postgresqlConf";
 import { renderRedisConf } from "./redisConf";
-import { tune } from "./tuning";
+import { tune, tuningInput } from "./tuning";
 
 /**
  * From stack config to the files each server reads. Only the layout (where
@@ -22,14 +22,7 @@ export interface PostgresLayout {
 
 export function postgresFiles(config: StackConfig, layout: PostgresLayout): { readonly postgresqlConf: string; readonly pgHbaConf: string } {
   const postgres = config.postgres;
-  const tuning = tune({
-    memoryMb: postgres.memoryMb,
-    vcpus: postgres.vcpus,
-    storageGb: postgres.storageGb,
-    storageKind: postgres.storageKind,
-    maxConnections: postgres.maxConnections,
-    workload: postgres.workload,
-  });
+  const tuning = tune(tuningInput(postgres));
   const postgresqlConf = renderPostgresqlConf({
     tuning,
     listenAddresses: layout.listenAddresses,

@@ -7,7 +7,7 @@ export interface AlarmsArgs {
   readonly specs: readonly AlarmSpec[];
   /** The CloudWatch identifier of every subject the specs name. */
   readonly subjects: Readonly<Partial<Record<AlarmSubject, pulumi.Input<string>>>>;
-  /** Subscribed to the topic when given. */
+  /** An e-mail address subscribed to the topic. @default no subscription (the topic alone) */
   readonly email?: pulumi.Input<string>;
 }
 

@@ -3,9 +3,10 @@ import * as aws from "@pulumi/aws";
 import { pgbouncerLimits, pooledLoginNames, type StackConfig } from "../../config";
 import { asConfigured } from "../../config/secrets";
 import { pgbouncerFiles } from "../../render/platformFiles";
+import { tuningInput } from "../../render/tuning";
 import { rdsParameters } from "./rdsParameters";
 import { DatabaseSetup } from "../database/setup";
-import type { PlatformEndpoints } from "../endpoints";
+import type { PlatformEndpoints, PoolerEndpoint } from "../endpoints";
 import { connectionUris, pgbouncerUserlist, platformLogins, roleSetupInputs, type PlatformLogins } from "../spine";
 import { BackupBucket } from "./backupBucket";
 import { BackupReplication } from "./backupReplication";
@@ -47,8 +48,8 @@ interface Foundation {
 }
 
 /** The pooler the stack runs (PgBouncer on Fargate, or RDS Proxy) and how clients reach it. */
-interface PoolerEndpoint {
-  readonly endpoint: NonNullable<PlatformEndpoints["pgbouncer"]>;
+interface PoolerStep {
+  readonly endpoint: PoolerEndpoint;
   /** What pooled connection URIs ask for. */
   readonly sslmode: "require" | "disable";
   /** Set for PgBouncer on Fargate, whose tasks get alarms. */
@@ -63,7 +64,7 @@ interface PoolerEndpoint {
  */
 export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
   readonly postgres: PlatformEndpoints["postgres"];
-  readonly pgbouncer: PlatformEndpoints["pgbouncer"];
+  readonly pooler: PoolerEndpoint;
   readonly redis: PlatformEndpoints["redis"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
   readonly redisUri: pulumi.Output<string>;
@@ -85,9 +86,9 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     if (backupTask) this.backupAlerts(name, args, alarms, backupTask, awsBackup !== undefined);
 
     const instance = foundation.rds.instance;
-    this.pgbouncer = pooler.endpoint;
+    this.pooler = pooler.endpoint;
     this.postgres = { host: instance.address, port: instance.port };
-    this.connectionUris = connectionUris(config, logins, { host: instance.address, port: instance.port, sslmode: "require" }, { ...pooler.endpoint, sslmode: pooler.sslmode });
+    this.connectionUris = connectionUris(config, logins, { host: instance.address, port: instance.port, sslmode: "require" }, { host: pooler.endpoint.host, port: pooler.endpoint.port, sslmode: pooler.sslmode });
     this.redis = { host: cache.replicationGroup.primaryEndpointAddress, port: pulumi.output(cachePort) };
     this.redisUri = pulumi.secret(pulumi.all([cache.replicationGroup.primaryEndpointAddress, cache.authToken]).apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`));
     this.registerOutputs({});
@@ -109,7 +110,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         storageGb: postgres.storageGb,
         maxStorageGb: awsConfig.maxStorageGb,
         parameters: rdsParameters({
-          tuning: { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload },
+          tuning: tuningInput(postgres),
           slowStatementMs: postgres.slowStatementMs,
         }),
         kmsKeyArn: key.key.arn,
@@ -258,7 +259,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   }
 
   /** RDS Proxy with the PgBouncer pool budget as its share of max_connections; TLS is always on. */
-  private proxy(name: string, config: StackConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerEndpoint {
+  private proxy(name: string, config: StackConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerStep {
     const budget = pgbouncerLimits(config).maxDbConnections;
     const proxy = new RdsProxy(
       `${name}-proxy`,
@@ -272,18 +273,18 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       { parent: this },
     );
     network.admit(`${name}-network`, "proxy", proxy.securityGroup.id);
-    return { endpoint: { host: proxy.proxy.endpoint, port: pulumi.output(proxyPort) }, sslmode: "require" };
+    return { endpoint: { kind: "rds-proxy", host: proxy.proxy.endpoint, port: pulumi.output(proxyPort) }, sslmode: "require" };
   }
 
   /** PgBouncer on Fargate, with the same ini and SCRAM userlist as Docker; it reaches RDS over TLS. */
-  private pgbouncerTasks(name: string, config: StackConfig, awsConfig: AwsConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerEndpoint {
+  private pgbouncerTasks(name: string, config: StackConfig, awsConfig: AwsConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerStep {
     const pgbouncerIni = rds.instance.address.apply((host) => pgbouncerFiles(config, { ...poolerLayout, postgresHost: host, postgresPort, serverTlsSslmode: "require" }).pgbouncerIni);
     const pooler = new Pooler(
       `${name}-pooler`,
       {
         ...placement,
         region: awsConfig.region,
-        image: config.docker.pgbouncerImage,
+        image: awsConfig.pgbouncerImage,
         logRetentionDays: taskLogRetentionDays,
         pgbouncerIni,
         userlist: pgbouncerUserlist(config, credentials),
@@ -296,7 +297,7 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     );
     network.admit(`${name}-network`, "pooler", pooler.securityGroup.id);
     // PgBouncer itself speaks plain TCP: TLS to clients needs the NLB's TLS listener (aws.poolerCertificateArn).
-    return { endpoint: { host: pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) }, sslmode: awsConfig.poolerCertificateArn ? "require" : "disable", pgbouncer: pooler };
+    return { endpoint: { kind: "pgbouncer", host: pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) }, sslmode: awsConfig.poolerCertificateArn ? "require" : "disable", pgbouncer: pooler };
   }
 
   private alarms(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig, rds: RdsPostgres, cache: Cache, pooler: Pooler | undefined): Alarms {

@@ -8,7 +8,7 @@ export interface BackupBucketArgs {
   readonly transitionDays: number;
   readonly expireDays: number;
   readonly noncurrentExpireDays: number;
-  /** Object Lock retention (governance mode); no lock when absent. */
+  /** Object Lock retention in days (governance mode). @default no Object Lock */
   readonly objectLockDays?: number;
   readonly protect: boolean;
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
+import { assumeRolePolicy, managedPolicyArn } from "./policies";
 import type { RdsParameter } from "./rdsParameters";
 import { rdsRestoreInputs, type RdsRestoreSource } from "./rdsRestore";
 
@@ -107,13 +108,13 @@ export class RdsPostgres extends pulumi.ComponentResource {
       `${name}-monitoring-role`,
       {
         namePrefix: `${namePrefix}-rds-monitoring-`,
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("monitoring.rds.amazonaws.com")),
       },
       { parent: this },
     );
     const attachment = new aws.iam.RolePolicyAttachment(
       `${name}-monitoring-policy`,
-      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+      { role: role.name, policyArn: aws.getPartitionOutput({}, { parent: this }).partition.apply((partition) => managedPolicyArn(partition, "service-role/AmazonRDSEnhancedMonitoringRole")) },
       { parent: this },
     );
     return { role, attachment };

@@ -11,7 +11,7 @@ export interface Credential {
 
 export interface CredentialsArgs {
   readonly users: readonly string[];
-  /** @default 32 */
+  /** Length of each generated password, in characters. @default 32 */
   readonly passwordLength?: number;
 }
 

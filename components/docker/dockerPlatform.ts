@@ -5,7 +5,7 @@ import { redisPasswordHash } from "../../render/redisConf";
 import { renderRestoreCredentials } from "../../render/restoreCredentials";
 import { generatedPassword } from "../database/credentials";
 import { DatabaseSetup } from "../database/setup";
-import { postgresUri, type PlatformEndpoints } from "../endpoints";
+import { postgresUri, type PlatformEndpoints, type PoolerEndpoint } from "../endpoints";
 import { connectionUris, pgbouncerUserlist, platformLogins, roleSetupInputs, type PlatformLogins } from "../spine";
 import { PgbouncerContainer, pgbouncerContainerLayout } from "./pgbouncer";
 import { PostgresContainer, postgresContainerLayout, postgresSuperuser } from "./postgres";
@@ -34,7 +34,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   readonly storage: DockerStorage;
   readonly monitoring: DockerMonitoring;
   readonly postgres: PlatformEndpoints["postgres"];
-  readonly pgbouncer: PlatformEndpoints["pgbouncer"];
+  readonly pooler: PoolerEndpoint;
   readonly redis: PlatformEndpoints["redis"];
   readonly connectionUris: pulumi.Output<Record<string, string>>;
   readonly redisUri: pulumi.Output<string>;
@@ -70,7 +70,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     const host = pulumi.output(docker.bindAddress);
     this.storage = storage;
     this.postgres = { host, port: postgres.hostPort };
-    this.pgbouncer = { host, port: pgbouncer.hostPort };
+    this.pooler = { kind: "pgbouncer", host, port: pgbouncer.hostPort };
     this.redis = { host, port: redis.hostPort };
     this.connectionUris = connectionUris(config, logins, { host, port: postgres.hostPort }, { host, port: pgbouncer.hostPort });
     this.redisUri = redisUri(redisAppUser, secrets.redisPassword, docker.bindAddress, redis.hostPort);

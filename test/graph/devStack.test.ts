@@ -237,7 +237,9 @@ describe("dev stack graph: outputs", () => {
     const outputs = graph.outputs;
     expect(outputs.target).toBe("docker");
     expect(outputs.postgres).toEqual({ host: "127.0.0.1", port: expect.any(Number) });
-    expect(outputs.pgbouncer).toEqual({ host: "127.0.0.1", port: expect.any(Number) });
+    expect(outputs.pooler).toEqual({ kind: "pgbouncer", host: "127.0.0.1", port: expect.any(Number) });
+    // The older name stays as an alias of the same endpoint.
+    expect(outputs.pgbouncer).toEqual({ host: "127.0.0.1", port: (outputs.pooler as { port: number }).port });
     expect(outputs.redis).toEqual({ host: "127.0.0.1", port: expect.any(Number) });
     expect(outputs.volumes).toEqual({ postgresData: "pgplat-dev-pgdata", walArchive: "pgplat-dev-wal-archive", backups: "pgplat-dev-backups", redisData: "pgplat-dev-redis-data" });
     expect(outputs.images).toEqual({ postgres: "postgres:16.14-bookworm", pgbouncer: "edoburu/pgbouncer:v1.25.2-p0", redis: "redis:7.4.6-bookworm" });

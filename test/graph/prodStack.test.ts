@@ -298,6 +298,7 @@ describe("prod stack graph: PgBouncer on Fargate", () => {
   });
 
   it("exports the pooler endpoint, and pooled logins' URIs go through it", () => {
+    expect(graph.outputs.pooler).toEqual({ kind: "pgbouncer", host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com", port: 6432 });
     expect(graph.outputs.pgbouncer).toEqual({ host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com", port: 6432 });
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(new URL(uris.app_user).host).toBe("pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com:6432");
