@@ -12,9 +12,8 @@
 import { spawn } from "node:child_process";
 import { numberFlag, runBench } from "./cli";
 import { randomBytes } from "node:crypto";
-import { builtInLogins, groupRoles } from "../config";
-import { pgbouncerLimits, userlistUsers } from "../render/platformFiles";
-import { scramSha256Secret } from "../render/scram";
+import { builtInLogins, groupRoles, pgbouncerLimits, userlistUsers } from "../config";
+import { scramSha256Secret } from "../components/database/scram";
 import { startPgbouncer } from "../test/support/pgbouncerServer";
 import { startPostgres, type PostgresServer } from "../test/support/postgresServer";
 import { repositoryStackConfig } from "../test/support/stackConfig";

@@ -5,11 +5,16 @@ export interface Endpoint {
   readonly port: pulumi.Output<number>;
 }
 
+/** The pooler clients connect to, and which one it is. */
+export interface PoolerEndpoint extends Endpoint {
+  readonly kind: "pgbouncer" | "rds-proxy";
+}
+
 /** What every target exposes; `platform.ts` turns it into stack outputs. */
 export interface PlatformEndpoints {
   readonly postgres: Endpoint;
   /** Absent while a target has no pooler yet. */
-  readonly pgbouncer?: Endpoint;
+  readonly pooler?: PoolerEndpoint;
   /** Absent while a target has no Redis yet. */
   readonly redis?: Endpoint;
   /** Secret: login role → URI (through PgBouncer for pooled logins, direct for the migrator). */

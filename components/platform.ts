@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { AwsPlatform } from "./aws/awsPlatform";
 import { DockerPlatform } from "./docker/dockerPlatform";
-import type { PlatformEndpoints } from "./endpoints";
+import type { Endpoint, PlatformEndpoints } from "./endpoints";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
@@ -11,6 +11,8 @@ export interface PlatformArgs {
 }
 
 export interface PlatformOutputs extends PlatformEndpoints {
+  /** Alias of `pooler` without its kind (the name before RDS Proxy could be the pooler). @deprecated read `pooler` */
+  readonly pgbouncer?: Endpoint;
   readonly target: StackConfig["target"];
   /** Docker volume names (docker target). */
   readonly volumes?: Readonly<Record<string, pulumi.Output<string>>>;
@@ -34,8 +36,22 @@ export class Platform extends pulumi.ComponentResource {
   }
 }
 
-function endpoints(target: PlatformEndpoints): PlatformEndpoints {
-  return { postgres: target.postgres, pgbouncer: target.pgbouncer, redis: target.redis, connectionUris: target.connectionUris, redisUri: target.redisUri };
+/**
+ * The outputs every target has. `pooler` is the endpoint pooled logins use,
+ * whichever pooler runs it (`kind`: PgBouncer, or RDS Proxy on AWS);
+ * `pgbouncer` is its older name, kept as an alias (`{ host, port }`) so
+ * existing readers keep working.
+ */
+function endpoints(target: PlatformEndpoints): PlatformEndpoints & { readonly pgbouncer?: Endpoint } {
+  const pooler = target.pooler;
+  return {
+    postgres: target.postgres,
+    pooler,
+    pgbouncer: pooler && { host: pooler.host, port: pooler.port },
+    redis: target.redis,
+    connectionUris: target.connectionUris,
+    redisUri: target.redisUri,
+  };
 }
 
 function dockerOutputs(target: DockerPlatform, config: StackConfig): PlatformOutputs {

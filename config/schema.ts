@@ -176,22 +176,28 @@ const rolesSection = z
   })
   .prefault({});
 
+/** The migration settings' defaults, declared once: the schema, the migrations engine and `npm run migrate` all read them here. */
+export const migrationDefaults = Object.freeze({ dir: "sql", lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, lockWaitSeconds: 60, outOfOrder: false });
+
 const migrationsSection = z
   .strictObject({
     enabled: z.boolean().default(true).describe("Apply sql/ after the roles (the post-deploy step)."),
-    dir: z.string().min(1).default("sql").describe("Directory with migrations/ and repeatable/, relative to the project."),
-    lockTimeoutMs: z.number().int().min(1).max(600000).default(5000).describe("lock_timeout for each file."),
-    statementTimeoutMs: z.number().int().min(0).max(86400000).default(0).describe("statement_timeout for each file; 0 disables."),
-    lockRetries: z.number().int().min(0).max(20).default(3).describe("Retries of a file that hit lock_timeout, with backoff."),
-    lockWaitSeconds: z.number().int().min(0).max(3600).default(60).describe("How long a run waits for another run's advisory lock before failing."),
-    outOfOrder: z.boolean().default(false).describe("Allow new versioned files older than the newest applied one."),
+    dir: z.string().min(1).default(migrationDefaults.dir).describe("Directory with migrations/ and repeatable/, relative to the project."),
+    lockTimeoutMs: z.number().int().min(1).max(600000).default(migrationDefaults.lockTimeoutMs).describe("lock_timeout for each file."),
+    statementTimeoutMs: z.number().int().min(0).max(86400000).default(migrationDefaults.statementTimeoutMs).describe("statement_timeout for each file; 0 disables."),
+    lockRetries: z.number().int().min(0).max(20).default(migrationDefaults.lockRetries).describe("Retries of a file that hit lock_timeout, with backoff."),
+    lockWaitSeconds: z.number().int().min(0).max(3600).default(migrationDefaults.lockWaitSeconds).describe("How long a run waits for another run's advisory lock before failing."),
+    outOfOrder: z.boolean().default(migrationDefaults.outOfOrder).describe("Allow new versioned files older than the newest applied one."),
   })
   .prefault({});
+
+/** Pinned images both targets run, declared once. */
+export const pinnedImages = Object.freeze({ pgbouncer: "edoburu/pgbouncer:v1.25.2-p0" });
 
 const dockerSection = z
   .strictObject({
     postgresImage: checkedString((image) => (!image.includes("@") && /:(?!16(\.|-|$))[^/]+$/.test(image) ? "a PostgreSQL 16 image (tag 16, 16.x or 16.x-variant, or a digest)" : undefined)).default("postgres:16.14-bookworm").describe("Pinned PostgreSQL 16 image."),
-    pgbouncerImage: z.string().min(1).default("edoburu/pgbouncer:v1.25.2-p0").describe("Pinned PgBouncer image."),
+    pgbouncerImage: z.string().min(1).default(pinnedImages.pgbouncer).describe("Pinned PgBouncer image (docker target; the aws target reads aws.pgbouncerImage)."),
     redisImage: z.string().min(1).default("redis:7.4.6-bookworm").describe("Pinned Redis 7 image."),
     postgresExporterImage: z.string().min(1).default("quay.io/prometheuscommunity/postgres-exporter:v0.17.1").describe("Pinned postgres_exporter image (runs the pgplat custom queries as the monitoring login)."),
     pgbouncerExporterImage: z.string().min(1).default("quay.io/prometheuscommunity/pgbouncer-exporter:v0.10.2").describe("Pinned PgBouncer exporter image (the monitoring login is PgBouncer's stats user)."),
@@ -248,11 +254,12 @@ const awsSection = z.strictObject({
   backupPlan: backupPlanSection,
   restoreFrom: restoreFromSection.optional(),
   readReplicas: z.number().int().min(0).max(5).default(0).describe("RDS read replicas of the primary, in the same region."),
-  pooler: z.enum(["pgbouncer", "rds-proxy"]).default("pgbouncer").describe("The pooler: PgBouncer on Fargate behind an internal NLB, or RDS Proxy. Both give the pgbouncer output."),
+  pooler: z.enum(["pgbouncer", "rds-proxy"]).default("pgbouncer").describe("The pooler: PgBouncer on Fargate behind an internal NLB, or RDS Proxy. Both give the pooler output."),
   poolerTasks: z.number().int().min(1).max(20).default(2).describe("PgBouncer tasks on Fargate behind the internal NLB."),
+  pgbouncerImage: z.string().min(1).default(pinnedImages.pgbouncer).describe("Pinned PgBouncer image of the Fargate pooler."),
   poolerCertificateArn: z
     .string()
-    .regex(/^arn:aws:acm:/, "must be an ACM certificate ARN")
+    .regex(/^arn:aws(-cn|-us-gov)?:acm:/, "must be an ACM certificate ARN")
     .optional()
     .describe("ACM certificate for a TLS listener on the pooler's NLB; without it clients reach PgBouncer over plain TCP inside the VPC."),
   cacheEngine: z.enum(["redis", "valkey"]).default("redis").describe("ElastiCache engine."),

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { stackConfigSchema, type ParsedStackConfig } from "./schema";
+import { pinnedImages, stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { sizeProfiles } from "./profiles";
 import { loginRoles, reservedRoleNames } from "./roles";
 import { parseInstant } from "../backups/time";
@@ -153,6 +153,10 @@ function awsIssues(config: StackConfig): ConfigIssue[] {
   const aws = config.aws;
   if (config.target !== "aws" || !aws) return [];
   const issues: ConfigIssue[] = [];
+  // Deprecated: the aws target once took its pooler image from the docker section; a stack that still sets it there is told where it moved rather than silently ignored.
+  if (config.docker.pgbouncerImage !== pinnedImages.pgbouncer && aws.pgbouncerImage === pinnedImages.pgbouncer) {
+    issues.push({ key: key("docker.pgbouncerImage"), value: config.docker.pgbouncerImage, allowed: "unset on the aws target: its pooler image is pgplat:aws.pgbouncerImage (docker.pgbouncerImage applies to docker stacks only); move the value there" });
+  }
   if ((aws.vpcId === undefined) !== (aws.subnetIds === undefined)) {
     const [missing, given] = aws.vpcId === undefined ? ["aws.vpcId", "aws.subnetIds"] : ["aws.subnetIds", "aws.vpcId"];
     issues.push({ key: key(missing), value: undefined, allowed: `required when ${given} is given (omit both for a minimal VPC)` });

@@ -1,5 +1,6 @@
 import type { Client } from "pg";
 import { hostname } from "node:os";
+import { migrationDefaults } from "../config/schema";
 import { clientConfig, type ConnectionSettings } from "./connection";
 import { fileError, MigrationError, RoleError, type AppliedFile } from "./errors";
 import { backoff, beginSql, lockNotAvailable, runInTransaction, runWithoutTransaction } from "./execute";
@@ -8,14 +9,15 @@ import { ensureHistoryTable, historyInsertSql, readHistory, recordRun } from "./
 import { acquireMigrationLock, releaseMigrationLock } from "./lock";
 import { planMigrations, type HistoryRow, type StatusEntry } from "./plan";
 
+/** Defaults are the stack config's (`migrationDefaults` in config/schema.ts). */
 export interface EngineOptions {
-  /** lock_timeout for each file. @default 5000 */
+  /** lock_timeout for each file, in milliseconds. @default 5000 */
   readonly lockTimeoutMs?: number;
-  /** statement_timeout for each file; 0 means none. @default 0 */
+  /** statement_timeout for each file, in milliseconds; 0 means none. @default 0 */
   readonly statementTimeoutMs?: number;
   /** Retries of a file (or, outside a transaction, a statement) that hit lock_timeout. @default 3 */
   readonly lockRetries?: number;
-  /** How long to wait for another run's advisory lock. @default 60000 */
+  /** How long to wait for another run's advisory lock, in milliseconds. @default 60000 (60 s) */
   readonly lockWaitMs?: number;
   /** Allow new versioned files older than the newest applied one. @default false */
   readonly outOfOrder?: boolean;
@@ -28,7 +30,15 @@ export interface ApplyResult {
   readonly history: readonly HistoryRow[];
 }
 
-const defaults = { lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 3, lockWaitMs: 60_000, outOfOrder: false, role: "" } as const;
+// The stack config's defaults, so `pulumi up` and `npm run migrate` run with the same ones.
+const defaults = {
+  lockTimeoutMs: migrationDefaults.lockTimeoutMs,
+  statementTimeoutMs: migrationDefaults.statementTimeoutMs,
+  lockRetries: migrationDefaults.lockRetries,
+  lockWaitMs: migrationDefaults.lockWaitSeconds * 1000,
+  outOfOrder: migrationDefaults.outOfOrder,
+  role: "",
+};
 
 /** Applies pending files, each in its own transaction, under one advisory lock held for the whole run. */
 export async function applyMigrations(connection: ConnectionSettings, migrations: readonly Migration[], engineOptions: EngineOptions = {}): Promise<ApplyResult> {

@@ -79,7 +79,7 @@ export function renderPgbouncerIni(args: PgbouncerIniArgs): string {
 
 export interface UserlistEntry {
   readonly user: string;
-  /** A SCRAM-SHA-256 verifier (render/scram.ts), never a plaintext password. */
+  /** A SCRAM-SHA-256 verifier (components/database/scram.ts), never a plaintext password. */
   readonly scramSecret: string;
 }
 
@@ -95,13 +95,4 @@ export function renderUserlist(entries: readonly UserlistEntry[]): string {
 
 function quoteUserlist(value: string): string {
   return `"${value.replace(/"/g, '""')}"`;
-}
-
-/**
- * Open files PgBouncer needs: one per client, one per server connection, and
- * headroom for listeners, logs and DNS. PgBouncer refuses max_client_conn it
- * cannot back with descriptors, so this sets the container's nofile limit.
- */
-export function pgbouncerFileDescriptorLimit(args: Pick<PgbouncerIniArgs, "maxClientConn" | "maxDbConnections">): number {
-  return args.maxClientConn + args.maxDbConnections + 64;
 }

@@ -1,9 +1,9 @@
-import { loginRoles, monitoringLogin, pgbouncerAdminUser, poolBudget, superuserReservedConnections, type StackConfig } from "../config";
+import { monitoringLogin, pgbouncerAdminUser, pgbouncerLimits, superuserReservedConnections, type StackConfig } from "../config";
 import { renderPgHba } from "./pgHba";
-import { pgbouncerFileDescriptorLimit, renderPgbouncerIni, type PgbouncerIniArgs } from "./pgbouncer";
+import { renderPgbouncerIni, type PgbouncerIniArgs } from "./pgbouncer";
 import { renderPostgresqlConf } from "./postgresqlConf";
 import { renderRedisConf } from "./redisConf";
-import { tune } from "./tuning";
+import { tune, tuningInput } from "./tuning";
 
 /**
  * From stack config to the files each server reads. Only the layout (where
@@ -22,14 +22,7 @@ export interface PostgresLayout {
 
 export function postgresFiles(config: StackConfig, layout: PostgresLayout): { readonly postgresqlConf: string; readonly pgHbaConf: string } {
   const postgres = config.postgres;
-  const tuning = tune({
-    memoryMb: postgres.memoryMb,
-    vcpus: postgres.vcpus,
-    storageGb: postgres.storageGb,
-    storageKind: postgres.storageKind,
-    maxConnections: postgres.maxConnections,
-    workload: postgres.workload,
-  });
+  const tuning = tune(tuningInput(postgres));
   const postgresqlConf = renderPostgresqlConf({
     tuning,
     listenAddresses: layout.listenAddresses,
@@ -50,25 +43,6 @@ export interface PgbouncerLayout {
   readonly postgresPort: number;
   readonly authFile: string;
   readonly serverTlsSslmode: PgbouncerIniArgs["serverTlsSslmode"];
-}
-
-/** Logins that get a PgBouncer pool, in userlist order. */
-export function pooledLoginNames(config: StackConfig): readonly string[] {
-  return loginRoles(config.roles.extra)
-    .filter((login) => login.pooled)
-    .map((login) => login.name);
-}
-
-/** The server-connection cap and the descriptor limit that follow from the config, whatever the layout. */
-export function pgbouncerLimits(config: StackConfig): { readonly maxDbConnections: number; readonly fileDescriptorLimit: number } {
-  const maxDbConnections = poolBudget({
-    pooledLogins: pooledLoginNames(config).length,
-    defaultPoolSize: config.pgbouncer.defaultPoolSize,
-    reservePoolSize: config.pgbouncer.reservePoolSize,
-    reservedConnections: config.postgres.reservedConnections,
-    maxConnections: config.postgres.maxConnections,
-  }).serverConnections;
-  return { maxDbConnections, fileDescriptorLimit: pgbouncerFileDescriptorLimit({ maxClientConn: config.pgbouncer.maxClientConn, maxDbConnections }) };
 }
 
 function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): PgbouncerIniArgs {
@@ -96,11 +70,6 @@ function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): Pgboun
 /** pgbouncer.ini and the nofile limit it needs; the userlist comes from `renderUserlist` once verifiers exist. */
 export function pgbouncerFiles(config: StackConfig, layout: PgbouncerLayout): { readonly pgbouncerIni: string; readonly fileDescriptorLimit: number } {
   return { pgbouncerIni: renderPgbouncerIni(pgbouncerSettings(config, layout)), fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit };
-}
-
-/** Users in PgBouncer's userlist: the pooled logins and the console admin. */
-export function userlistUsers(config: StackConfig): readonly string[] {
-  return [...pooledLoginNames(config), pgbouncerAdminUser];
 }
 
 export interface RedisLayout {

@@ -36,6 +36,11 @@ export interface Tuning {
   readonly maxParallelMaintenanceWorkers: number;
 }
 
+/** The tuning input a stack's PostgreSQL settings give, built once for the Docker postgresql.conf and the RDS parameter group. */
+export function tuningInput(postgres: Pick<TuningInput, keyof TuningInput>): TuningInput {
+  return { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload };
+}
+
 const kbPerMb = 1024;
 const kbPerGb = 1024 * 1024;
 

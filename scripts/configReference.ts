@@ -1,8 +1,8 @@
 /** npm run docs:config — regenerates the configuration reference in README.md and the config block of Pulumi.yaml from config/schema.ts. */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { withConfigReference } from "../config/reference";
-import { withProjectConfig } from "../config/projectConfig";
+import { withConfigReference } from "./docs/configReference";
+import { withProjectConfig } from "./docs/projectConfig";
 
 const readmePath = path.join(__dirname, "..", "README.md");
 writeFileSync(readmePath, withConfigReference(readFileSync(readmePath, "utf8")));

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { awsMonthlyUsage, unclassifiedAwsTypes } from "../cost/awsUsage";
 import { estimateMarkdown } from "../cost/format";
 import { parsePriceBook, priceUsage, type PriceBook } from "../cost/priceBook";
-import { replaceGeneratedBlock } from "../render/generatedBlock";
+import { replaceGeneratedBlock } from "./docs/generatedBlock";
 import { recordStackGraph } from "./plan/stackGraph";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseCliArguments, UsageError } from "./lib/cliArgs";

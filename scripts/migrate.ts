@@ -9,6 +9,7 @@
  */
 import * as path from "node:path";
 import { ownerRole } from "../config/roles";
+import { migrationDefaults } from "../config/schema";
 import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, RoleError, settingsFromUrl } from "../migrations";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseCliArguments, UsageError } from "./lib/cliArgs";
@@ -35,7 +36,7 @@ function parseArguments(argv: readonly string[], environment: Readonly<Record<st
   const databaseUrl = value("--database-url") ?? environment.DATABASE_URL;
   if (!databaseUrl) throw new Error("no database: pass --database-url postgresql://user:password@host:port/db or set DATABASE_URL");
   const role = args.switches.has("--no-role") ? undefined : (value("--role") ?? ownerRole);
-  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", "sql")), outOfOrder: args.switches.has("--out-of-order"), role };
+  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", migrationDefaults.dir)), outOfOrder: args.switches.has("--out-of-order"), role };
 }
 
 async function main(): Promise<number> {

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { AlarmSpec, AlarmSubject } from "../../render/alarms";
+import type { AlarmSpec, AlarmSubject } from "./alarmSpecs";
 
 export interface AlarmsArgs {
   readonly namePrefix: string;
   readonly specs: readonly AlarmSpec[];
   /** The CloudWatch identifier of every subject the specs name. */
   readonly subjects: Readonly<Partial<Record<AlarmSubject, pulumi.Input<string>>>>;
-  /** Subscribed to the topic when given. */
+  /** An e-mail address subscribed to the topic. @default no subscription (the topic alone) */
   readonly email?: pulumi.Input<string>;
 }
 

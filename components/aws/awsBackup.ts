@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { BackupPlanConfig } from "../../config/awsBackup";
-import { assumeRolePolicy, type PolicyDocument } from "../../render/awsPolicies";
+import { assumeRolePolicy, backupKeyPolicy, managedPolicyArn } from "./policies";
 
 export interface AwsBackupArgs {
   readonly namePrefix: string;
@@ -25,14 +25,6 @@ const completionWindowMinutes = 24 * 60;
 /** Restore-testing names allow only letters, digits and underscores. */
 export function restoreTestingName(namePrefix: string, suffix: string): string {
   return `${namePrefix}_${suffix}`.replace(/[^A-Za-z0-9_]/g, "_");
-}
-
-/** What the AWS Backup role may do with the keys that encrypt the snapshots and their copies. */
-export function backupKeyPolicy(keyArns: readonly string[]): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [{ Sid: "UseBackupKeys", Effect: "Allow", Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], Resource: [...keyArns] }],
-  };
 }
 
 /**
@@ -62,11 +54,12 @@ export class AwsBackup extends pulumi.ComponentResource {
     this.lock(name, args);
 
     const role = new aws.iam.Role(`${name}-role`, { namePrefix: `${args.namePrefix}-awsbackup-`, assumeRolePolicy: JSON.stringify(assumeRolePolicy("backup.amazonaws.com")), tags }, child);
+    const partition = aws.getPartitionOutput({}, child).partition;
     for (const [suffix, policy] of [
       ["backup", "AWSBackupServiceRolePolicyForBackup"],
       ["restores", "AWSBackupServiceRolePolicyForRestores"],
     ]) {
-      new aws.iam.RolePolicyAttachment(`${name}-role-${suffix}`, { role: role.name, policyArn: `arn:aws:iam::aws:policy/service-role/${policy}` }, child);
+      new aws.iam.RolePolicyAttachment(`${name}-role-${suffix}`, { role: role.name, policyArn: partition.apply((value) => managedPolicyArn(value, `service-role/${policy}`)) }, child);
     }
     const keyArns = [args.kmsKeyArn, ...(args.replica ? [args.replica.kmsKeyArn] : [])];
     new aws.iam.RolePolicy(`${name}-role-keys`, { role: role.name, policy: pulumi.all(keyArns).apply((arns) => JSON.stringify(backupKeyPolicy(arns))) }, child);

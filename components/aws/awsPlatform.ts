@@ -1,20 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { loginRoles, pgbouncerAdminUser, type StackConfig } from "../../config";
+import { pgbouncerLimits, pooledLoginNames, type StackConfig } from "../../config";
 import { asConfigured } from "../../config/secrets";
-import { renderUserlist } from "../../render/pgbouncer";
-import { pgbouncerFiles, pgbouncerLimits, pooledLoginNames, userlistUsers } from "../../render/platformFiles";
-import { rdsParameters } from "../../render/rdsParameters";
-import { Credentials } from "../database/credentials";
+import { pgbouncerFiles } from "../../render/platformFiles";
+import { tuningInput } from "../../render/tuning";
+import { rdsParameters } from "./rdsParameters";
 import { DatabaseSetup } from "../database/setup";
-import { postgresUri, type PlatformEndpoints } from "../endpoints";
+import type { PlatformEndpoints, PoolerEndpoint } from "../endpoints";
+import { connectionUris, pgbouncerUserlist, platformLogins, roleSetupInputs, type PlatformLogins } from "../spine";
 import { BackupBucket } from "./backupBucket";
 import { BackupReplication } from "./backupReplication";
 import { AwsBackup } from "./awsBackup";
 import { BackupAlerts } from "./backupAlerts";
 import { BackupImage } from "./backupImage";
 import { BackupTask } from "./backupTask";
-import { alarmSpecs } from "../../render/alarms";
+import { alarmSpecs } from "./alarmSpecs";
 import { Alarms } from "./alarms";
 import { Cache, cachePort } from "./elasticache";
 import { PlatformKey } from "./kms";
@@ -32,21 +32,28 @@ export interface AwsPlatformArgs {
   readonly namePrefix: string;
 }
 
-const postgresPort = 5432;
+type AwsConfig = NonNullable<StackConfig["aws"]>;
 
-/** Where the platform lives: the stack's own VPC, or the minimal one pgplat created. */
-interface Placement {
-  readonly vpcId: pulumi.Input<string>;
-  readonly subnetIds: readonly pulumi.Input<string>[];
-}
+const postgresPort = 5432;
 
 /** CloudWatch retention of the Fargate tasks' logs (pooler and backups). */
 const taskLogRetentionDays = 30;
 
-interface PooledEndpoint {
-  readonly endpoint: NonNullable<PlatformEndpoints["pgbouncer"]>;
+/** What every step after the database builds on. */
+interface Foundation {
+  readonly placement: ServicePlacement;
+  readonly key: PlatformKey;
+  readonly network: DatabaseNetwork;
+  readonly rds: RdsPostgres;
+}
+
+/** The pooler the stack runs (PgBouncer on Fargate, or RDS Proxy) and how clients reach it. */
+interface PoolerStep {
+  readonly endpoint: PoolerEndpoint;
   /** What pooled connection URIs ask for. */
   readonly sslmode: "require" | "disable";
+  /** Set for PgBouncer on Fargate, whose tasks get alarms. */
+  readonly pgbouncer?: Pooler;
 }
 
 /**
@@ -56,39 +63,45 @@ interface PooledEndpoint {
  * NLB, or RDS Proxy), ElastiCache and alarms.
  */
 export class AwsPlatform extends pulumi.ComponentResource implements PlatformEndpoints {
-  /** Where the client-facing services run and who may reach them. */
-  readonly placement: ServicePlacement;
-  readonly key: PlatformKey;
-  readonly network: DatabaseNetwork;
-  readonly rds: RdsPostgres;
-  readonly database: DatabaseSetup;
   readonly postgres: PlatformEndpoints["postgres"];
-  readonly connectionUris: pulumi.Output<Record<string, string>>;
-  readonly cache: Cache;
-  pooler?: Pooler;
-  proxy?: RdsProxy;
-  readonly pgbouncer: PlatformEndpoints["pgbouncer"];
+  readonly pooler: PoolerEndpoint;
   readonly redis: PlatformEndpoints["redis"];
+  readonly connectionUris: pulumi.Output<Record<string, string>>;
   readonly redisUri: pulumi.Output<string>;
-  backupBucket?: BackupBucket;
-  awsBackup?: AwsBackup;
-  backupTask?: BackupTask;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:aws:Platform", name, {}, opts);
-    const { config, namePrefix } = args;
+    const { config } = args;
     const awsConfig = config.aws;
     if (!awsConfig) throw new Error("the aws target needs pgplat:aws (config validation should have said so)");
+    const foundation = this.foundation(name, args, awsConfig);
+    const master = this.masterCredentials(foundation.rds.instance);
+    const backupTask = config.backups.enabled ? this.dumps(name, args, awsConfig, foundation, master.secretArn) : undefined;
+    const awsBackup = this.snapshotBackups(name, args, awsConfig, foundation);
+    const cache = this.cache(name, config, awsConfig, foundation);
+    const logins = platformLogins(name, config, this);
+    this.database(name, config, awsConfig, foundation.rds.instance, master.password, logins);
+    const pooler = awsConfig.pooler === "rds-proxy" ? this.proxy(name, config, foundation, logins) : this.pgbouncerTasks(name, config, awsConfig, foundation, logins);
+    const alarms = this.alarms(name, args, awsConfig, foundation.rds, cache, pooler.pgbouncer);
+    if (backupTask) this.backupAlerts(name, args, alarms, backupTask, awsBackup !== undefined);
+
+    const instance = foundation.rds.instance;
+    this.pooler = pooler.endpoint;
+    this.postgres = { host: instance.address, port: instance.port };
+    this.connectionUris = connectionUris(config, logins, { host: instance.address, port: instance.port, sslmode: "require" }, { host: pooler.endpoint.host, port: pooler.endpoint.port, sslmode: pooler.sslmode });
+    this.redis = { host: cache.replicationGroup.primaryEndpointAddress, port: pulumi.output(cachePort) };
+    this.redisUri = pulumi.secret(pulumi.all([cache.replicationGroup.primaryEndpointAddress, cache.authToken]).apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`));
+    this.registerOutputs({});
+  }
+
+  /** The VPC (the stack's own, or a minimal one), the key, the database's network and RDS itself. */
+  private foundation(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig): Foundation {
     const postgres = config.postgres;
-    const network = awsConfig.vpcId && awsConfig.subnetIds ? { vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds } : this.createVpc(name, args);
-    this.placement = { namePrefix, ...network, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds };
-    this.key = new PlatformKey(`${name}-kms`, { namePrefix, protect: awsConfig.protect }, { parent: this });
-    this.network = new DatabaseNetwork(
-      `${name}-network`,
-      { ...this.placement, port: postgresPort },
-      { parent: this },
-    );
-    this.rds = new RdsPostgres(
+    const vpc = awsConfig.vpcId && awsConfig.subnetIds ? { vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds } : this.minimalVpc(name, namePrefix, awsConfig);
+    const placement: ServicePlacement = { namePrefix, ...vpc, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds };
+    const key = new PlatformKey(`${name}-kms`, { namePrefix, protect: awsConfig.protect }, { parent: this });
+    const network = new DatabaseNetwork(`${name}-network`, { ...placement, port: postgresPort }, { parent: this });
+    const rds = new RdsPostgres(
       `${name}-rds`,
       {
         namePrefix,
@@ -97,12 +110,12 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         storageGb: postgres.storageGb,
         maxStorageGb: awsConfig.maxStorageGb,
         parameters: rdsParameters({
-          tuning: { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload },
+          tuning: tuningInput(postgres),
           slowStatementMs: postgres.slowStatementMs,
         }),
-        kmsKeyArn: this.key.key.arn,
-        subnetGroupName: this.network.subnetGroup.name,
-        securityGroupIds: [this.network.securityGroup.id],
+        kmsKeyArn: key.key.arn,
+        subnetGroupName: network.subnetGroup.name,
+        securityGroupIds: [network.securityGroup.id],
         multiAz: awsConfig.multiAz,
         deletionProtection: awsConfig.deletionProtection,
         backupRetentionDays: config.backups.retentionDays,
@@ -117,63 +130,115 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       },
       { parent: this },
     );
+    return { placement, key, network, rds };
+  }
 
-    const instance = this.rds.instance;
-    const masterSecretArn = instance.masterUserSecrets.apply((secrets) => {
+  /** A minimal VPC when the stack brings none (throwaway stacks). */
+  private minimalVpc(name: string, namePrefix: string, awsConfig: AwsConfig): Pick<ServicePlacement, "vpcId" | "subnetIds"> {
+    const vpc = new MinimalVpc(`${name}-vpc`, { namePrefix, cidr: awsConfig.vpcCidr }, { parent: this });
+    return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
+  }
+
+  /** The master user's secret (RDS manages it in Secrets Manager) and the password read from it. */
+  private masterCredentials(instance: aws.rds.Instance): { readonly secretArn: pulumi.Output<string>; readonly password: pulumi.Output<string> } {
+    const secretArn = instance.masterUserSecrets.apply((secrets) => {
       const arn = secrets?.[0]?.secretArn;
       if (!arn) throw new Error("RDS did not report its managed master secret");
       return arn;
     });
-    const masterPassword = pulumi.secret(
-      masterSecretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
+    const password = pulumi.secret(
+      secretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
     );
-    if (config.backups.enabled) this.backups(name, args, masterSecretArn);
+    return { secretArn, password };
+  }
+
+  /** The backup bucket and the scheduled task that fills it with dumps. */
+  private dumps(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig, { placement, key, network, rds }: Foundation, credentialsSecretArn: pulumi.Output<string>): BackupTask {
+    const backups = config.backups;
+    const bucket = new BackupBucket(
+      `${name}-backup-bucket`,
+      {
+        namePrefix,
+        kmsKeyArn: key.key.arn,
+        transitionDays: backups.bucketTransitionDays,
+        expireDays: backups.bucketExpireDays,
+        noncurrentExpireDays: backups.noncurrentExpireDays,
+        objectLockDays: backups.objectLockDays,
+        protect: awsConfig.protect,
+      },
+      { parent: this },
+    );
+    const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: key.key.arn, protect: awsConfig.protect }, { parent: this });
+    const task = new BackupTask(
+      `${name}-backup-task`,
+      {
+        namePrefix,
+        region: awsConfig.region,
+        image: image.imageName,
+        bucketName: bucket.bucket.bucket,
+        bucketArn: bucket.bucket.arn,
+        kmsKeyArn: key.key.arn,
+        vpcId: placement.vpcId,
+        subnetIds: placement.subnetIds,
+        postgresHost: rds.instance.address,
+        database: config.postgres.database,
+        credentialsSecretArn,
+        schedule: backups.schedule,
+        logRetentionDays: taskLogRetentionDays,
+      },
+      { parent: this },
+    );
+    network.admit(`${name}-network`, "backup-task", task.securityGroup.id);
+    return task;
+  }
+
+  /** Automated backups replicated to another region, and the AWS Backup plan; returns the plan when there is one. */
+  private snapshotBackups(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig, { key, network, rds }: Foundation): AwsBackup | undefined {
+    const replicaRegion = awsConfig.backupReplicaRegion;
+    const instanceArn = rds.instance.arn;
     const replication =
-      awsConfig.backupReplicaRegion === undefined
+      replicaRegion === undefined
         ? undefined
-        : new BackupReplication(
-            `${name}-backup-replication`,
-            { namePrefix, region: awsConfig.backupReplicaRegion, sourceInstanceArn: instance.arn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect },
-            { parent: this },
-          );
-    if (awsConfig.backupPlan.enabled) {
-      this.awsBackup = new AwsBackup(
-        `${name}-aws-backup`,
-        {
-          namePrefix,
-          plan: awsConfig.backupPlan,
-          instanceArn: instance.arn,
-          kmsKeyArn: this.key.key.arn,
-          subnetGroupName: this.network.subnetGroup.name,
-          securityGroupId: this.network.securityGroup.id,
-          replica: replication && awsConfig.backupReplicaRegion ? { region: awsConfig.backupReplicaRegion, kmsKeyArn: replication.key.arn } : undefined,
-          protect: awsConfig.protect,
-        },
-        { parent: this },
-      );
-    }
-    this.cache = new Cache(
+        : new BackupReplication(`${name}-backup-replication`, { namePrefix, region: replicaRegion, sourceInstanceArn: instanceArn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect }, { parent: this });
+    if (!awsConfig.backupPlan.enabled) return undefined;
+    return new AwsBackup(
+      `${name}-aws-backup`,
+      {
+        namePrefix,
+        plan: awsConfig.backupPlan,
+        instanceArn,
+        kmsKeyArn: key.key.arn,
+        subnetGroupName: network.subnetGroup.name,
+        securityGroupId: network.securityGroup.id,
+        replica: replication && replicaRegion ? { region: replicaRegion, kmsKeyArn: replication.key.arn } : undefined,
+        protect: awsConfig.protect,
+      },
+      { parent: this },
+    );
+  }
+
+  private cache(name: string, config: StackConfig, awsConfig: AwsConfig, { placement, key }: Foundation): Cache {
+    return new Cache(
       `${name}-cache`,
       {
-        ...this.placement,
+        ...placement,
         engine: awsConfig.cacheEngine,
         engineVersion: awsConfig.cacheEngineVersion,
         nodeType: config.profile.cacheNodeType,
         nodes: awsConfig.cacheNodes,
         maxmemoryPolicy: config.redis.maxmemoryPolicy,
-        kmsKeyArn: this.key.key.arn,
+        kmsKeyArn: key.key.arn,
         snapshotRetentionDays: awsConfig.cacheSnapshotRetentionDays,
         maintenanceWindow: awsConfig.maintenanceWindow,
         protect: awsConfig.protect,
       },
       { parent: this },
     );
-    const group = this.cache.replicationGroup;
-    this.redis = { host: group.primaryEndpointAddress, port: pulumi.output(cachePort) };
-    this.redisUri = pulumi.secret(pulumi.all([group.primaryEndpointAddress, this.cache.authToken]).apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`));
-    const logins = loginRoles(config.roles.extra);
-    const credentials = new Credentials(`${name}-credentials`, { users: [...logins.map((login) => login.name), pgbouncerAdminUser] }, { parent: this });
-    this.database = new DatabaseSetup(
+  }
+
+  /** Roles, the application database and migrations, over the admin endpoint as the RDS master user. */
+  private database(name: string, config: StackConfig, awsConfig: AwsConfig, instance: aws.rds.Instance, masterPassword: pulumi.Output<string>, logins: PlatformLogins): DatabaseSetup {
+    return new DatabaseSetup(
       `${name}-database`,
       {
         admin: {
@@ -186,167 +251,94 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
           sslRootCert: awsConfig.sslRootCert,
           superuser: false,
         },
-        database: postgres.database,
-        logins,
-        credentials: credentials.byUser,
-        appSessionLimits: { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs },
-        migrations: config.migrations,
+        ...roleSetupInputs(config, logins),
         dependsOn: [instance],
       },
       { parent: this },
     );
-
-    const pooled = awsConfig.pooler === "rds-proxy" ? this.createProxy(name, args, credentials) : this.createPgbouncer(name, args, credentials);
-    this.pgbouncer = pooled.endpoint;
-    this.postgres = { host: instance.address, port: instance.port };
-    const pooledSslmode = pooled.sslmode;
-    this.connectionUris = pulumi.secret(
-      pulumi
-        .all([instance.address, instance.port, pooled.endpoint.host, pooled.endpoint.port, pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])))])
-        .apply(([host, port, pooledHost, pooledPort, passwords]) =>
-          Object.fromEntries(
-            logins.map((login) => [
-              login.name,
-              login.pooled ? postgresUri(login.name, passwords[login.name], pooledHost, pooledPort, postgres.database, pooledSslmode) : postgresUri(login.name, passwords[login.name], host, port, postgres.database, "require"),
-            ]),
-          ),
-        ),
-    );
-    const alarms = new Alarms(
-      `${name}-alarms`,
-      {
-        namePrefix,
-        specs: alarmSpecs(config, { pgbouncerTasks: this.pooler ? awsConfig.poolerTasks : undefined, readReplicas: awsConfig.readReplicas }),
-        subjects: {
-          rdsInstance: instance.identifier,
-          replicationGroup: group.replicationGroupId,
-          ...(this.pooler && {
-            poolerCluster: this.pooler.cluster.name,
-            poolerService: this.pooler.service.name,
-            poolerLoadBalancer: this.pooler.loadBalancer.arnSuffix,
-            poolerTargetGroup: this.pooler.targetGroup.arnSuffix,
-          }),
-          ...Object.fromEntries(this.rds.replicas.map((replica, index) => [`replica${index + 1}`, replica.identifier])),
-        },
-        email: awsConfig.alarmEmail === undefined ? undefined : asConfigured("aws.alarmEmail", awsConfig.alarmEmail),
-      },
-      { parent: this },
-    );
-    if (this.backupTask) {
-      const period = schedulePeriodHours(config.backups.schedule);
-      if (period === undefined) throw new Error("backups.schedule has no period the missed-backup alarm understands (config validation should have said so)");
-      new BackupAlerts(
-        `${name}-backup-alerts`,
-        {
-          namePrefix,
-          topicArn: alarms.topic.arn,
-          clusterArn: this.backupTask.cluster.arn,
-          taskFamily: this.backupTask.family,
-          schedulePeriodHours: period,
-          marginHours: config.backups.missedDumpMarginHours,
-          awsBackupJobs: this.awsBackup !== undefined,
-        },
-        { parent: this },
-      );
-    }
-    this.registerOutputs({});
-  }
-
-  /** A minimal VPC when the stack brings none (throwaway stacks). */
-  private createVpc(name: string, args: AwsPlatformArgs): Placement {
-    const awsConfig = args.config.aws!;
-    const vpc = new MinimalVpc(`${name}-vpc`, { namePrefix: args.namePrefix, cidr: awsConfig.vpcCidr, region: awsConfig.region }, { parent: this });
-    return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
   }
 
   /** RDS Proxy with the PgBouncer pool budget as its share of max_connections; TLS is always on. */
-  private createProxy(name: string, args: AwsPlatformArgs, credentials: Credentials): PooledEndpoint {
-    const { config } = args;
+  private proxy(name: string, config: StackConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerStep {
     const budget = pgbouncerLimits(config).maxDbConnections;
-    this.proxy = new RdsProxy(
+    const proxy = new RdsProxy(
       `${name}-proxy`,
       {
-        ...this.placement,
-        instanceIdentifier: this.rds.instance.identifier,
-        kmsKeyArn: this.key.key.arn,
+        ...placement,
+        instanceIdentifier: rds.instance.identifier,
+        kmsKeyArn: key.key.arn,
         logins: pooledLoginNames(config).map((login) => ({ name: login, password: credentials.byUser[login].password })),
         maxConnectionsPercent: Math.min(100, Math.ceil((budget * 100) / config.postgres.maxConnections)),
       },
       { parent: this },
     );
-    this.network.admit(`${name}-network`, "proxy", this.proxy.securityGroup.id);
-    return { endpoint: { host: this.proxy.proxy.endpoint, port: pulumi.output(proxyPort) }, sslmode: "require" };
+    network.admit(`${name}-network`, "proxy", proxy.securityGroup.id);
+    return { endpoint: { kind: "rds-proxy", host: proxy.proxy.endpoint, port: pulumi.output(proxyPort) }, sslmode: "require" };
   }
 
   /** PgBouncer on Fargate, with the same ini and SCRAM userlist as Docker; it reaches RDS over TLS. */
-  private createPgbouncer(name: string, args: AwsPlatformArgs, credentials: Credentials): PooledEndpoint {
-    const { config } = args;
-    const awsConfig = config.aws!;
-    const users = userlistUsers(config);
-    const userlist = pulumi.all(users.map((user) => credentials.byUser[user].scramSecret)).apply((secrets) => renderUserlist(secrets.map((scramSecret, index) => ({ user: users[index], scramSecret }))));
-    const pgbouncerIni = this.rds.instance.address.apply(
-      (host) => pgbouncerFiles(config, { ...poolerLayout, postgresHost: host, postgresPort: 5432, serverTlsSslmode: "require" }).pgbouncerIni,
-    );
+  private pgbouncerTasks(name: string, config: StackConfig, awsConfig: AwsConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerStep {
+    const pgbouncerIni = rds.instance.address.apply((host) => pgbouncerFiles(config, { ...poolerLayout, postgresHost: host, postgresPort, serverTlsSslmode: "require" }).pgbouncerIni);
     const pooler = new Pooler(
       `${name}-pooler`,
       {
-        ...this.placement,
+        ...placement,
         region: awsConfig.region,
-        image: config.docker.pgbouncerImage,
+        image: awsConfig.pgbouncerImage,
         logRetentionDays: taskLogRetentionDays,
         pgbouncerIni,
-        userlist,
+        userlist: pgbouncerUserlist(config, credentials),
         fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit,
-        kmsKeyArn: this.key.key.arn,
+        kmsKeyArn: key.key.arn,
         tasks: awsConfig.poolerTasks,
         certificateArn: awsConfig.poolerCertificateArn,
       },
       { parent: this },
     );
-    this.network.admit(`${name}-network`, "pooler", pooler.securityGroup.id);
-    this.pooler = pooler;
+    network.admit(`${name}-network`, "pooler", pooler.securityGroup.id);
     // PgBouncer itself speaks plain TCP: TLS to clients needs the NLB's TLS listener (aws.poolerCertificateArn).
-    return { endpoint: { host: pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) }, sslmode: awsConfig.poolerCertificateArn ? "require" : "disable" };
+    return { endpoint: { kind: "pgbouncer", host: pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) }, sslmode: awsConfig.poolerCertificateArn ? "require" : "disable", pgbouncer: pooler };
   }
 
-  /** The backup bucket and the scheduled task that fills it. */
-  private backups(name: string, args: AwsPlatformArgs, credentialsSecretArn: pulumi.Output<string>): void {
-    const { config, namePrefix } = args;
-    const awsConfig = config.aws!;
-    const backups = config.backups;
-    this.backupBucket = new BackupBucket(
-      `${name}-backup-bucket`,
+  private alarms(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig, rds: RdsPostgres, cache: Cache, pooler: Pooler | undefined): Alarms {
+    return new Alarms(
+      `${name}-alarms`,
       {
         namePrefix,
-        kmsKeyArn: this.key.key.arn,
-        transitionDays: backups.bucketTransitionDays,
-        expireDays: backups.bucketExpireDays,
-        noncurrentExpireDays: backups.noncurrentExpireDays,
-        objectLockDays: backups.objectLockDays,
-        protect: awsConfig.protect,
+        specs: alarmSpecs(config, { pgbouncerTasks: pooler ? awsConfig.poolerTasks : undefined, readReplicas: awsConfig.readReplicas }),
+        subjects: {
+          rdsInstance: rds.instance.identifier,
+          replicationGroup: cache.replicationGroup.replicationGroupId,
+          ...(pooler && {
+            poolerCluster: pooler.cluster.name,
+            poolerService: pooler.service.name,
+            poolerLoadBalancer: pooler.loadBalancer.arnSuffix,
+            poolerTargetGroup: pooler.targetGroup.arnSuffix,
+          }),
+          ...Object.fromEntries(rds.replicas.map((replica, index) => [`replica${index + 1}`, replica.identifier])),
+        },
+        email: awsConfig.alarmEmail === undefined ? undefined : asConfigured("aws.alarmEmail", awsConfig.alarmEmail),
       },
       { parent: this },
     );
-    const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: this.key.key.arn, protect: awsConfig.protect }, { parent: this });
-    const task = (this.backupTask = new BackupTask(
-      `${name}-backup-task`,
+  }
+
+  /** Missed or failed backups raise an alarm on the same topic. */
+  private backupAlerts(name: string, { config, namePrefix }: AwsPlatformArgs, alarms: Alarms, task: BackupTask, awsBackupJobs: boolean): BackupAlerts {
+    const period = schedulePeriodHours(config.backups.schedule);
+    if (period === undefined) throw new Error("backups.schedule has no period the missed-backup alarm understands (config validation should have said so)");
+    return new BackupAlerts(
+      `${name}-backup-alerts`,
       {
         namePrefix,
-        region: awsConfig.region,
-        image: image.imageName,
-        bucketName: this.backupBucket.bucket.bucket,
-        bucketArn: this.backupBucket.bucket.arn,
-        kmsKeyArn: this.key.key.arn,
-        vpcId: this.placement.vpcId,
-        subnetIds: this.placement.subnetIds,
-        postgresHost: this.rds.instance.address,
-        database: config.postgres.database,
-        credentialsSecretArn,
-        schedule: backups.schedule,
-        logRetentionDays: taskLogRetentionDays,
+        topicArn: alarms.topic.arn,
+        clusterArn: task.cluster.arn,
+        taskFamily: task.family,
+        schedulePeriodHours: period,
+        marginHours: config.backups.missedDumpMarginHours,
+        awsBackupJobs,
       },
       { parent: this },
-    ));
-    this.network.admit(`${name}-network`, "backup-task", task.securityGroup.id);
+    );
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { PolicyDocument } from "../../render/awsPolicies";
+import { alarmTopicPolicy } from "./policies";
 
 /** Namespace and metric pgplat-backup sends after each complete run. */
 export const dumpMetric = { namespace: "pgplat", name: "DumpSucceeded" } as const;
@@ -39,29 +39,6 @@ export const backupJobsFailedPattern = {
   "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
   detail: { state: ["FAILED", "EXPIRED", "ABORTED"] },
 } as const;
-
-/**
- * The alarm topic's policy: the account keeps managing it, CloudWatch alarms
- * in the account and the backup event rules may publish. (It replaces SNS's
- * default policy, which would not let EventBridge publish.)
- */
-export function alarmTopicPolicy(topicArn: string, ruleArns: readonly string[]): PolicyDocument {
-  const account = topicArn.split(":")[4];
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AccountManagesTopic",
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${account}:root` },
-        Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
-        Resource: topicArn,
-      },
-      { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { StringEquals: { "aws:SourceAccount": account } } },
-      { Sid: "BackupRulesPublish", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } } },
-    ],
-  };
-}
 
 /**
  * A failed or missing backup reaches the alarm topic: the backup task

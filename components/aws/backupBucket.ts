@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { tlsOnlyBucketPolicy } from "../../render/awsPolicies";
+import { tlsOnlyBucketPolicy } from "./policies";
 
 export interface BackupBucketArgs {
   readonly namePrefix: string;
@@ -8,7 +8,7 @@ export interface BackupBucketArgs {
   readonly transitionDays: number;
   readonly expireDays: number;
   readonly noncurrentExpireDays: number;
-  /** Object Lock retention (governance mode); no lock when absent. */
+  /** Object Lock retention in days (governance mode). @default no Object Lock */
   readonly objectLockDays?: number;
   readonly protect: boolean;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy, backupWriterPolicy, putMetricPolicy, schedulerRunTaskPolicy } from "./policies";
 import { dumpMetric } from "./backupAlerts";
 import { backupCommand } from "./backupImageFacts";
 import { secretReadingExecutionRole } from "./executionRole";
@@ -64,7 +64,7 @@ export class BackupTask extends pulumi.ComponentResource {
       `${name}-metric-policy`,
       {
         role: taskRole.name,
-        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "SendDumpMetric", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": dumpMetric.namespace } } }] }),
+        policy: JSON.stringify(putMetricPolicy(dumpMetric.namespace)),
       },
       child,
     );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy, managedPolicyArn, secretsReadPolicy } from "./policies";
 
 /**
  * The ECS execution role of a Fargate task that receives secrets: the AWS
@@ -13,20 +13,12 @@ export function secretReadingExecutionRole(
   args: { readonly namePrefix: string; readonly secretArns: pulumi.Input<string>[]; readonly kmsKeyArn: pulumi.Input<string> },
 ): aws.iam.Role {
   const role = new aws.iam.Role(name, { namePrefix: args.namePrefix, assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")) }, { parent });
-  new aws.iam.RolePolicyAttachment(`${name}-managed`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }, { parent });
+  new aws.iam.RolePolicyAttachment(`${name}-managed`, { role: role.name, policyArn: aws.getPartitionOutput({}, { parent }).partition.apply((partition) => managedPolicyArn(partition, "service-role/AmazonECSTaskExecutionRolePolicy")) }, { parent });
   new aws.iam.RolePolicy(
     `${name}-secrets`,
     {
       role: role.name,
-      policy: pulumi.all([pulumi.all(args.secretArns), args.kmsKeyArn]).apply(([secretArns, keyArn]) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns },
-            { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
-          ],
-        }),
-      ),
+      policy: pulumi.all([pulumi.all(args.secretArns), args.kmsKeyArn]).apply(([secretArns, keyArn]) => JSON.stringify(secretsReadPolicy(secretArns, keyArn))),
     },
     { parent },
   );

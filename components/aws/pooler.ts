@@ -14,7 +14,7 @@ export interface PoolerArgs extends ServicePlacement {
   readonly fileDescriptorLimit: number;
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly tasks: number;
-  /** TLS listener when given. */
+  /** ACM certificate of a TLS listener on the NLB (port 6432). @default a plain TCP listener */
   readonly certificateArn?: string;
 }
 

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { RdsParameter } from "../../render/rdsParameters";
+import { assumeRolePolicy, managedPolicyArn } from "./policies";
+import type { RdsParameter } from "./rdsParameters";
 import { rdsRestoreInputs, type RdsRestoreSource } from "./rdsRestore";
 
 export interface RdsPostgresArgs {
@@ -56,38 +57,24 @@ export class RdsPostgres extends pulumi.ComponentResource {
     this.instance = new aws.rds.Instance(
       `${name}-instance`,
       {
+        ...sharedInstanceProps(args, this.parameterGroup, monitoringRole?.role),
         identifier,
         engine: "postgres",
         engineVersion: args.engineVersion,
-        instanceClass: args.instanceClass,
         ...(args.restoreFrom ? rdsRestoreInputs(args.restoreFrom) : { username: rdsMasterUser }),
         manageMasterUserPassword: true,
         masterUserSecretKmsKeyId: args.kmsKeyArn,
-        storageType: "gp3",
         allocatedStorage: args.storageGb,
-        maxAllocatedStorage: args.maxStorageGb,
-        storageEncrypted: true,
+        // A restored instance keeps the key of its source.
         ...(args.restoreFrom === undefined && { kmsKeyId: args.kmsKeyArn }),
-        parameterGroupName: this.parameterGroup.name,
         dbSubnetGroupName: args.subnetGroupName,
-        vpcSecurityGroupIds: args.securityGroupIds,
-        publiclyAccessible: false,
         multiAz: args.multiAz,
-        deletionProtection: args.deletionProtection,
         skipFinalSnapshot: false,
         finalSnapshotIdentifier: pulumi.interpolate`${identifier}-final-${snapshotSuffix.hex}`,
-        copyTagsToSnapshot: true,
         backupRetentionPeriod: args.backupRetentionDays,
         backupWindow: args.backupWindow,
         maintenanceWindow: args.maintenanceWindow,
-        autoMinorVersionUpgrade: false,
         allowMajorVersionUpgrade: false,
-        performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: args.kmsKeyArn,
-        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays,
-        monitoringInterval: args.monitoringIntervalSeconds,
-        monitoringRoleArn: monitoringRole?.role.arn,
-        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
         iamDatabaseAuthenticationEnabled: args.iamDatabaseAuth,
         tags,
       },
@@ -103,28 +90,13 @@ export class RdsPostgres extends pulumi.ComponentResource {
     return new aws.rds.Instance(
       `${name}-replica-${number}`,
       {
+        ...sharedInstanceProps(args, this.parameterGroup, monitoringRole),
         identifier: `${args.namePrefix}-postgres-replica-${number}`,
         replicateSourceDb: this.instance.identifier,
-        instanceClass: args.instanceClass,
-        storageType: "gp3",
-        maxAllocatedStorage: args.maxStorageGb,
-        storageEncrypted: true,
         kmsKeyId: args.kmsKeyArn,
-        parameterGroupName: this.parameterGroup.name,
-        vpcSecurityGroupIds: args.securityGroupIds,
-        publiclyAccessible: false,
         multiAz: false,
-        deletionProtection: args.deletionProtection,
         skipFinalSnapshot: true,
         backupRetentionPeriod: 0,
-        autoMinorVersionUpgrade: false,
-        performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: args.kmsKeyArn,
-        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays,
-        monitoringInterval: args.monitoringIntervalSeconds,
-        monitoringRoleArn: monitoringRole?.arn,
-        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
-        copyTagsToSnapshot: true,
         tags: { "pgplat:stack": args.namePrefix, "pgplat:role": "read-replica" },
       },
       { parent: this },
@@ -136,15 +108,42 @@ export class RdsPostgres extends pulumi.ComponentResource {
       `${name}-monitoring-role`,
       {
         namePrefix: `${namePrefix}-rds-monitoring-`,
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("monitoring.rds.amazonaws.com")),
       },
       { parent: this },
     );
     const attachment = new aws.iam.RolePolicyAttachment(
       `${name}-monitoring-policy`,
-      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+      { role: role.name, policyArn: aws.getPartitionOutput({}, { parent: this }).partition.apply((partition) => managedPolicyArn(partition, "service-role/AmazonRDSEnhancedMonitoringRole")) },
       { parent: this },
     );
     return { role, attachment };
   }
+}
+
+/**
+ * What the primary and its replicas share, built once (as aws-cdk's
+ * aws-rds instance.ts does for its instance and read replica): class,
+ * encrypted private gp3 storage, the tuned parameter group, Performance
+ * Insights, enhanced monitoring, logs and upgrade policy.
+ */
+function sharedInstanceProps(args: RdsPostgresArgs, parameterGroup: aws.rds.ParameterGroup, monitoringRole: aws.iam.Role | undefined) {
+  return {
+    instanceClass: args.instanceClass,
+    storageType: "gp3",
+    maxAllocatedStorage: args.maxStorageGb,
+    storageEncrypted: true,
+    parameterGroupName: parameterGroup.name,
+    vpcSecurityGroupIds: args.securityGroupIds,
+    publiclyAccessible: false,
+    deletionProtection: args.deletionProtection,
+    autoMinorVersionUpgrade: false,
+    performanceInsightsEnabled: true,
+    performanceInsightsKmsKeyId: args.kmsKeyArn,
+    performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays,
+    monitoringInterval: args.monitoringIntervalSeconds,
+    monitoringRoleArn: monitoringRole?.arn,
+    enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+    copyTagsToSnapshot: true,
+  } satisfies aws.rds.InstanceArgs;
 }

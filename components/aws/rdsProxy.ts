@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicy } from "../../render/awsPolicies";
+import { assumeRolePolicy, secretsReadPolicy } from "./policies";
 import { clientSources, ingressRule, type ServicePlacement } from "./ingress";
 
 export interface RdsProxyArgs extends ServicePlacement {
@@ -46,9 +46,7 @@ export class RdsProxy extends pulumi.ComponentResource {
       `${name}-secrets`,
       {
         role: role.name,
-        policy: pulumi.all([pulumi.all(secrets.map((secret) => secret.arn)), args.kmsKeyArn]).apply(([secretArns, keyArn]) =>
-          JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns }, { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn }] }),
-        ),
+        policy: pulumi.all([pulumi.all(secrets.map((secret) => secret.arn)), args.kmsKeyArn]).apply(([secretArns, keyArn]) => JSON.stringify(secretsReadPolicy(secretArns, keyArn))),
       },
       child,
     );

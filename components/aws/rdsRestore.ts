@@ -2,7 +2,7 @@ import type { RestoreFromConfig } from "../../config/awsBackup";
 
 /** Where a restored instance starts from: another instance's point in time, or a snapshot. */
 export type RdsRestoreSource =
-  | { readonly kind: "point-in-time"; readonly sourceInstanceIdentifier: string; /** ISO 8601; the latest restorable time when absent. */ readonly time?: string }
+  | { readonly kind: "point-in-time"; readonly sourceInstanceIdentifier: string; /** ISO 8601 time to restore to. @default the latest restorable time */ readonly time?: string }
   | { readonly kind: "snapshot"; readonly snapshotIdentifier: string };
 
 /** The validated `aws.restoreFrom` section as a restore source. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { scramSha256Secret } from "../../render/scram";
+import { scramSha256Secret } from "./scram";
 
 export interface Credential {
   /** Plaintext password, for connection URIs only; secret. */
@@ -11,7 +11,7 @@ export interface Credential {
 
 export interface CredentialsArgs {
   readonly users: readonly string[];
-  /** @default 32 */
+  /** Length of each generated password, in characters. @default 32 */
   readonly passwordLength?: number;
 }
 

@@ -17,7 +17,7 @@ export interface AdminConnection {
   readonly sslmode: "disable" | "require" | "verify-full";
   /** RDS has no real superuser: false there, so the provider avoids superuser-only paths. */
   readonly superuser: boolean;
-  /** CA bundle for sslmode verify-full. */
+  /** Path to the CA bundle for sslmode verify-full. @default none (the system's CAs) */
   readonly sslRootCert?: string;
 }
 
@@ -29,7 +29,7 @@ export interface DatabaseSetupArgs {
   readonly credentials: Readonly<Record<string, Credential>>;
   readonly appSessionLimits: AppSessionLimits;
   readonly migrations: StackConfig["migrations"];
-  /** Resources that must be ready before the provider connects (the healthy server). */
+  /** Resources that must be ready before the provider connects (the healthy server). @default [] */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
    * The roles, the application database and its extensions already exist: the

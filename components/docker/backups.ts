@@ -55,6 +55,7 @@ export interface BackupContainerArgs {
    * Create the backup login (after the platform's roles: role DDL runs one
    * statement at a time). Absent in a restored stack, whose restore step
    * creates or adopts the login with this password.
+   * @default absent: the login is not created here
    */
   readonly createLogin?: { readonly provider: postgresql.Provider; readonly after: pulumi.Resource };
   /**

@@ -23,7 +23,7 @@ export interface PgbouncerContainerArgs {
   readonly userlist: pulumi.Input<string>;
   readonly fileDescriptorLimit: number;
   readonly bindAddress: string;
-  /** Host port; assigned by Docker when absent. */
+  /** Host port (TCP). @default a free port Docker assigns */
   readonly hostPort?: number;
   /** PgBouncer starts once PostgreSQL is healthy. */
   readonly postgres: pulumi.Resource;

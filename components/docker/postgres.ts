@@ -41,9 +41,9 @@ export interface PostgresContainerArgs {
   readonly superuserPassword: pulumi.Input<string>;
   readonly memoryMb: number;
   readonly bindAddress: string;
-  /** Host port; assigned by Docker when absent. */
+  /** Host port (TCP). @default a free port Docker assigns */
   readonly hostPort?: number;
-  /** Start from another stack's backups: restored into the fresh data volume before the first start. */
+  /** Start from another stack's backups: restored into the fresh data volume before the first start. @default an empty, freshly initialised cluster */
   readonly restore?: PostgresRestoreArgs;
 }
 

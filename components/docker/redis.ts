@@ -14,7 +14,7 @@ export interface RedisContainerArgs {
   readonly redisConf: pulumi.Input<string>;
   readonly maxmemoryMb: number;
   readonly bindAddress: string;
-  /** Host port; assigned by Docker when absent. */
+  /** Host port (TCP). @default a free port Docker assigns */
   readonly hostPort?: number;
 }
 

@@ -145,6 +145,12 @@ const fakeCloud: pulumi.runtime.Mocks = {
     if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
       return { ...args.inputs, userName: "AWS", password: "FakeEcrToken", proxyEndpoint: `https://${String(args.inputs.registryId)}.dkr.ecr.eu-west-1.amazonaws.com` };
     }
+    if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
+      return { ...args.inputs, names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
+    }
+    if (args.token === "aws:index/getPartition:getPartition") {
+      return { ...args.inputs, partition: "aws", dnsSuffix: "amazonaws.com" };
+    }
     return args.inputs;
   },
   newResource: (args) => {

@@ -7,7 +7,7 @@ import { pgbouncerContainerLayout } from "../../components/docker/pgbouncer";
 import { postgresContainerLayout } from "../../components/docker/postgres";
 import { redisContainerLayout } from "../../components/docker/redis";
 import { containerScript } from "../../components/docker/containerFiles";
-import { pgbouncerFiles, postgresFiles, redisFiles, userlistUsers } from "../../render/platformFiles";
+import { pgbouncerFiles, postgresFiles, redisFiles } from "../../render/platformFiles";
 import { redisPasswordHash } from "../../render/redisConf";
 import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
@@ -191,7 +191,7 @@ describe("dev stack graph: PgBouncer container", () => {
     const uploads = resource(graph, "pgplat-docker-pgbouncer-container").inputs.uploads as { file: string; content: unknown }[];
     const userlist = secretText(uploads[1].content);
     const entries = userlist.trimEnd().split("\n").map((line) => line.match(/^"([^"]+)" "([^"]+)"$/)!.slice(1));
-    expect(entries.map(([user]) => user)).toEqual([...userlistUsers(config)]);
+    expect(entries.map(([user]) => user)).toEqual(["app_user", "app_reporting", "app_monitoring", "pgbouncer_admin"]);
     for (const [user, verifier] of entries) {
       if (user === "pgbouncer_admin") continue;
       expect(verifier).toBe(secretText(resource(graph, `pgplat-docker-database-roles-${user}`).inputs.password));
@@ -236,7 +236,9 @@ describe("dev stack graph: outputs", () => {
     const outputs = graph.outputs;
     expect(outputs.target).toBe("docker");
     expect(outputs.postgres).toEqual({ host: "127.0.0.1", port: expect.any(Number) });
-    expect(outputs.pgbouncer).toEqual({ host: "127.0.0.1", port: expect.any(Number) });
+    expect(outputs.pooler).toEqual({ kind: "pgbouncer", host: "127.0.0.1", port: expect.any(Number) });
+    // The older name stays as an alias of the same endpoint.
+    expect(outputs.pgbouncer).toEqual({ host: "127.0.0.1", port: (outputs.pooler as { port: number }).port });
     expect(outputs.redis).toEqual({ host: "127.0.0.1", port: expect.any(Number) });
     expect(outputs.volumes).toEqual({ postgresData: "pgplat-dev-pgdata", walArchive: "pgplat-dev-wal-archive", backups: "pgplat-dev-backups", redisData: "pgplat-dev-redis-data" });
     expect(outputs.images).toEqual({ postgres: "postgres:16.14-bookworm", pgbouncer: "edoburu/pgbouncer:v1.25.2-p0", redis: "redis:7.4.6-bookworm" });

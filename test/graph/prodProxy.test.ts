@@ -36,6 +36,7 @@ describe("prod stack with RDS Proxy as the pooler", () => {
   });
 
   it("exposes the same outputs as PgBouncer would, with TLS in the pooled URIs, and no Fargate pooler or its alarms", () => {
+    expect(graph.outputs.pooler).toEqual({ kind: "rds-proxy", host: "pgplat-prod-proxy-proxy.proxy-fake.eu-west-1.rds.amazonaws.com", port: 5432 });
     expect(graph.outputs.pgbouncer).toEqual({ host: "pgplat-prod-proxy-proxy.proxy-fake.eu-west-1.rds.amazonaws.com", port: 5432 });
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(uris.app_user).toMatch(/@pgplat-prod-proxy-proxy\.proxy-fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);

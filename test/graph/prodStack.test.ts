@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { builtInLogins, type StackConfig } from "../../config";
 import { checkResources, plainSecretOutputs } from "../../policy/rules";
 import { poolerLayout, poolerStartScript } from "../../components/aws/pooler";
-import { pgbouncerFiles, pgbouncerLimits, userlistUsers } from "../../render/platformFiles";
-import { rdsParameters } from "../../render/rdsParameters";
+import { pgbouncerFiles } from "../../render/platformFiles";
 import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
 
@@ -44,16 +43,39 @@ describe("prod stack graph: network and encryption", () => {
 
 describe("prod stack graph: RDS PostgreSQL 16", () => {
   it("builds the parameter group from the shared tuning, under a name prefix so replacements never delete a group in use", () => {
-    const postgres = config.postgres;
-    const expected = rdsParameters({
-      tuning: { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload },
-      slowStatementMs: postgres.slowStatementMs,
-    });
+    // The medium profile (4 vCPUs, max_connections 400) with the oltp workload; memory-derived values are RDS formulas.
+    // work_mem: (memory − memory/4) / (3 × 400 connections) / 2 workers per gather, in kB → DBInstanceClassMemory/3276800.
+    const expected = [
+      { name: "checkpoint_completion_target", value: "0.9", applyMethod: "immediate" },
+      { name: "default_statistics_target", value: "100", applyMethod: "immediate" },
+      { name: "effective_cache_size", value: "{DBInstanceClassMemory*3/32768}", applyMethod: "immediate" },
+      { name: "effective_io_concurrency", value: "200", applyMethod: "immediate" },
+      { name: "log_autovacuum_min_duration", value: "10000", applyMethod: "immediate" },
+      { name: "log_lock_waits", value: "1", applyMethod: "immediate" },
+      { name: "log_min_duration_statement", value: "250", applyMethod: "immediate" },
+      { name: "log_statement", value: "ddl", applyMethod: "immediate" },
+      { name: "log_temp_files", value: "0", applyMethod: "immediate" },
+      { name: "maintenance_work_mem", value: "{LEAST(DBInstanceClassMemory/16384,2097152)}", applyMethod: "immediate" },
+      { name: "max_connections", value: "400", applyMethod: "pending-reboot" },
+      { name: "max_parallel_maintenance_workers", value: "2", applyMethod: "immediate" },
+      { name: "max_parallel_workers", value: "4", applyMethod: "immediate" },
+      { name: "max_parallel_workers_per_gather", value: "2", applyMethod: "immediate" },
+      { name: "max_worker_processes", value: "8", applyMethod: "pending-reboot" },
+      { name: "password_encryption", value: "scram-sha-256", applyMethod: "immediate" },
+      { name: "pg_stat_statements.track", value: "top", applyMethod: "immediate" },
+      { name: "random_page_cost", value: "1.1", applyMethod: "immediate" },
+      { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+      { name: "shared_buffers", value: "{DBInstanceClassMemory/32768}", applyMethod: "pending-reboot" },
+      { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
+      { name: "track_io_timing", value: "1", applyMethod: "immediate" },
+      { name: "wal_buffers", value: "16MB", applyMethod: "pending-reboot" },
+      { name: "work_mem", value: "{GREATEST(DBInstanceClassMemory/3276800,64)}", applyMethod: "immediate" },
+    ];
     expect(resource(graph, "pgplat-aws-rds-parameters").inputs).toEqual({
       namePrefix: "pgplat-prod-pg16-",
       family: "postgres16",
       description: "pgplat-prod: tuned by pgplat",
-      parameters: expected.map((parameter) => ({ ...parameter })),
+      parameters: expected,
       tags,
     });
   });
@@ -272,12 +294,15 @@ describe("prod stack graph: PgBouncer on Fargate", () => {
       portMappings: [{ containerPort: 6432, protocol: "tcp" }],
       environment: [{ name: "PGBOUNCER_INI", value: expectedIni }],
       secrets: [{ name: "PGBOUNCER_USERLIST", valueFrom: "arn:aws:secretsmanager::000000000000:pgplat-aws-pooler-userlist" }],
-      ulimits: [{ name: "nofile", softLimit: pgbouncerLimits(config).fileDescriptorLimit, hardLimit: pgbouncerLimits(config).fileDescriptorLimit }],
+      // max_client_conn 1000 + max_db_connections 150 (3 pooled logins × (40 + 10)) + 64 of headroom.
+      ulimits: [{ name: "nofile", softLimit: 1214, hardLimit: 1214 }],
       logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/pgplat/pgplat-prod/pgbouncer", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "pgbouncer" } },
     });
     expect(expectedIni).toContain("server_tls_sslmode = require");
+    expect(expectedIni).toContain("app = host=pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com port=5432 dbname=app");
+    expect(expectedIni).toContain("max_db_connections = 150");
     const userlist = secretText(resource(graph, "pgplat-aws-pooler-userlist-version").inputs.secretString);
-    expect(userlist.trimEnd().split("\n").map((line) => line.split(" ")[0])).toEqual(userlistUsers(config).map((user) => `"${user}"`));
+    expect(userlist.trimEnd().split("\n").map((line) => line.split(" ")[0])).toEqual(['"app_user"', '"app_reporting"', '"app_monitoring"', '"pgbouncer_admin"']);
     expect(resource(graph, "pgplat-aws-pooler-userlist").inputs).toEqual({ namePrefix: "pgplat-prod-pgbouncer-userlist-", kmsKeyId: keyArn(), recoveryWindowInDays: 7, tags });
   });
 
@@ -297,6 +322,7 @@ describe("prod stack graph: PgBouncer on Fargate", () => {
   });
 
   it("exports the pooler endpoint, and pooled logins' URIs go through it", () => {
+    expect(graph.outputs.pooler).toEqual({ kind: "pgbouncer", host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com", port: 6432 });
     expect(graph.outputs.pgbouncer).toEqual({ host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com", port: 6432 });
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(new URL(uris.app_user).host).toBe("pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com:6432");

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scramSha256Secret } from "../../render/scram";
+import { scramSha256Secret } from "../../components/database/scram";
 import { tune, tuningSettings } from "../../render/tuning";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
 import { repositoryStackConfig } from "../support/stackConfig";

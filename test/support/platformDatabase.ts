@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { groupRoleOf, groupRoles, loginRoles, migratorLogin, ownerRole, type StackConfig } from "../../config";
 import { applyMigrations, readMigrationsDir, type ApplyResult, type ConnectionSettings } from "../../migrations";
-import { scramSha256Secret } from "../../render/scram";
+import { scramSha256Secret } from "../../components/database/scram";
 import type { PostgresServer } from "./postgresServer";
 
 export interface PlatformDatabase {

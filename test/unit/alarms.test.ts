@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alarmSpecs } from "../../render/alarms";
+import { alarmSpecs } from "../../components/aws/alarmSpecs";
 import { stackConfig } from "../support/stackConfig";
 
 describe("alarmSpecs", () => {

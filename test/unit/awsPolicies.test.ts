@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assumeRolePolicy, backupWriterPolicy, schedulerRunTaskPolicy, tlsOnlyBucketPolicy } from "../../render/awsPolicies";
+import { alarmTopicPolicy, assumeRolePolicy, backupWriterPolicy, managedPolicyArn, putMetricPolicy, schedulerRunTaskPolicy, secretsReadPolicy, tlsOnlyBucketPolicy } from "../../components/aws/policies";
 
 const bucket = "arn:aws:s3:::pgplat-prod-backups-x";
 
@@ -34,5 +34,28 @@ describe("AWS policy documents", () => {
 
   it("builds trust policies for a service", () => {
     expect(assumeRolePolicy("ecs-tasks.amazonaws.com")).toEqual({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+  });
+
+  it("reads exactly the given secrets and decrypts with the given key", () => {
+    expect(secretsReadPolicy(["arn:aws:secretsmanager:eu-west-1:1:secret:a"], "arn:aws:kms:eu-west-1:1:key/k")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ["arn:aws:secretsmanager:eu-west-1:1:secret:a"] },
+        { Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:1:key/k" },
+      ],
+    });
+  });
+
+  it("puts metrics into one namespace only", () => {
+    expect(putMetricPolicy("pgplat/backups").Statement).toEqual([
+      { Sid: "SendDumpMetric", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "pgplat/backups" } } },
+    ]);
+  });
+
+  it("names managed policies and the account root in the deployment's partition", () => {
+    expect(managedPolicyArn("aws", "service-role/AmazonRDSEnhancedMonitoringRole")).toBe("arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole");
+    expect(managedPolicyArn("aws-us-gov", "service-role/AmazonECSTaskExecutionRolePolicy")).toBe("arn:aws-us-gov:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+    const topic = "arn:aws-us-gov:sns:us-gov-west-1:123456789012:pgplat-prod-alarms";
+    expect(alarmTopicPolicy(topic, []).Statement[0].Principal).toEqual({ AWS: "arn:aws-us-gov:iam::123456789012:root" });
   });
 });

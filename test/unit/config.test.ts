@@ -107,6 +107,27 @@ describe("parseStackConfig: every error names the key, shows the value and says 
     ]);
   });
 
+  it("takes the AWS pooler image from the aws section, and says where a docker.pgbouncerImage on an AWS stack moved", () => {
+    const parsed = parseStackConfig({ target: "aws", aws: { ...validAws, pgbouncerImage: "edoburu/pgbouncer:v1.25.1-p0" } });
+    expect(parsed.ok && parsed.config.aws?.pgbouncerImage).toBe("edoburu/pgbouncer:v1.25.1-p0");
+    const defaulted = parseStackConfig({ target: "aws", aws: validAws });
+    expect(defaulted.ok && defaulted.config.aws?.pgbouncerImage).toBe("edoburu/pgbouncer:v1.25.2-p0");
+    expect(issuesOf({ target: "aws", docker: { pgbouncerImage: "edoburu/pgbouncer:v1.25.1-p0" }, aws: validAws })).toEqual([
+      {
+        key: "pgplat:docker.pgbouncerImage",
+        value: "edoburu/pgbouncer:v1.25.1-p0",
+        allowed: "unset on the aws target: its pooler image is pgplat:aws.pgbouncerImage (docker.pgbouncerImage applies to docker stacks only); move the value there",
+      },
+    ]);
+  });
+
+  it("accepts pooler certificates from every AWS partition", () => {
+    for (const arn of ["arn:aws:acm:eu-west-1:123456789012:certificate/0f1e", "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0f1e", "arn:aws-cn:acm:cn-north-1:123456789012:certificate/0f1e"]) {
+      expect(parseStackConfig({ target: "aws", aws: { ...validAws, poolerCertificateArn: arn } }).ok).toBe(true);
+    }
+    expect(issuesOf({ target: "aws", aws: { ...validAws, poolerCertificateArn: "arn:aws:iam::123456789012:server-certificate/x" } })[0]).toMatchObject({ key: "pgplat:aws.poolerCertificateArn" });
+  });
+
   it("requires the aws section when the target is aws", () => {
     expect(issuesOf({ target: "aws" })).toEqual([{ key: "pgplat:aws", value: undefined, allowed: "required when target is aws: an object with region, vpcId and subnetIds" }]);
   });

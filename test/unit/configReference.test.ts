@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { configReferenceRows, withConfigReference } from "../../config/reference";
+import { configReferenceRows, withConfigReference } from "../../scripts/docs/configReference";
 
 describe("configuration reference", () => {
   it("README.md carries the reference generated from the schema (run npm run docs:config after changing config/schema.ts)", () => {

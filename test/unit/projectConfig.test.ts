@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { stackConfigSchema } from "../../config";
-import { projectConfigTypes, withProjectConfig, type ProjectConfigType } from "../../config/projectConfig";
+import { projectConfigTypes, withProjectConfig, type ProjectConfigType } from "../../scripts/docs/projectConfig";
 
 const projectRoot = path.join(__dirname, "..", "..");
 const projectFile = readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8");

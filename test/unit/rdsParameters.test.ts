@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rdsParameters } from "../../render/rdsParameters";
+import { rdsParameters } from "../../components/aws/rdsParameters";
 import { formatKb, tune, tuningSettings, type TuningInput } from "../../render/tuning";
 
 /** Evaluates an RDS parameter formula the way RDS does: integer arithmetic over DBInstanceClassMemory. */

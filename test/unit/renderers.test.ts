@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   archiveCommand,
-  pgbouncerFileDescriptorLimit,
   quoteConfString,
   redisPasswordHash,
   renderPgbouncerIni,
@@ -9,11 +8,12 @@ import {
   renderPostgresqlConf,
   renderRedisConf,
   renderUserlist,
-  scramSha256Secret,
   shellQuote,
   tune,
   type PgbouncerIniArgs,
 } from "../../render";
+import { pgbouncerFileDescriptorLimit } from "../../config";
+import { scramSha256Secret } from "../../components/database/scram";
 
 /** Parses `key = value` lines (postgresql.conf, pgbouncer.ini) into a map. */
 function settingsOf(text: string): Record<string, string> {

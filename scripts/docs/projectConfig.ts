@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { stringify } from "yaml";
-import { replaceGeneratedBlock } from "../render/generatedBlock";
-import { stackConfigSchema } from "./schema";
-import { configNamespace } from "./validate";
+import { replaceGeneratedBlock } from "./generatedBlock";
+import { stackConfigSchema } from "../../config/schema";
+import { configNamespace } from "../../config/validate";
 
 /**
  * The `config:` block of Pulumi.yaml, generated from the schema so Pulumi

@@ -49,3 +49,43 @@ export function schedulerRunTaskPolicy(taskDefinitionArn: string, clusterArn: st
     { Sid: "PassTaskRoles", Effect: "Allow", Action: "iam:PassRole", Resource: [...passRoleArns] },
   );
 }
+
+/** Read exactly these secrets and decrypt them with the key: an ECS execution role, or RDS Proxy reading its logins. */
+export function secretsReadPolicy(secretArns: readonly string[], keyArn: string): PolicyDocument {
+  return document({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...secretArns] }, { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
+}
+
+/** Send metrics to one CloudWatch namespace only. */
+export function putMetricPolicy(namespace: string): PolicyDocument {
+  return document({ Sid: "SendDumpMetric", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": namespace } } });
+}
+
+/** What the AWS Backup role may do with the keys that encrypt the snapshots and their copies. */
+export function backupKeyPolicy(keyArns: readonly string[]): PolicyDocument {
+  return document({ Sid: "UseBackupKeys", Effect: "Allow", Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], Resource: [...keyArns] });
+}
+
+/**
+ * The alarm topic's policy: the account keeps managing it, CloudWatch alarms
+ * in the account and the backup event rules may publish. (It replaces SNS's
+ * default policy, which would not let EventBridge publish.)
+ */
+export function alarmTopicPolicy(topicArn: string, ruleArns: readonly string[]): PolicyDocument {
+  const [, partition, , , account] = topicArn.split(":");
+  return document(
+    {
+      Sid: "AccountManagesTopic",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+      Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+      Resource: topicArn,
+    },
+    { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { StringEquals: { "aws:SourceAccount": account } } },
+    { Sid: "BackupRulesPublish", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } } },
+  );
+}
+
+/** An AWS managed policy's ARN in the partition the provider deploys to (`aws`, `aws-us-gov`, `aws-cn`). */
+export function managedPolicyArn(partition: string, policyPath: string): string {
+  return `arn:${partition}:iam::aws:policy/${policyPath}`;
+}

@@ -7,7 +7,7 @@ export interface ScramSecretArgs {
   readonly password: string;
   /** Raw salt bytes; PostgreSQL uses 16. */
   readonly salt: Buffer;
-  /** @default 4096 */
+  /** PBKDF2 iterations (PostgreSQL's scram_iterations). @default 4096 */
   readonly iterations?: number;
 }
 

@@ -1,4 +1,4 @@
-import type { StackConfig } from "../config";
+import type { StackConfig } from "../../config";
 
 /** What an alarm watches; the component maps each to the identifiers CloudWatch needs. */
 export type AlarmSubject = "rdsInstance" | "replicationGroup" | "poolerCluster" | "poolerService" | "poolerLoadBalancer" | "poolerTargetGroup" | `replica${number}`;

@@ -1,4 +1,4 @@
-import { tune, tuningSettings, type TuningInput } from "./tuning";
+import { tune, tuningSettings, type TuningInput } from "../../render/tuning";
 
 export interface RdsParameter {
   readonly name: string;

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { sizeProfiles } from "./profiles";
-import { stackConfigSchema } from "./schema";
-import { configNamespace } from "./validate";
-import { replaceGeneratedBlock } from "../render/generatedBlock";
+import { sizeProfiles } from "../../config/profiles";
+import { stackConfigSchema } from "../../config/schema";
+import { configNamespace } from "../../config/validate";
+import { replaceGeneratedBlock } from "./generatedBlock";
 
 /**
  * The README's configuration reference, generated from the schema so the two
