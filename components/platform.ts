@@ -36,10 +36,8 @@ export class Platform extends pulumi.ComponentResource {
 
 // A target's modules, and the provider SDK they import, load only when that target is
 // planned: @pulumi/aws alone takes about half a second to load.
-/* eslint-disable @typescript-eslint/no-require-imports */
 const awsTarget = (): typeof import("./aws/awsPlatform") => require("./aws/awsPlatform");
 const dockerTarget = (): typeof import("./docker/dockerPlatform") => require("./docker/dockerPlatform");
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 function endpoints(target: PlatformEndpoints): PlatformEndpoints {
   return { postgres: target.postgres, pgbouncer: target.pgbouncer, redis: target.redis, connectionUris: target.connectionUris, redisUri: target.redisUri };

@@ -27,7 +27,12 @@ const standIns = new Map<string, object>([
   [
     require.resolve("@pulumi/pulumi/runtime/closure/serializeClosure"),
     {
-      serializeFunction: () => new Promise((resolve) => setImmediate(() => resolve({ text: "(not serialized by npm run plan)", exportName: "handler", containsSecrets: false }))),
+      serializeFunction: () =>
+        new Promise((resolve) =>
+          setImmediate(() =>
+            resolve({ text: "(not serialized by npm run plan)", exportName: "handler", containsSecrets: false }),
+          ),
+        ),
       serializeFunctionAsync: unavailable("serializeFunctionAsync"),
     },
   ],
