@@ -27,6 +27,9 @@ const standIns = new Map<string, object>([
   [
     require.resolve("@pulumi/pulumi/runtime/closure/serializeClosure"),
     {
+      // Settles a turn of the event loop later, not at once: a resource registers when its inputs
+      // settle, and this keeps the migrations resource where the real serializer puts it in the
+      // registration order, which --json shows (test/graph/planMatchesRecording.test.ts).
       serializeFunction: () =>
         new Promise((resolve) =>
           setImmediate(() =>
