@@ -58,7 +58,7 @@ export function readManifest(backupDir: string): Manifest {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`${file}: not a readable manifest (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`${file}: not a readable manifest (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }
   const result = manifestSchema.safeParse(parsed);
   if (!result.success) throw new Error(`${file}: not a valid manifest (${result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")})`);

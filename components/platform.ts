@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
-import { AwsPlatform } from "./aws/awsPlatform";
-import { DockerPlatform } from "./docker/dockerPlatform";
+import type { AwsPlatform } from "./aws/awsPlatform";
+import type { DockerPlatform } from "./docker/dockerPlatform";
 import type { Endpoint, PlatformEndpoints } from "./endpoints";
 
 export interface PlatformArgs {
@@ -31,10 +31,15 @@ export class Platform extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:index:Platform", name, {}, opts);
     const { config, namePrefix } = args;
-    this.outputs = config.target === "docker" ? dockerOutputs(new DockerPlatform(`${name}-docker`, { config, namePrefix }, { parent: this }), config) : awsOutputs(new AwsPlatform(`${name}-aws`, { config, namePrefix }, { parent: this }));
+    this.outputs = config.target === "docker" ? dockerOutputs(new (dockerTarget().DockerPlatform)(`${name}-docker`, { config, namePrefix }, { parent: this }), config) : awsOutputs(new (awsTarget().AwsPlatform)(`${name}-aws`, { config, namePrefix }, { parent: this }));
     this.registerOutputs({});
   }
 }
+
+// A target's modules, and the provider SDK they import, load only when that target is
+// planned: @pulumi/aws alone takes about half a second to load.
+const awsTarget = (): typeof import("./aws/awsPlatform") => require("./aws/awsPlatform");
+const dockerTarget = (): typeof import("./docker/dockerPlatform") => require("./docker/dockerPlatform");
 
 /**
  * The outputs every target has. `pooler` is the endpoint pooled logins use,

@@ -42,7 +42,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, provide
 
 /** Cross-field issues of `raw` with every rejected value removed; none about a removed key (its problem is already reported). */
 function crossFieldIssuesWithout(raw: Readonly<Record<string, unknown>>, rejected: readonly z.core.$ZodIssue[], providers?: ProviderConfig): ConfigIssue[] {
-  let repaired: unknown = structuredClone(raw);
+  const repaired: unknown = structuredClone(raw);
   let issues = rejected;
   const removed: string[] = [];
   for (let attempt = 0; attempt < 5 && issues.length > 0; attempt++) {
@@ -255,9 +255,10 @@ function allowedText(issue: z.core.$ZodIssue, value: unknown): string {
       return issue.origin === "array" ? `a list of at least ${issue.minimum} entries` : `${describeNumberKind(issue)} ≥ ${issue.minimum}`;
     case "too_big":
       return issue.origin === "array" ? `a list of at most ${issue.maximum} entries` : `${describeNumberKind(issue)} ≤ ${issue.maximum}`;
-    case "invalid_type":
+    case "invalid_type": {
       const expected = issue.expected === "int" ? "whole number" : issue.expected;
       return value === undefined ? `required (${expected})` : `a value of type ${expected}`;
+    }
     default:
       return issue.message;
   }

@@ -33,7 +33,7 @@ function readPriceBook(file: string): PriceBook {
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`${file} is not a price book: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${file} is not a price book: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return parsePriceBook(json, file);
 }

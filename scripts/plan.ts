@@ -6,6 +6,8 @@
  * credentials. Exits 1 with every config problem on bad config, and with every
  * violation when the graph breaks a guardrail (policy/rules.ts).
  */
+// First: keeps the SDK's function serializer from loading (see withoutSerializer.ts).
+import "./plan/withoutSerializer";
 import { graphJson, graphText } from "./plan/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
 import { stackPolicies } from "../policy/stackRules";

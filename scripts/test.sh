@@ -48,6 +48,9 @@ ensure_node_modules
 # ts-node's compile cache goes with the packages, not into the temp directory.
 export V8_COMPILE_CACHE_CACHE_DIR="$PWD/node_modules/.cache/v8-compile-cache"
 npx tsc -p .
+# Layout (Prettier) and lint (ESLint) over the whole tree, before the slower tiers.
+npm run -s format:check || { echo "test: the files above are not formatted: run npm run format" >&2; exit 1; }
+npm run -s lint || { echo "test: lint found the problems above" >&2; exit 1; }
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 # A plain closing line that any CI log reader understands; it also counts files

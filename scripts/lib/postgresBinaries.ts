@@ -79,7 +79,7 @@ function cachedCopy(source: string, cacheRoot: string, name: string): string {
     renameSync(staging, target);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(path.join(target, completeMarker))) throw new Error(`cannot put the PostgreSQL binaries into ${target} (${String(error)}); it is not a complete copy: remove it and run again`);
+    if (!existsSync(path.join(target, completeMarker))) throw new Error(`cannot put the PostgreSQL binaries into ${target} (${String(error)}); it is not a complete copy: remove it and run again`, { cause: error });
   }
   return target;
 }

@@ -40,6 +40,8 @@ function parseYaml(file: string): unknown {
     if (!(error instanceof YAMLError)) throw error;
     const position = error.linePos?.[0];
     const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    // No cause: the parser's own message quotes the line.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`${file}${position ? `:${position.line}:${position.col}` : ""}: not valid YAML: ${reason}`);
   }
 }

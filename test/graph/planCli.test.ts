@@ -3,15 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { planCommand, runPlan } from "../support/planCommand";
 
 const projectRoot = path.join(__dirname, "..", "..");
 const scratch = mkdtempSync(path.join(tmpdir(), "pgplat-plan-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function plan(...args: string[]) {
-  // No Pulumi CLI, Docker or credentials are involved: the plan runs under the recording engine.
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(projectRoot, "scripts", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8" });
-}
+// No Pulumi CLI, Docker or credentials are involved: the plan runs under the recording engine.
+const plan = runPlan;
 
 describe("npm run plan", () => {
   it("prints the dev graph as one JSON array of { type, name, parent, inputs }, with secrets masked", () => {
@@ -49,7 +48,7 @@ describe("npm run plan", () => {
 
   it("writes the whole plan into a pipe whose reader is slower than the plan", () => {
     // A slow reader fills the pipe; exiting without waiting for the flush cut the JSON at 64 KiB.
-    const command = `"${process.execPath}" -r ts-node/register/transpile-only scripts/plan.ts prod --json | (sleep 1; cat)`;
+    const command = `${planCommand().map((part) => `"${part}"`).join(" ")} prod --json | (sleep 1; cat)`;
     const result = spawnSync("sh", ["-c", command], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(64 * 1024);

@@ -1,13 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runPlan } from "../support/planCommand";
 
 const projectRoot = path.join(__dirname, "..", "..");
 
-function plan(...args: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(projectRoot, "scripts", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8" });
-}
+const plan = runPlan;
 
 describe("npm run plan for a dev-<name> stack that has no file yet", () => {
   it("plans it from the dev template under its own name and says so", () => {

@@ -41,7 +41,7 @@ export function readWorkflows(projectRoot: string): Workflow[] {
 }
 
 /** A full commit SHA, with the release it is in a trailing comment (`# v7.0.1`) for humans and update bots. */
-const pinnedAction = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.\/-]+@[0-9a-f]{40}$/;
+const pinnedAction = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/;
 const releaseComment = /^v\d+\.\d+\.\d+$/;
 
 /**
