@@ -1,0 +1,30 @@
+import { SecretValue, type RecordedResource } from "./recorder";
+
+/**
+ * Guardrails judge what would be deployed, secret or not, as the policy pack
+ * does (CrossGuard hands policies secrets unwrapped): an encrypted
+ * `0.0.0.0/0` is still open to the world.
+ */
+export function withPlainInputs(resources: readonly RecordedResource[]): RecordedResource[] {
+  return resources.map((resource) => ({ ...resource, inputs: reveal(resource.inputs) as Record<string, unknown> }));
+}
+
+/** `text` with every secret the graph holds (of 4 characters or more) replaced by [secret], for violation messages built from plain inputs. */
+export function maskGraphSecrets(text: string, resources: readonly RecordedResource[]): string {
+  const secrets = new Set<string>();
+  const collect = (value: unknown, inSecret: boolean): void => {
+    if (value instanceof SecretValue) return collect(value.value, true);
+    if (Array.isArray(value)) return value.forEach((item) => collect(item, inSecret));
+    if (value !== null && typeof value === "object") return Object.values(value).forEach((item) => collect(item, inSecret));
+    if (inSecret && (typeof value === "string" || typeof value === "number") && String(value).length >= 4) secrets.add(String(value));
+  };
+  resources.forEach((resource) => collect(resource.inputs, false));
+  return [...secrets].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.split(secret).join("[secret]"), text);
+}
+
+function reveal(value: unknown): unknown {
+  if (value instanceof SecretValue) return reveal(value.value);
+  if (Array.isArray(value)) return value.map(reveal);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
+  return value;
+}
