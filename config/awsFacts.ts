@@ -11,6 +11,25 @@ export const awsRegions: readonly string[] = Object.freeze(Object.values(Region)
 /** Performance Insights retention RDS accepts: 7 (free tier), a multiple of 31 up to 713 (months), or 731. */
 export const performanceInsightsRetentionDays: readonly number[] = Object.freeze([7, ...Array.from({ length: 23 }, (_, month) => 31 * (month + 1)), 731]);
 
+/**
+ * ElastiCache engine versions pgplat deploys, per engine: Redis OSS 7 (what
+ * the Docker target runs) and every Valkey ElastiCache offers. Redis OSS
+ * stops at 7.1 on ElastiCache (7.2 and later are Valkey); older Redis OSS
+ * lacks the ACLs pgplat sets up and takes a differently named parameter
+ * group family (redis6.x).
+ */
+export const cacheEngineVersions = Object.freeze({ redis: ["7.0", "7.1"], valkey: ["7.2", "8.0", "8.1", "8.2", "9.0", "9.1"] } as const);
+export type CacheEngine = keyof typeof cacheEngineVersions;
+
+/** Whether ElastiCache offers `version` of `engine`; otherwise what it offers. */
+export function cacheEngineVersionProblem(engine: CacheEngine, version: string): string | undefined {
+  const offered: readonly string[] = cacheEngineVersions[engine];
+  if (offered.includes(version)) return undefined;
+  const other = (Object.keys(cacheEngineVersions) as CacheEngine[]).find((candidate) => candidate !== engine && (cacheEngineVersions[candidate] as readonly string[]).includes(version));
+  const hint = other ? ` (${version} is ${other}: set aws.cacheEngine to ${other})` : "";
+  return `a ${engine} version ElastiCache offers: ${offered.join(", ")}${hint}`;
+}
+
 /** RDS: both windows last at least 30 minutes. */
 const minimumWindowMinutes = 30;
 const days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;

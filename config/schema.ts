@@ -25,9 +25,12 @@ const windowProblem = (parse: (text: string) => unknown) => (text: string) => {
  */
 
 const port = z.number().int().min(1).max(65535);
+/** PostgreSQL keeps NAMEDATALEN - 1 bytes of a name and silently truncates the rest, so two long names can become one. */
+const identifierBytes = 63;
 const identifier = z
   .string()
-  .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters");
+  .regex(/^[a-z_][a-z0-9_]*$/, "must be a lower-case SQL identifier: [a-z_][a-z0-9_]*")
+  .refine((name) => Buffer.byteLength(name, "utf8") <= identifierBytes, { message: `at most ${identifierBytes} bytes in UTF-8 (PostgreSQL truncates longer names)` });
 const cidr = checkedString((text) => {
   if (text === "samenet" || text === "samehost") return undefined;
   const parsed = parseCidr(text);

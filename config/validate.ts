@@ -3,7 +3,7 @@ import { stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { sizeProfiles } from "./profiles";
 import { loginRoles, reservedRoleNames } from "./roles";
 import { parseInstant } from "../backups/time";
-import { awsRegions, parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "./awsFacts";
+import { awsRegions, cacheEngineVersionProblem, parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "./awsFacts";
 import { flatKeyHint, nearest } from "./keyHints";
 import { reservedRoleProblem } from "./postgresNames";
 import { poolBudget } from "./pools";
@@ -143,6 +143,8 @@ function rdsIssues(config: StackConfig): ConfigIssue[] {
   if (typeof backup !== "string" && typeof maintenance !== "string" && windowsOverlap(backup, maintenance)) {
     issues.push({ key: key("aws.backupWindow"), value: aws.backupWindow, allowed: `a window that does not overlap aws.maintenanceWindow (${aws.maintenanceWindow}) on any day: RDS refuses overlapping windows` });
   }
+  const cacheVersion = cacheEngineVersionProblem(aws.cacheEngine, aws.cacheEngineVersion);
+  if (cacheVersion) issues.push({ key: key("aws.cacheEngineVersion"), value: aws.cacheEngineVersion, allowed: cacheVersion });
   if (aws.readReplicas > 0 && (!config.backups.enabled || config.backups.retentionDays < 1)) {
     issues.push({ key: key("aws.readReplicas"), value: aws.readReplicas, allowed: "0 while backups are off: RDS creates read replicas only of a primary with automated backups (backups.enabled true, backups.retentionDays ≥ 1)" });
   }

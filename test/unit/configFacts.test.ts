@@ -91,6 +91,31 @@ describe("AWS facts are checked against what AWS accepts", () => {
     ]);
   });
 
+  it("the RDS engine is a pinned PostgreSQL 16 minor, however the wrong one is spelled", () => {
+    for (const version of ["15.4", "16", "16.x", "16.", "16.10.1", "v16.10", " 16.10", "16.10 ", "17.0", "160.1", "1.16", "16-10", "16.1a"]) {
+      expect([version, issuesOf(aws({ engineVersion: version }))]).toEqual([version, [{ key: "pgplat:aws.engineVersion", value: version, allowed: "must be a PostgreSQL 16 minor version such as 16.10" }]]);
+    }
+    for (const version of ["16.1", "16.10", "16.13"]) expect([version, accepted(aws({ engineVersion: version }))]).toEqual([version, true]);
+  });
+
+  it("the ElastiCache engine version is one ElastiCache offers for that engine", () => {
+    expect(issuesOf(aws({ cacheEngine: "redis", cacheEngineVersion: "7.2" }))).toEqual([
+      { key: "pgplat:aws.cacheEngineVersion", value: "7.2", allowed: "a redis version ElastiCache offers: 7.0, 7.1 (7.2 is valkey: set aws.cacheEngine to valkey)" },
+    ]);
+    expect(issuesOf(aws({ cacheEngine: "valkey", cacheEngineVersion: "7.1" }))).toEqual([
+      { key: "pgplat:aws.cacheEngineVersion", value: "7.1", allowed: "a valkey version ElastiCache offers: 7.2, 8.0, 8.1, 8.2, 9.0, 9.1 (7.1 is redis: set aws.cacheEngine to redis)" },
+    ]);
+    // Valkey is the default engine's version only by accident: the default engine is redis.
+    expect(issuesOf(aws({ cacheEngineVersion: "8.0" }))[0]).toMatchObject({ key: "pgplat:aws.cacheEngineVersion", value: "8.0", allowed: expect.stringMatching(/^a redis version ElastiCache offers: 7\.0, 7\.1 \(8\.0 is valkey/) });
+    for (const version of ["6.2", "5.0", "7.9", "10.0"]) expect(issuesOf(aws({ cacheEngineVersion: version }))[0].allowed).toBe("a redis version ElastiCache offers: 7.0, 7.1");
+    for (const version of ["7", "7.1.0", "7.x", "v7.1"]) expect(issuesOf(aws({ cacheEngineVersion: version }))[0]).toMatchObject({ key: "pgplat:aws.cacheEngineVersion", allowed: "must be a major.minor version such as 7.1" });
+    for (const [engine, version] of [["redis", "7.0"], ["redis", "7.1"], ["valkey", "7.2"], ["valkey", "8.2"]]) expect([engine, version, accepted(aws({ cacheEngine: engine, cacheEngineVersion: version }))]).toEqual([engine, version, true]);
+  });
+
+  it("an ElastiCache version problem is reported together with a schema problem elsewhere", () => {
+    expect(issuesOf(aws({ cacheEngineVersion: "6.2", multiAz: "yes" })).map((issue) => issue.key)).toEqual(["pgplat:aws.multiAz", "pgplat:aws.cacheEngineVersion"]);
+  });
+
   it("engines are of the right major", () => {
     expect(issuesOf(aws({ engineVersion: "15.4" }))[0].key).toBe("pgplat:aws.engineVersion");
     expect(issuesOf({ target: "docker", docker: { postgresImage: "postgres:15.8-bookworm" } })[0]).toEqual({ key: "pgplat:docker.postgresImage", value: "postgres:15.8-bookworm", allowed: "a PostgreSQL 16 image (tag 16, 16.x or 16.x-variant, or a digest)" });
@@ -118,6 +143,19 @@ describe("PostgreSQL facts", () => {
   it("keeps identifiers within 63 bytes", () => {
     expect(issuesOf({ target: "docker", postgres: { database: "a".repeat(64) } })[0].key).toBe("pgplat:postgres.database");
     expect(accepted({ target: "docker", postgres: { database: "a".repeat(63) } })).toBe(true);
+  });
+
+  it("counts an identifier's bytes, not its characters: 32 × é is 64 bytes", () => {
+    const bytes = "at most 63 bytes in UTF-8 (PostgreSQL truncates longer names)";
+    const allowed = (name: string) => issuesOf({ target: "docker", postgres: { database: name } }).map((issue) => issue.allowed);
+    expect(allowed("é".repeat(32))).toContain(bytes);
+    expect(allowed(`${"a".repeat(62)}é`)).toContain(bytes);
+    expect(allowed("a".repeat(64))).toEqual([bytes]);
+    // Under the limit in bytes, refused for its characters alone.
+    expect(allowed("é".repeat(31))).toEqual(["must be a lower-case SQL identifier: [a-z_][a-z0-9_]*"]);
+    const role = issuesOf({ target: "docker", roles: { extra: [{ name: `r${"é".repeat(32)}`, kind: "readonly" }, { name: "r".repeat(64), kind: "readonly" }] } });
+    expect(role.filter((issue) => issue.allowed === bytes).map((issue) => issue.key)).toEqual(["pgplat:roles.extra[0].name", "pgplat:roles.extra[1].name"]);
+    expect(accepted({ target: "docker", postgres: { maxConnections: 500 }, roles: { extra: [{ name: "r".repeat(63), kind: "readonly" }] } })).toBe(true);
   });
 });
 
