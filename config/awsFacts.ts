@@ -64,9 +64,9 @@ export function parseBackupWindow(text: string): Window | string {
   return window(start, end, minutesPerDay);
 }
 
-/** RDS maintenance window `ddd:hh:mm-ddd:hh:mm` (UTC, weekly). */
+/** RDS maintenance window `ddd:hh:mm-ddd:hh:mm` (UTC, weekly); AWS documents the days as Mon…Sun and reads them in any case. */
 export function parseMaintenanceWindow(text: string): Window | string {
-  const match = /^([a-z]{3}):(\d{2}:\d{2})-([a-z]{3}):(\d{2}:\d{2})$/.exec(text);
+  const match = /^([a-z]{3}):(\d{2}:\d{2})-([a-z]{3}):(\d{2}:\d{2})$/.exec(text.toLowerCase());
   const dayIndex = (day: string) => (days as readonly string[]).indexOf(day);
   const start = match && clock(match[2]);
   const end = match && clock(match[4]);
@@ -74,6 +74,21 @@ export function parseMaintenanceWindow(text: string): Window | string {
     return `ddd:hh:mm-ddd:hh:mm in UTC with days ${days.join(", ")} and real times, such as sun:04:30-sun:05:30`;
   }
   return window(dayIndex(match[1]) * minutesPerDay + start, dayIndex(match[3]) * minutesPerDay + end, minutesPerWeek);
+}
+
+/**
+ * A CIDR spelled so every reader takes the same range: AWS refuses spaces
+ * and leading zeros, and inet_aton (behind pg_hba.conf on glibc) reads an
+ * octet such as 010 as octal 8. Assumes `parseCidr` accepted the text.
+ */
+export function cidrSpellingProblem(text: string): string | undefined {
+  if (text !== text.trim()) return "without spaces around it (AWS refuses them)";
+  const [address, prefix] = text.split("/");
+  const canonicalPrefix = String(Number(prefix));
+  const octets = address.includes(":") ? [] : address.split(".");
+  const canonicalAddress = octets.length > 0 ? octets.map(Number).join(".") : address;
+  if (prefix === canonicalPrefix && canonicalAddress === address) return undefined;
+  return `written without leading zeros, as ${canonicalAddress}/${canonicalPrefix} (AWS refuses leading zeros, and pg_hba.conf may read an octet such as 010 as octal 8)`;
 }
 
 /** Whether the daily backup window meets the weekly maintenance window on any day (RDS refuses overlapping windows). */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { sizeProfileNames } from "./profiles";
 import { thresholdsSection } from "./thresholds";
 import { backupPlanSection, restoreFromSection } from "./awsBackup";
-import { parseBackupWindow, parseMaintenanceWindow, performanceInsightsRetentionDays, scheduleExpressionProblem } from "./awsFacts";
+import { cidrSpellingProblem, parseBackupWindow, parseMaintenanceWindow, performanceInsightsRetentionDays, scheduleExpressionProblem } from "./awsFacts";
 import { parseCidr } from "../policy/addressSpace";
 import { existingDatabases } from "./postgresNames";
 
@@ -34,7 +34,9 @@ const identifier = z
 const cidr = checkedString((text) => {
   if (text === "samenet" || text === "samehost") return undefined;
   const parsed = parseCidr(text);
-  return "error" in parsed ? `an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/16, 2001:db8::/32) or samenet/samehost: ${parsed.error}` : undefined;
+  if ("error" in parsed) return `an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/16, 2001:db8::/32) or samenet/samehost: ${parsed.error}`;
+  const spelling = cidrSpellingProblem(text);
+  return spelling === undefined ? undefined : `an IPv4 or IPv6 CIDR ${spelling}`;
 });
 /** Checked against the provider's list after parsing (config/validate.ts), so a typo does not hide the rest of the aws section. */
 const region = z.string().min(1);

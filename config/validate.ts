@@ -96,7 +96,8 @@ function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
     redis: { ...parsed.redis, maxmemoryMb: parsed.redis.maxmemoryMb ?? profile.redisMaxmemoryMb },
     // Every threshold has schema defaults except the derived backup age, resolved here.
     thresholds: { ...(parsed.thresholds as Thresholds), backupAgeHours: backupAgeLevels(parsed.thresholds.backupAgeHours, parsed.backups.baseBackupEveryHours, parsed.backups.baseBackupGraceMinutes) },
-    aws: parsed.aws && { ...parsed.aws, maxStorageGb: parsed.aws.maxStorageGb ?? storageAutoscalingFactor * (parsed.postgres.storageGb ?? profile.storageGb) },
+    // RDS and ElastiCache store the days in lower case; the stack keeps the same spelling so a plan shows no change.
+    aws: parsed.aws && { ...parsed.aws, maintenanceWindow: parsed.aws.maintenanceWindow.toLowerCase(), maxStorageGb: parsed.aws.maxStorageGb ?? storageAutoscalingFactor * (parsed.postgres.storageGb ?? profile.storageGb) },
   };
 }
 

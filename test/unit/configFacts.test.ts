@@ -46,6 +46,17 @@ describe("AWS facts are checked against what AWS accepts", () => {
     expect(accepted(aws({ allowedCidrs: ["10.0.0.0/16", "2001:db8::/32", "::ffff:10.0.0.0/104"] }))).toBe(true);
   });
 
+  it("CIDRs are spelled the one way AWS and pg_hba.conf both read: no spaces, no leading zeros", () => {
+    const allowed = (cidr: string) => issuesOf(aws({ allowedCidrs: [cidr] })).map((issue) => `${issue.key}: ${issue.allowed}`);
+    expect(allowed("010.0.0.0/8")).toEqual([
+      "pgplat:aws.allowedCidrs[0]: an IPv4 or IPv6 CIDR written without leading zeros, as 10.0.0.0/8 (AWS refuses leading zeros, and pg_hba.conf may read an octet such as 010 as octal 8)",
+    ]);
+    expect(allowed("10.0.0.0/016")[0]).toMatch(/as 10\.0\.0\.0\/16 /);
+    expect(allowed(" 10.0.0.0/16")).toEqual(["pgplat:aws.allowedCidrs[0]: an IPv4 or IPv6 CIDR without spaces around it (AWS refuses them)"]);
+    expect(issuesOf({ target: "docker", postgres: { allowedClients: ["192.168.001.0/24"] } })[0]).toMatchObject({ key: "pgplat:postgres.allowedClients[0]", value: "192.168.001.0/24" });
+    expect(accepted(aws({ allowedCidrs: ["0.0.0.0/8", "2001:0db8::/32", "100.64.0.0/10"] }))).toBe(true);
+  });
+
   it("windows are real times, at least 30 minutes, and do not overlap", () => {
     expect(issuesOf(aws({ backupWindow: "25:00-26:00" }))[0]).toEqual({ key: "pgplat:aws.backupWindow", value: "25:00-26:00", allowed: "hh:mm-hh:mm in UTC with real times (00:00 to 23:59), such as 03:00-04:00" });
     expect(issuesOf(aws({ backupWindow: "03:00-03:10" }))[0].allowed).toBe("a window of at least 30 minutes (this one is 10)");
@@ -57,6 +68,14 @@ describe("AWS facts are checked against what AWS accepts", () => {
     // Over midnight on Sunday into Monday.
     expect(issuesOf(aws({ backupWindow: "23:30-00:30", maintenanceWindow: "mon:00:00-mon:01:00" }))[0].key).toBe("pgplat:aws.backupWindow");
     expect(accepted(aws({ backupWindow: "23:30-00:30", maintenanceWindow: "mon:01:00-mon:02:00" }))).toBe(true);
+  });
+
+  it("maintenance window days in any case, as AWS documents them (Mon…Sun), stored in lower case", () => {
+    for (const window of ["Sun:04:30-Sun:05:30", "SUN:04:30-SUN:05:30", "sun:04:30-sun:05:30"]) {
+      const result = parseStackConfig(aws({ maintenanceWindow: window }));
+      expect([window, result.ok && result.config.aws?.maintenanceWindow]).toEqual([window, "sun:04:30-sun:05:30"]);
+      expect(issuesOf(aws({ backupWindow: "04:00-05:00", maintenanceWindow: window }))[0]).toMatchObject({ key: "pgplat:aws.backupWindow", value: "04:00-05:00" });
+    }
   });
 
   it("window arithmetic wraps past midnight and past Sunday", () => {
