@@ -9,17 +9,26 @@ export function withPlainInputs(resources: readonly RecordedResource[]): Recorde
   return resources.map((resource) => ({ ...resource, inputs: reveal(resource.inputs) as Record<string, unknown> }));
 }
 
-/** `text` with every secret the graph holds (of 4 characters or more) replaced by [secret], for violation messages built from plain inputs. */
+/**
+ * `text` with every value the graph holds only as a secret (of 4 characters
+ * or more) replaced by [secret], for violation messages built from plain
+ * inputs. A value that also appears in plain text somewhere (pgplat's own
+ * 5432 next to a secret connection) is not a secret and stays readable.
+ */
 export function maskGraphSecrets(text: string, resources: readonly RecordedResource[]): string {
-  const secrets = new Set<string>();
+  const secret = new Set<string>();
+  const plain = new Set<string>();
   const collect = (value: unknown, inSecret: boolean): void => {
     if (value instanceof SecretValue) return collect(value.value, true);
     if (Array.isArray(value)) return value.forEach((item) => collect(item, inSecret));
     if (value !== null && typeof value === "object") return Object.values(value).forEach((item) => collect(item, inSecret));
-    if (inSecret && (typeof value === "string" || typeof value === "number") && String(value).length >= 4) secrets.add(String(value));
+    if ((typeof value === "string" || typeof value === "number") && String(value).length >= 4) (inSecret ? secret : plain).add(String(value));
   };
   resources.forEach((resource) => collect(resource.inputs, false));
-  return [...secrets].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.split(secret).join("[secret]"), text);
+  return [...secret]
+    .filter((value) => !plain.has(value))
+    .sort((a, b) => b.length - a.length)
+    .reduce((masked, value) => masked.split(value).join("[secret]"), text);
 }
 
 function reveal(value: unknown): unknown {
