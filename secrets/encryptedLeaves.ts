@@ -11,6 +11,8 @@ export interface EncryptedLeaf {
   /** Full key and path, e.g. `pgplat:aws.adminHost` or `pgplat:aws.allowedCidrs[1]`. */
   readonly key: string;
   readonly value: Leaf;
+  /** False when the stack file could not tell and the leaf is only assumed encrypted (its key is secret). */
+  readonly certain: boolean;
 }
 
 export interface EncryptedLeavesArgs {
@@ -33,14 +35,14 @@ export interface EncryptedLeavesArgs {
  * a doubt always errs towards secret.
  */
 export function encryptedLeaves(args: EncryptedLeavesArgs): EncryptedLeaf[] {
-  return args.secretKeys.flatMap((fullKey) => {
+  return args.secretKeys.flatMap((fullKey): EncryptedLeaf[] => {
     const text = args.config[fullKey];
     if (text === undefined) return [];
     const value = decode(text);
     const all = leaves(value, fullKey);
     const secure = securePaths(args.stackFileConfig?.[fullKey], fullKey);
-    if (secure === undefined || !sameShape(args.stackFileConfig?.[fullKey], value)) return all;
-    return all.filter((leaf) => secure.some((path) => leaf.key === path || leaf.key.startsWith(`${path}.`) || leaf.key.startsWith(`${path}[`)));
+    if (secure === undefined || !sameShape(args.stackFileConfig?.[fullKey], value)) return all.map((leaf) => ({ ...leaf, certain: false }));
+    return all.filter((leaf) => secure.some((path) => leaf.key === path || leaf.key.startsWith(`${path}.`) || leaf.key.startsWith(`${path}[`))).map((leaf) => ({ ...leaf, certain: true }));
   });
 }
 
@@ -54,7 +56,7 @@ function decode(text: string): unknown {
   }
 }
 
-function leaves(value: unknown, at: string): EncryptedLeaf[] {
+function leaves(value: unknown, at: string): Omit<EncryptedLeaf, "certain">[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => leaves(item, `${at}[${index}]`));
   if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([name, item]) => leaves(item, `${at}.${name}`));
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? [{ key: at, value }] : [];

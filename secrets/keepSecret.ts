@@ -39,8 +39,9 @@ interface OutputsOwner {
 export function traceIntoResources(needles: readonly Needle[]): void {
   if (needles.length === 0) return;
   pulumi.runtime.registerStackTransformation(({ resource, type, name, props, opts }) => {
-    const named = nameCarries(name, needles);
     // Names are in URNs, logs and state in plain text: refuse rather than leak (the message names the key, not the value).
+    // Only for values the stack file marks encrypted: one merely under a secret key may be plain, and must not block a deploy.
+    const named = nameCarries(name, needles.filter((needle) => needle.certain));
     if (named) throw new pulumi.RunError(`A ${type} would be named after the encrypted value of ${named.keys.join(", ")}, and Pulumi cannot keep resource names secret; leave that value unencrypted or report this as a pgplat bug.`);
     if (resource instanceof pulumi.ComponentResource) {
       const owner = resource as unknown as OutputsOwner;

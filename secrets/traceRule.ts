@@ -22,6 +22,8 @@ export interface Needle {
   readonly numeric: boolean;
   /** The config keys holding it. */
   readonly keys: readonly string[];
+  /** Whether the stack file marks it encrypted, rather than its key being secret as a whole. */
+  readonly certain: boolean;
 }
 
 export interface Needles {
@@ -40,7 +42,8 @@ export function needlesOf(leaves: readonly EncryptedLeaf[]): Needles {
       continue;
     }
     const numeric = typeof leaf.value === "number" || /^-?\d+(\.\d+)?$/.test(text);
-    needles.set(text, { text, numeric, keys: [...(needles.get(text)?.keys ?? []), leaf.key] });
+    const known = needles.get(text);
+    needles.set(text, { text, numeric, keys: [...(known?.keys ?? []), leaf.key], certain: (known?.certain ?? false) || leaf.certain });
   }
   return { needles: [...needles.values()], untraced };
 }

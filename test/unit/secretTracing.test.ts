@@ -11,8 +11,8 @@ describe("which config leaves the stack encrypts", () => {
   it("takes the leaves the stack file marks secure:, not the whole key Pulumi marks secret", () => {
     const stackFileConfig = { "pgplat:target": "aws", "pgplat:aws": { region: "eu-west-1", adminHost: sealed, allowedCidrs: ["10.0.0.0/16", sealed] } };
     expect(encryptedLeaves({ config, secretKeys: ["pgplat:aws"], stackFileConfig })).toEqual([
-      { key: "pgplat:aws.adminHost", value: "db.corp.example" },
-      { key: "pgplat:aws.allowedCidrs[1]", value: "0.0.0.0/0" },
+      { key: "pgplat:aws.adminHost", value: "db.corp.example", certain: true },
+      { key: "pgplat:aws.allowedCidrs[1]", value: "0.0.0.0/0", certain: true },
     ]);
   });
 
@@ -29,6 +29,8 @@ describe("which config leaves the stack encrypts", () => {
     const all = ["pgplat:aws.region", "pgplat:aws.adminHost", "pgplat:aws.allowedCidrs[0]", "pgplat:aws.allowedCidrs[1]"];
     const keys = (stackFileConfig?: Record<string, unknown>) => encryptedLeaves({ config, secretKeys: ["pgplat:aws"], stackFileConfig }).map((leaf) => leaf.key);
     expect(keys(undefined)).toEqual(all);
+    // Only assumed: a resource name may still carry them (one of them may be plain), their inputs are secret all the same.
+    expect(encryptedLeaves({ config, secretKeys: ["pgplat:aws"] }).every((leaf) => !leaf.certain)).toBe(true);
     expect(keys({ "pgplat:aws": { region: "eu-west-1" } })).toEqual(all);
     // Another stack's file: a plain value differs, or the secure leaf sits elsewhere.
     expect(keys({ "pgplat:aws": { region: "us-east-1", adminHost: sealed, allowedCidrs: ["10.0.0.0/16", sealed] } })).toEqual(all);
@@ -36,19 +38,19 @@ describe("which config leaves the stack encrypts", () => {
   });
 
   it("reads scalars as the engine hands them (text), and keys Pulumi does not mark secret not at all", () => {
-    expect(encryptedLeaves({ config: { "pgplat:size": "medium", "pgplat:x": "{not json" }, secretKeys: ["pgplat:x"] })).toEqual([{ key: "pgplat:x", value: "{not json" }]);
+    expect(encryptedLeaves({ config: { "pgplat:size": "medium", "pgplat:x": "{not json" }, secretKeys: ["pgplat:x"] })).toEqual([{ key: "pgplat:x", value: "{not json", certain: false }]);
     expect(encryptedLeaves({ config, secretKeys: [] })).toEqual([]);
   });
 });
 
 describe("the tracing rule", () => {
   const { needles, untraced } = needlesOf([
-    { key: "pgplat:aws.adminHost", value: "db.corp.example" },
-    { key: "pgplat:aws.adminPort", value: 6544 },
-    { key: "pgplat:docker.port", value: "15433" },
-    { key: "pgplat:backups.retentionDays", value: 9 },
-    { key: "pgplat:postgres.database", value: "app" },
-    { key: "pgplat:aws.multiAz", value: true },
+    { key: "pgplat:aws.adminHost", value: "db.corp.example", certain: true },
+    { key: "pgplat:aws.adminPort", value: 6544, certain: true },
+    { key: "pgplat:docker.port", value: "15433", certain: true },
+    { key: "pgplat:backups.retentionDays", value: 9, certain: true },
+    { key: "pgplat:postgres.database", value: "app", certain: true },
+    { key: "pgplat:aws.multiAz", value: true, certain: true },
   ]);
 
   it("does not trace values under 4 characters or switches: pgplat writes those itself everywhere", () => {
@@ -80,7 +82,7 @@ describe("the tracing rule", () => {
   });
 
   it("finds a value in a resource name whatever punctuation replaced its own", () => {
-    const cidr = needlesOf([{ key: "pgplat:aws.allowedCidrs[0]", value: "10.77.0.0/16" }]).needles;
+    const cidr = needlesOf([{ key: "pgplat:aws.allowedCidrs[0]", value: "10.77.0.0/16", certain: true }]).needles;
     expect(nameCarries("pgplat-aws-cache-from-10.77.0.0_16", cidr)?.keys).toEqual(["pgplat:aws.allowedCidrs[0]"]);
     expect(nameCarries("pgplat-aws-cache-from-encrypted-cidr-0", cidr)).toBeUndefined();
   });
