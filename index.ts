@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { StackConfigError } from "./config/errors";
 import { Platform } from "./components/platform";
+import { keepEncryptedConfigSecret } from "./secrets/stackSecrets";
 
 // Config is read and validated once, before anything is created.
 function readConfig() {
@@ -15,8 +16,10 @@ function readConfig() {
 }
 
 const config = readConfig();
+// Before any resource: whatever the stack encrypts stays secret in every input, output and state that carries it.
+const secrets = keepEncryptedConfigSecret();
 const platform = new Platform("pgplat", { config, namePrefix: `${pulumi.getProject()}-${pulumi.getStack()}` });
 
 // The whole outputs object is the stack's outputs, so a target exports only what it has
 // (the Docker-only volumes and images are absent on AWS rather than undefined).
-export = platform.outputs;
+export = secrets.outputs(platform.outputs);

@@ -11,6 +11,25 @@ export const awsRegions: readonly string[] = Object.freeze(Object.values(Region)
 /** Performance Insights retention RDS accepts: 7 (free tier), a multiple of 31 up to 713 (months), or 731. */
 export const performanceInsightsRetentionDays: readonly number[] = Object.freeze([7, ...Array.from({ length: 23 }, (_, month) => 31 * (month + 1)), 731]);
 
+/**
+ * ElastiCache engine versions pgplat deploys, per engine: Redis OSS 7 (what
+ * the Docker target runs) and every Valkey ElastiCache offers. Redis OSS
+ * stops at 7.1 on ElastiCache (7.2 and later are Valkey); older Redis OSS
+ * lacks the ACLs pgplat sets up and takes a differently named parameter
+ * group family (redis6.x).
+ */
+export const cacheEngineVersions = Object.freeze({ redis: ["7.0", "7.1"], valkey: ["7.2", "8.0", "8.1", "8.2", "9.0", "9.1"] } as const);
+export type CacheEngine = keyof typeof cacheEngineVersions;
+
+/** Whether ElastiCache offers `version` of `engine`; otherwise what it offers. */
+export function cacheEngineVersionProblem(engine: CacheEngine, version: string): string | undefined {
+  const offered: readonly string[] = cacheEngineVersions[engine];
+  if (offered.includes(version)) return undefined;
+  const other = (Object.keys(cacheEngineVersions) as CacheEngine[]).find((candidate) => candidate !== engine && (cacheEngineVersions[candidate] as readonly string[]).includes(version));
+  const hint = other ? ` (${version} is ${other}: set aws.cacheEngine to ${other})` : "";
+  return `a ${engine} version ElastiCache offers: ${offered.join(", ")}${hint}`;
+}
+
 /** RDS: both windows last at least 30 minutes. */
 const minimumWindowMinutes = 30;
 const days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
@@ -45,9 +64,9 @@ export function parseBackupWindow(text: string): Window | string {
   return window(start, end, minutesPerDay);
 }
 
-/** RDS maintenance window `ddd:hh:mm-ddd:hh:mm` (UTC, weekly). */
+/** RDS maintenance window `ddd:hh:mm-ddd:hh:mm` (UTC, weekly); AWS documents the days as Mon…Sun and reads them in any case. */
 export function parseMaintenanceWindow(text: string): Window | string {
-  const match = /^([a-z]{3}):(\d{2}:\d{2})-([a-z]{3}):(\d{2}:\d{2})$/.exec(text);
+  const match = /^([a-z]{3}):(\d{2}:\d{2})-([a-z]{3}):(\d{2}:\d{2})$/.exec(text.toLowerCase());
   const dayIndex = (day: string) => (days as readonly string[]).indexOf(day);
   const start = match && clock(match[2]);
   const end = match && clock(match[4]);
@@ -55,6 +74,21 @@ export function parseMaintenanceWindow(text: string): Window | string {
     return `ddd:hh:mm-ddd:hh:mm in UTC with days ${days.join(", ")} and real times, such as sun:04:30-sun:05:30`;
   }
   return window(dayIndex(match[1]) * minutesPerDay + start, dayIndex(match[3]) * minutesPerDay + end, minutesPerWeek);
+}
+
+/**
+ * A CIDR spelled so every reader takes the same range: AWS refuses spaces
+ * and leading zeros, and inet_aton (behind pg_hba.conf on glibc) reads an
+ * octet such as 010 as octal 8. Assumes `parseCidr` accepted the text.
+ */
+export function cidrSpellingProblem(text: string): string | undefined {
+  if (text !== text.trim()) return "without spaces around it (AWS refuses them)";
+  const [address, prefix] = text.split("/");
+  const canonicalPrefix = String(Number(prefix));
+  const octets = address.includes(":") ? [] : address.split(".");
+  const canonicalAddress = octets.length > 0 ? octets.map(Number).join(".") : address;
+  if (prefix === canonicalPrefix && canonicalAddress === address) return undefined;
+  return `written without leading zeros, as ${canonicalAddress}/${canonicalPrefix} (AWS refuses leading zeros, and pg_hba.conf may read an octet such as 010 as octal 8)`;
 }
 
 /** Whether the daily backup window meets the weekly maintenance window on any day (RDS refuses overlapping windows). */

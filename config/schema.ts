@@ -2,7 +2,7 @@ import { z } from "zod";
 import { sizeProfileNames } from "./profiles";
 import { thresholdsSection } from "./thresholds";
 import { backupPlanSection, restoreFromSection } from "./awsBackup";
-import { parseBackupWindow, parseMaintenanceWindow, performanceInsightsRetentionDays, scheduleExpressionProblem } from "./awsFacts";
+import { cidrSpellingProblem, parseBackupWindow, parseMaintenanceWindow, performanceInsightsRetentionDays, scheduleExpressionProblem } from "./awsFacts";
 import { parseCidr } from "../policy/addressSpace";
 import { existingDatabases } from "./postgresNames";
 
@@ -25,13 +25,18 @@ const windowProblem = (parse: (text: string) => unknown) => (text: string) => {
  */
 
 const port = z.number().int().min(1).max(65535);
+/** PostgreSQL keeps NAMEDATALEN - 1 bytes of a name and silently truncates the rest, so two long names can become one. */
+const identifierBytes = 63;
 const identifier = z
   .string()
-  .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier: [a-z_][a-z0-9_]*, at most 63 characters");
+  .regex(/^[a-z_][a-z0-9_]*$/, "must be a lower-case SQL identifier: [a-z_][a-z0-9_]*")
+  .refine((name) => Buffer.byteLength(name, "utf8") <= identifierBytes, { message: `at most ${identifierBytes} bytes in UTF-8 (PostgreSQL truncates longer names)` });
 const cidr = checkedString((text) => {
   if (text === "samenet" || text === "samehost") return undefined;
   const parsed = parseCidr(text);
-  return "error" in parsed ? `an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/16, 2001:db8::/32) or samenet/samehost: ${parsed.error}` : undefined;
+  if ("error" in parsed) return `an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/16, 2001:db8::/32) or samenet/samehost: ${parsed.error}`;
+  const spelling = cidrSpellingProblem(text);
+  return spelling === undefined ? undefined : `an IPv4 or IPv6 CIDR ${spelling}`;
 });
 /** Checked against the provider's list after parsing (config/validate.ts), so a typo does not hide the rest of the aws section. */
 const region = z.string().min(1);

@@ -3,7 +3,7 @@ import { pinnedImages, stackConfigSchema, type ParsedStackConfig } from "./schem
 import { sizeProfiles } from "./profiles";
 import { loginRoles, reservedRoleNames } from "./roles";
 import { parseInstant } from "../backups/time";
-import { awsRegions, parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "./awsFacts";
+import { awsRegions, cacheEngineVersionProblem, parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "./awsFacts";
 import { flatKeyHint, nearest } from "./keyHints";
 import { reservedRoleProblem } from "./postgresNames";
 import { poolBudget } from "./pools";
@@ -96,7 +96,8 @@ function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
     redis: { ...parsed.redis, maxmemoryMb: parsed.redis.maxmemoryMb ?? profile.redisMaxmemoryMb },
     // Every threshold has schema defaults except the derived backup age, resolved here.
     thresholds: { ...(parsed.thresholds as Thresholds), backupAgeHours: backupAgeLevels(parsed.thresholds.backupAgeHours, parsed.backups.baseBackupEveryHours, parsed.backups.baseBackupGraceMinutes) },
-    aws: parsed.aws && { ...parsed.aws, maxStorageGb: parsed.aws.maxStorageGb ?? storageAutoscalingFactor * (parsed.postgres.storageGb ?? profile.storageGb) },
+    // RDS and ElastiCache store the days in lower case; the stack keeps the same spelling so a plan shows no change.
+    aws: parsed.aws && { ...parsed.aws, maintenanceWindow: parsed.aws.maintenanceWindow.toLowerCase(), maxStorageGb: parsed.aws.maxStorageGb ?? storageAutoscalingFactor * (parsed.postgres.storageGb ?? profile.storageGb) },
   };
 }
 
@@ -143,6 +144,8 @@ function rdsIssues(config: StackConfig): ConfigIssue[] {
   if (typeof backup !== "string" && typeof maintenance !== "string" && windowsOverlap(backup, maintenance)) {
     issues.push({ key: key("aws.backupWindow"), value: aws.backupWindow, allowed: `a window that does not overlap aws.maintenanceWindow (${aws.maintenanceWindow}) on any day: RDS refuses overlapping windows` });
   }
+  const cacheVersion = cacheEngineVersionProblem(aws.cacheEngine, aws.cacheEngineVersion);
+  if (cacheVersion) issues.push({ key: key("aws.cacheEngineVersion"), value: aws.cacheEngineVersion, allowed: cacheVersion });
   if (aws.readReplicas > 0 && (!config.backups.enabled || config.backups.retentionDays < 1)) {
     issues.push({ key: key("aws.readReplicas"), value: aws.readReplicas, allowed: "0 while backups are off: RDS creates read replicas only of a primary with automated backups (backups.enabled true, backups.retentionDays ≥ 1)" });
   }

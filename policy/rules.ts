@@ -1,4 +1,4 @@
-import { wholeFamiliesCovered } from "./addressSpace";
+import { isCidr, parseCidr, wholeFamiliesCovered } from "./addressSpace";
 import { stackPolicies } from "./stackRules";
 
 /**
@@ -104,11 +104,29 @@ export const resourcePolicies: readonly ResourcePolicy[] = [
     check: ofType("aws:s3/bucketPolicy:BucketPolicy", (inputs) => (deniesInsecureTransport(inputs.policy) ? [] : ["the policy must deny aws:SecureTransport = false"])),
   },
   {
+    name: "docker-database-ports-not-on-every-interface",
+    description: `Docker containers publish ${protectedPorts.join(", ")} on a chosen host address (loopback by default), never on every interface (no address, 0.0.0.0, :: or any spelling of them).`,
+    check: ofType("docker:index/container:Container", (inputs) =>
+      ((inputs.ports ?? []) as { internal?: number; ip?: unknown }[])
+        .filter((port) => (protectedPorts as readonly number[]).includes(Number(port.internal)) && publishedEverywhere(port.ip))
+        .map((port) => `port ${port.internal} is published on every interface of the host (${port.ip === undefined ? "no address" : String(port.ip)}); bind it to an address (pgplat:docker.bindAddress, 127.0.0.1 by default)`),
+    ),
+  },
+  {
     name: "no-database-ports-open-to-the-internet",
     description: `No security group admits ${protectedPorts.join(", ")} from ranges that together cover the whole IPv4 or IPv6 internet (0.0.0.0/0, ::/0 or any equivalent).`,
     check: (resource) => openToTheInternet(ingressOf(resource)),
   },
 ];
+
+/** Docker binds a published port without an address, or with the unspecified address of either family, on every interface. */
+function publishedEverywhere(ip: unknown): boolean {
+  if (ip === undefined || ip === "") return true;
+  if (typeof ip !== "string") return false;
+  const address = ip.replace(/^\[|\]$/g, "");
+  const parsed = parseCidr(`${address}/${address.includes(":") ? 128 : 32}`);
+  return isCidr(parsed) && parsed.first === 0n;
+}
 
 function deniesInsecureTransport(policy: unknown): boolean {
   const document = typeof policy === "string" ? (JSON.parse(policy) as { Statement?: unknown[] }) : (policy as { Statement?: unknown[] } | undefined);

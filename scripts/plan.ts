@@ -12,6 +12,7 @@ import { graphJson, graphText } from "./plan/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
 import { stackPolicies } from "../policy/stackRules";
 import { SecretValue } from "./plan/recorder";
+import { maskGraphSecrets, withPlainInputs } from "./plan/reveal";
 import { recordStackGraph } from "./plan/stackGraph";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseCliArguments, UsageError } from "./lib/cliArgs";
@@ -39,12 +40,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (note) process.stderr.write(`${note}\n`);
   process.stdout.write(`${json ? graphJson(graph) : graphText(graph)}\n`);
   const violations = [
-    ...checkResources(graph.resources, { production: config.environment === "production" }),
+    ...checkResources(withPlainInputs(graph.resources), { production: config.environment === "production" }),
     ...plainSecretOutputs(graph.outputs, (value) => value instanceof SecretValue),
   ];
   // Stdout stays the plan (pure JSON with --json); the verdict goes to stderr.
   if (violations.length > 0) {
-    process.stderr.write(`Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${violation.message}`).join("\n")}\n`);
+    process.stderr.write(`Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${maskGraphSecrets(violation.message, graph.resources)}`).join("\n")}\n`);
     return 1;
   }
   const guardrails = new Set([...resourcePolicies, ...stackPolicies].map((policy) => policy.name)).size + 1;

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { nameable } from "../../secrets/stackSecrets";
 
 /** Where a client-facing service runs and who may reach it: the same for the database, the pooler and the cache. */
 export interface ServicePlacement {
@@ -16,11 +17,15 @@ export interface IngressSource {
   readonly source: Pick<aws.vpc.SecurityGroupIngressRuleArgs, "cidrIpv4" | "cidrIpv6" | "referencedSecurityGroupId">;
 }
 
-/** The configured clients as rule sources: each CIDR (v4 or v6) and each security group, one rule each. */
+/**
+ * The configured clients as rule sources: each CIDR (v4 or v6) and each security group, one rule each.
+ * A source the stack encrypts is labelled by its position, since a resource name cannot be secret.
+ */
 export function clientSources(cidrs: readonly string[], securityGroupIds: readonly string[]): IngressSource[] {
+  const label = (text: string, fallback: string) => (nameable(text) ? text.replace(/[/:]/g, "_") : fallback);
   return [
-    ...cidrs.map((cidr) => ({ label: cidr.replace(/[/:]/g, "_"), source: cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr } })),
-    ...securityGroupIds.map((group) => ({ label: group, source: { referencedSecurityGroupId: group } })),
+    ...cidrs.map((cidr, index) => ({ label: label(cidr, `encrypted-cidr-${index}`), source: cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr } })),
+    ...securityGroupIds.map((group, index) => ({ label: label(group, `encrypted-group-${index}`), source: { referencedSecurityGroupId: group } })),
   ];
 }
 

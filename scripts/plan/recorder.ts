@@ -135,6 +135,18 @@ function decode(value: unknown): unknown {
   return decodeObject(record);
 }
 
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (record[rpc.specialSigKey] === rpc.specialSecretSig) return unwrapSecrets(record.value);
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item)]));
+}
+
+function hasSecret(value: unknown): boolean {
+  return JSON.stringify(value ?? null).includes(rpc.specialSecretSig);
+}
+
 /** Deterministic stand-ins for what providers compute, so a recorded graph is the same on every run. */
 const fakeCloud: pulumi.runtime.Mocks = {
   call: (args) => {
@@ -154,11 +166,13 @@ const fakeCloud: pulumi.runtime.Mocks = {
     return args.inputs;
   },
   newResource: (args) => {
+    // Secret inputs arrive wrapped; the stand-ins are computed from their values, the state keeps the wrappers (as the engine keeps them secret).
+    const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
     const digest = createHash("sha256").update(`${args.type}/${args.name}`).digest();
     const state: Record<string, unknown> = { ...args.inputs };
     // Providers complete a name prefix with a unique suffix.
-    if (typeof args.inputs.namePrefix === "string" && args.inputs.name === undefined) state.name = `${args.inputs.namePrefix}${digest.toString("hex").slice(0, 8)}`;
-    if (typeof args.inputs.bucketPrefix === "string" && args.inputs.bucket === undefined) state.bucket = `${args.inputs.bucketPrefix}${digest.toString("hex").slice(0, 8)}`;
+    if (typeof inputs.namePrefix === "string" && inputs.name === undefined) state.name = `${inputs.namePrefix}${digest.toString("hex").slice(0, 8)}`;
+    if (typeof inputs.bucketPrefix === "string" && inputs.bucket === undefined) state.bucket = `${inputs.bucketPrefix}${digest.toString("hex").slice(0, 8)}`;
     if (args.type.startsWith("aws:") && state.arn === undefined) state.arn = `arn:aws:${args.type.split(/[:/]/)[1]}::000000000000:${args.name}`;
     switch (args.type) {
       case "random:index/randomPassword:RandomPassword":
@@ -170,43 +184,47 @@ const fakeCloud: pulumi.runtime.Mocks = {
         break;
       case "docker:index/remoteImage:RemoteImage":
         // Docker accepts the reference as well as the digest; the reference keeps plans readable.
-        state.imageId = args.inputs.name;
+        state.imageId = inputs.name;
         break;
       case "aws:rds/instance:Instance":
-        state.address = `${args.inputs.identifier}.fake.eu-west-1.rds.amazonaws.com`;
+        state.address = `${inputs.identifier}.fake.eu-west-1.rds.amazonaws.com`;
         state.port = 5432;
-        state.masterUserSecrets = [{ secretArn: `arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!${args.inputs.identifier}`, secretStatus: "active" }];
+        state.masterUserSecrets = [{ secretArn: `arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!${inputs.identifier}`, secretStatus: "active" }];
         break;
       case "aws:elasticache/replicationGroup:ReplicationGroup":
-        state.primaryEndpointAddress = `master.${args.inputs.replicationGroupId}.fake.euw1.cache.amazonaws.com`;
+        state.primaryEndpointAddress = `master.${inputs.replicationGroupId}.fake.euw1.cache.amazonaws.com`;
         break;
       case "aws:lb/loadBalancer:LoadBalancer":
-        state.dnsName = `${args.inputs.name}-0123456789.elb.eu-west-1.amazonaws.com`;
-        state.arnSuffix = `net/${args.inputs.name}/0123456789`;
+        state.dnsName = `${inputs.name}-0123456789.elb.eu-west-1.amazonaws.com`;
+        state.arnSuffix = `net/${inputs.name}/0123456789`;
         break;
       case "aws:rds/proxy:Proxy":
-        state.endpoint = `${args.inputs.name}.proxy-fake.eu-west-1.rds.amazonaws.com`;
+        state.endpoint = `${inputs.name}.proxy-fake.eu-west-1.rds.amazonaws.com`;
         break;
       case "aws:lb/targetGroup:TargetGroup":
-        state.arnSuffix = `targetgroup/${args.inputs.namePrefix}fake/0123456789`;
+        state.arnSuffix = `targetgroup/${inputs.namePrefix}fake/0123456789`;
         break;
       case "random:index/randomId:RandomId":
-        state.hex = digest.subarray(0, Number(args.inputs.byteLength ?? 4)).toString("hex");
+        state.hex = digest.subarray(0, Number(inputs.byteLength ?? 4)).toString("hex");
         break;
       case "aws:ecr/repository:Repository":
         state.registryId = "000000000000";
-        state.repositoryUrl = `000000000000.dkr.ecr.eu-west-1.amazonaws.com/${args.inputs.name}`;
+        state.repositoryUrl = `000000000000.dkr.ecr.eu-west-1.amazonaws.com/${inputs.name}`;
         break;
       case "aws:kms/key:Key":
         state.arn = `arn:aws:kms:eu-west-1:000000000000:key/${digest.toString("hex").slice(0, 32)}`;
         state.keyId = digest.toString("hex").slice(0, 32);
         break;
       case "docker:index/container:Container":
-        state.ports = ((args.inputs.ports ?? []) as { internal: number; external?: number }[]).map((port, index) => ({
+        state.ports = ((inputs.ports ?? []) as { internal: number; external?: number }[]).map((port, index) => ({
           ...port,
           external: port.external ?? 49152 + (digest.readUInt16BE(index * 2) % 16000),
         }));
         break;
+    }
+    // The engine keeps an output secret when the input of the same name carried a secret.
+    for (const key of Object.keys(args.inputs)) {
+      if (key in state && hasSecret(args.inputs[key]) && !hasSecret(state[key])) state[key] = { [rpc.specialSigKey]: rpc.specialSecretSig, value: state[key] };
     }
     return { id: `${args.name}-id`, state };
   },

@@ -1,13 +1,10 @@
 import { readFileSync } from "node:fs";
 import { parse, YAMLError } from "yaml";
 import { decodeNamespace } from "../../config/decode";
+import { configNamespace } from "../../config/validate";
+import { fitPlaceholders, securePlaceholder } from "./securePlaceholders";
 
-/**
- * Stand-in for values encrypted in the stack file, which cannot be read
- * offline. Shaped to pass the string checks an encrypted value may face (an
- * e-mail, a host name): the real value is checked when Pulumi decrypts it.
- */
-export const securePlaceholder = "secure-value@placeholder.invalid";
+export { securePlaceholder };
 
 export interface StackFileConfig {
   /** Full config keys to the text the engine would pass to the program. */
@@ -18,16 +15,27 @@ export interface StackFileConfig {
 /**
  * Reads `Pulumi.<stack>.yaml` the way the engine hands config to a program:
  * structured values as JSON text, scalars as text. Encrypted (`secure:`)
- * values become a placeholder and their keys are marked secret.
+ * values become a placeholder of the shape their key needs
+ * (securePlaceholders.ts) and their keys are marked secret.
  */
 export function readStackFile(file: string): StackFileConfig {
   const document = (parseYaml(file) ?? {}) as { config?: Record<string, unknown> };
-  const config: Record<string, string> = {};
+  const plainValues: Record<string, unknown> = {};
+  const securePaths: PropertyKey[][] = [];
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document.config ?? {})) {
-    const { plain, secret } = replaceSecure(value);
+    const paths: PropertyKey[][] = [];
+    plainValues[key] = replaceSecure(value, [], paths);
+    if (paths.length === 0) continue;
+    secretKeys.push(key);
+    if (key.startsWith(`${configNamespace}:`)) securePaths.push(...paths.map((path) => [key.slice(configNamespace.length + 1), ...path]));
+  }
+  const namespaced = Object.fromEntries(Object.entries(plainValues).filter(([key]) => key.startsWith(`${configNamespace}:`)).map(([key, value]) => [key.slice(configNamespace.length + 1), value]));
+  const fitted = securePaths.length > 0 ? fitPlaceholders(namespaced, securePaths) : namespaced;
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(plainValues)) {
+    const plain = key.startsWith(`${configNamespace}:`) ? fitted[key.slice(configNamespace.length + 1)] : value;
     config[key] = typeof plain === "object" && plain !== null ? JSON.stringify(plain) : String(plain);
-    if (secret) secretKeys.push(key);
   }
   return { config, secretKeys };
 }
@@ -46,16 +54,16 @@ function parseYaml(file: string): unknown {
   }
 }
 
-function replaceSecure(value: unknown): { plain: unknown; secret: boolean } {
-  if (Array.isArray(value)) {
-    const items = value.map(replaceSecure);
-    return { plain: items.map((item) => item.plain), secret: items.some((item) => item.secret) };
-  }
-  if (value === null || typeof value !== "object") return { plain: value, secret: false };
+/** `value` with each `secure:` leaf replaced by the placeholder; their paths are added to `found`. */
+function replaceSecure(value: unknown, at: PropertyKey[], found: PropertyKey[][]): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => replaceSecure(item, [...at, index], found));
+  if (value === null || typeof value !== "object") return value;
   const record = value as Record<string, unknown>;
-  if (Object.keys(record).length === 1 && typeof record.secure === "string") return { plain: securePlaceholder, secret: true };
-  const entries = Object.entries(record).map(([key, item]) => [key, replaceSecure(item)] as const);
-  return { plain: Object.fromEntries(entries.map(([key, item]) => [key, item.plain])), secret: entries.some(([, item]) => item.secret) };
+  if (Object.keys(record).length === 1 && typeof record.secure === "string") {
+    found.push(at);
+    return securePlaceholder;
+  }
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, replaceSecure(item, [...at, key], found)]));
 }
 
 /** The `pgplat:` keys without their namespace, decoded, as `parseStackConfig` takes them (malformed ones left out; see decodeNamespace). */

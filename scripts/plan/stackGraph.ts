@@ -6,6 +6,7 @@ import { recordGraph, type RecordedGraph } from "./recorder";
 import { readStackFile } from "./stackConfig";
 import { templateStack } from "../devCommands";
 import { isEphemeralStack } from "../devExpiry";
+import { stackFileVariable } from "../../secrets/stackSecrets";
 
 const projectRoot = path.resolve(__dirname, "..", "..");
 
@@ -39,6 +40,8 @@ export async function recordStackGraph(target: string): Promise<StackGraph> {
     const secret = new Set(secretKeys);
     return { ok: false, exitCode: 1, message: formatIssues(maskSecretValues(withDecodeIssues(decoded.issues, parsed.ok ? [] : parsed.issues), secret)) };
   }
+  // The program reads the stack file for which leaves are encrypted (secrets/stackSecrets.ts); this may be a file elsewhere.
+  process.env[stackFileVariable] = stackFile;
   const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
   const note = fromTemplate ? `No Pulumi.${stack}.yaml yet: planning ${stack} from Pulumi.${templateStack}.yaml, as npm run dev:up would create it.` : undefined;
   return { ok: true, stack, config: parsed.config, graph, ...(note ? { note } : {}) };

@@ -43,7 +43,7 @@ describe("npm run plan", () => {
     const types = (JSON.parse(result.stdout) as { type: string }[]).map((entry) => entry.type);
     for (const type of ["aws:kms/key:Key", "aws:ec2/securityGroup:SecurityGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/instance:Instance", "pulumi:providers:postgresql"]) expect(types).toContain(type);
     // Only the verdict: no runtime warnings (e.g. Docker-only outputs left undefined on AWS).
-    expect(result.stderr).toBe("Policies: 15 guardrails, no violations.\n");
+    expect(result.stderr).toBe("Policies: 16 guardrails, no violations.\n");
   });
 
   it("writes the whole plan into a pipe whose reader is slower than the plan", () => {

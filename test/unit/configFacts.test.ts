@@ -46,6 +46,17 @@ describe("AWS facts are checked against what AWS accepts", () => {
     expect(accepted(aws({ allowedCidrs: ["10.0.0.0/16", "2001:db8::/32", "::ffff:10.0.0.0/104"] }))).toBe(true);
   });
 
+  it("CIDRs are spelled the one way AWS and pg_hba.conf both read: no spaces, no leading zeros", () => {
+    const allowed = (cidr: string) => issuesOf(aws({ allowedCidrs: [cidr] })).map((issue) => `${issue.key}: ${issue.allowed}`);
+    expect(allowed("010.0.0.0/8")).toEqual([
+      "pgplat:aws.allowedCidrs[0]: an IPv4 or IPv6 CIDR written without leading zeros, as 10.0.0.0/8 (AWS refuses leading zeros, and pg_hba.conf may read an octet such as 010 as octal 8)",
+    ]);
+    expect(allowed("10.0.0.0/016")[0]).toMatch(/as 10\.0\.0\.0\/16 /);
+    expect(allowed(" 10.0.0.0/16")).toEqual(["pgplat:aws.allowedCidrs[0]: an IPv4 or IPv6 CIDR without spaces around it (AWS refuses them)"]);
+    expect(issuesOf({ target: "docker", postgres: { allowedClients: ["192.168.001.0/24"] } })[0]).toMatchObject({ key: "pgplat:postgres.allowedClients[0]", value: "192.168.001.0/24" });
+    expect(accepted(aws({ allowedCidrs: ["0.0.0.0/8", "2001:0db8::/32", "100.64.0.0/10"] }))).toBe(true);
+  });
+
   it("windows are real times, at least 30 minutes, and do not overlap", () => {
     expect(issuesOf(aws({ backupWindow: "25:00-26:00" }))[0]).toEqual({ key: "pgplat:aws.backupWindow", value: "25:00-26:00", allowed: "hh:mm-hh:mm in UTC with real times (00:00 to 23:59), such as 03:00-04:00" });
     expect(issuesOf(aws({ backupWindow: "03:00-03:10" }))[0].allowed).toBe("a window of at least 30 minutes (this one is 10)");
@@ -57,6 +68,14 @@ describe("AWS facts are checked against what AWS accepts", () => {
     // Over midnight on Sunday into Monday.
     expect(issuesOf(aws({ backupWindow: "23:30-00:30", maintenanceWindow: "mon:00:00-mon:01:00" }))[0].key).toBe("pgplat:aws.backupWindow");
     expect(accepted(aws({ backupWindow: "23:30-00:30", maintenanceWindow: "mon:01:00-mon:02:00" }))).toBe(true);
+  });
+
+  it("maintenance window days in any case, as AWS documents them (Mon…Sun), stored in lower case", () => {
+    for (const window of ["Sun:04:30-Sun:05:30", "SUN:04:30-SUN:05:30", "sun:04:30-sun:05:30"]) {
+      const result = parseStackConfig(aws({ maintenanceWindow: window }));
+      expect([window, result.ok && result.config.aws?.maintenanceWindow]).toEqual([window, "sun:04:30-sun:05:30"]);
+      expect(issuesOf(aws({ backupWindow: "04:00-05:00", maintenanceWindow: window }))[0]).toMatchObject({ key: "pgplat:aws.backupWindow", value: "04:00-05:00" });
+    }
   });
 
   it("window arithmetic wraps past midnight and past Sunday", () => {
@@ -91,6 +110,31 @@ describe("AWS facts are checked against what AWS accepts", () => {
     ]);
   });
 
+  it("the RDS engine is a pinned PostgreSQL 16 minor, however the wrong one is spelled", () => {
+    for (const version of ["15.4", "16", "16.x", "16.", "16.10.1", "v16.10", " 16.10", "16.10 ", "17.0", "160.1", "1.16", "16-10", "16.1a"]) {
+      expect([version, issuesOf(aws({ engineVersion: version }))]).toEqual([version, [{ key: "pgplat:aws.engineVersion", value: version, allowed: "must be a PostgreSQL 16 minor version such as 16.10" }]]);
+    }
+    for (const version of ["16.1", "16.10", "16.13"]) expect([version, accepted(aws({ engineVersion: version }))]).toEqual([version, true]);
+  });
+
+  it("the ElastiCache engine version is one ElastiCache offers for that engine", () => {
+    expect(issuesOf(aws({ cacheEngine: "redis", cacheEngineVersion: "7.2" }))).toEqual([
+      { key: "pgplat:aws.cacheEngineVersion", value: "7.2", allowed: "a redis version ElastiCache offers: 7.0, 7.1 (7.2 is valkey: set aws.cacheEngine to valkey)" },
+    ]);
+    expect(issuesOf(aws({ cacheEngine: "valkey", cacheEngineVersion: "7.1" }))).toEqual([
+      { key: "pgplat:aws.cacheEngineVersion", value: "7.1", allowed: "a valkey version ElastiCache offers: 7.2, 8.0, 8.1, 8.2, 9.0, 9.1 (7.1 is redis: set aws.cacheEngine to redis)" },
+    ]);
+    // Valkey is the default engine's version only by accident: the default engine is redis.
+    expect(issuesOf(aws({ cacheEngineVersion: "8.0" }))[0]).toMatchObject({ key: "pgplat:aws.cacheEngineVersion", value: "8.0", allowed: expect.stringMatching(/^a redis version ElastiCache offers: 7\.0, 7\.1 \(8\.0 is valkey/) });
+    for (const version of ["6.2", "5.0", "7.9", "10.0"]) expect(issuesOf(aws({ cacheEngineVersion: version }))[0].allowed).toBe("a redis version ElastiCache offers: 7.0, 7.1");
+    for (const version of ["7", "7.1.0", "7.x", "v7.1"]) expect(issuesOf(aws({ cacheEngineVersion: version }))[0]).toMatchObject({ key: "pgplat:aws.cacheEngineVersion", allowed: "must be a major.minor version such as 7.1" });
+    for (const [engine, version] of [["redis", "7.0"], ["redis", "7.1"], ["valkey", "7.2"], ["valkey", "8.2"]]) expect([engine, version, accepted(aws({ cacheEngine: engine, cacheEngineVersion: version }))]).toEqual([engine, version, true]);
+  });
+
+  it("an ElastiCache version problem is reported together with a schema problem elsewhere", () => {
+    expect(issuesOf(aws({ cacheEngineVersion: "6.2", multiAz: "yes" })).map((issue) => issue.key)).toEqual(["pgplat:aws.multiAz", "pgplat:aws.cacheEngineVersion"]);
+  });
+
   it("engines are of the right major", () => {
     expect(issuesOf(aws({ engineVersion: "15.4" }))[0].key).toBe("pgplat:aws.engineVersion");
     expect(issuesOf({ target: "docker", docker: { postgresImage: "postgres:15.8-bookworm" } })[0]).toEqual({ key: "pgplat:docker.postgresImage", value: "postgres:15.8-bookworm", allowed: "a PostgreSQL 16 image (tag 16, 16.x or 16.x-variant, or a digest)" });
@@ -118,6 +162,19 @@ describe("PostgreSQL facts", () => {
   it("keeps identifiers within 63 bytes", () => {
     expect(issuesOf({ target: "docker", postgres: { database: "a".repeat(64) } })[0].key).toBe("pgplat:postgres.database");
     expect(accepted({ target: "docker", postgres: { database: "a".repeat(63) } })).toBe(true);
+  });
+
+  it("counts an identifier's bytes, not its characters: 32 × é is 64 bytes", () => {
+    const bytes = "at most 63 bytes in UTF-8 (PostgreSQL truncates longer names)";
+    const allowed = (name: string) => issuesOf({ target: "docker", postgres: { database: name } }).map((issue) => issue.allowed);
+    expect(allowed("é".repeat(32))).toContain(bytes);
+    expect(allowed(`${"a".repeat(62)}é`)).toContain(bytes);
+    expect(allowed("a".repeat(64))).toEqual([bytes]);
+    // Under the limit in bytes, refused for its characters alone.
+    expect(allowed("é".repeat(31))).toEqual(["must be a lower-case SQL identifier: [a-z_][a-z0-9_]*"]);
+    const role = issuesOf({ target: "docker", roles: { extra: [{ name: `r${"é".repeat(32)}`, kind: "readonly" }, { name: "r".repeat(64), kind: "readonly" }] } });
+    expect(role.filter((issue) => issue.allowed === bytes).map((issue) => issue.key)).toEqual(["pgplat:roles.extra[0].name", "pgplat:roles.extra[1].name"]);
+    expect(accepted({ target: "docker", postgres: { maxConnections: 500 }, roles: { extra: [{ name: "r".repeat(63), kind: "readonly" }] } })).toBe(true);
   });
 });
 

@@ -67,6 +67,7 @@ describe("guardrail policies, called with hand-built resources", () => {
       "s3-versioning",
       "s3-encrypted",
       "s3-tls-only",
+      "docker-database-ports-not-on-every-interface",
       "no-database-ports-open-to-the-internet",
     ]);
   });

@@ -77,3 +77,23 @@ describe("production alarms must reach a subscriber", () => {
     expect(verdicts([alarm({ alarmActions: [topicArn] })], { production: false })).toEqual([]);
   });
 });
+
+describe("Docker ports published on every interface, however it is spelled", () => {
+  const container = (ports: Record<string, unknown>[]): CheckedResource => ({ type: "docker:index/container:Container", name: "pgplat-docker-postgres-container", inputs: { ports } });
+  const dev = { production: false };
+
+  it("refuses PostgreSQL, PgBouncer and Redis without an address or on an unspecified one", () => {
+    for (const ip of [undefined, "", "0.0.0.0", "000.000.000.000", "::", "0:0:0:0:0:0:0:0", "[::]", "0::0"]) {
+      expect([ip, verdicts([container([{ internal: 5432, ...(ip === undefined ? {} : { ip }) }])], dev)]).toEqual([
+        ip,
+        [`docker-database-ports-not-on-every-interface [pgplat-docker-postgres-container]: port 5432 is published on every interface of the host (${ip === undefined ? "no address" : ip}); bind it to an address (pgplat:docker.bindAddress, 127.0.0.1 by default)`],
+      ]);
+    }
+    expect(verdicts([container([{ internal: 6379, ip: "0.0.0.0" }, { internal: 6432 }])], dev)).toHaveLength(2);
+  });
+
+  it("accepts loopback or a chosen address, and ports that are not a database's", () => {
+    for (const ip of ["127.0.0.1", "::1", "192.168.1.20", "10.0.0.5"]) expect([ip, verdicts([container([{ internal: 5432, ip }])], dev)]).toEqual([ip, []]);
+    expect(verdicts([container([{ internal: 9090 }])], dev)).toEqual([]);
+  });
+});
