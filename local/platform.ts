@@ -1,0 +1,159 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { loginRoles, monitoringLogin, pgbouncerAdminUser, type StackConfig } from "../config";
+import { serverUser } from "../scripts/lib/serverUser";
+import { setUpLocalDatabase } from "./database";
+import { localOutputs, type LocalOutputs, type LocalPorts } from "./outputs";
+import { startLocalPgbouncer } from "./pgbouncer";
+import { localHost, startLocalPostgres } from "./postgres";
+import { freePort, isRunning, portFree, stopServer, type ServerProcess } from "./processes";
+import { startLocalRedis } from "./redis";
+import { loadSecrets } from "./secrets";
+import { ensureStateDir, findStateDir, removeStateDir, type StateDir } from "./stateDir";
+
+export type ServerName = keyof LocalPorts;
+
+/** What run.json records: the ports (kept across stops, so URIs stay the same) and the running servers. */
+export interface RunRecord {
+  readonly ports?: LocalPorts;
+  readonly servers?: Partial<Record<ServerName, ServerProcess>>;
+}
+
+export interface LocalPlatform {
+  readonly state: StateDir;
+  readonly outputs: LocalOutputs;
+  readonly servers: Readonly<Record<ServerName, ServerProcess>>;
+  /** The stack was already running; nothing was started. */
+  readonly alreadyRunning: boolean;
+}
+
+export interface StartLocalArgs {
+  readonly stack: string;
+  readonly config: StackConfig;
+  /**
+   * Stop the stack if it runs and start from an empty state directory.
+   * @default false
+   */
+  readonly reset?: boolean;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Progress lines (to stderr in the CLI, so stdout carries only the outputs). */
+  readonly say?: (line: string) => void;
+}
+
+/** How each server is asked to stop, and how long it gets before SIGKILL. */
+const shutdown: Readonly<Record<ServerName, { readonly signal: NodeJS.Signals; readonly graceMs: number }>> = {
+  // Fast shutdown: clients are disconnected, everything is checkpointed.
+  postgres: { signal: "SIGINT", graceMs: 60_000 },
+  pgbouncer: { signal: "SIGINT", graceMs: 10_000 },
+  // Redis saves its snapshot on SIGTERM.
+  redis: { signal: "SIGTERM", graceMs: 30_000 },
+};
+
+const configKeys: Readonly<Record<ServerName, string>> = { postgres: "pgplat:postgres.port", pgbouncer: "pgplat:pgbouncer.port", redis: "pgplat:redis.port" };
+const labels: Readonly<Record<ServerName, string>> = { postgres: "PostgreSQL", pgbouncer: "PgBouncer", redis: "Redis" };
+
+/**
+ * Starts the stack's PostgreSQL, PgBouncer and Redis as local processes from
+ * its state directory, sets up roles, database and migrations, and returns
+ * its outputs once all three are healthy. A stack already running is left as
+ * it is. On any failure everything started here is stopped again.
+ */
+export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPlatform> {
+  const env = args.env ?? process.env;
+  const say = args.say ?? (() => undefined);
+  const { config } = args;
+  const user = serverUser();
+  if (args.reset) {
+    const previous = findStateDir(args.stack, env);
+    if ((await stopLocalPlatform(previous)) === "stopped") say(`stopped the running ${args.stack} stack`);
+    removeStateDir(previous);
+    say(`reset: ${previous.dir} is empty`);
+  }
+  const state = ensureStateDir(args.stack, user, env);
+  const secrets = loadSecrets(state.secretsFile, [...loginRoles(config.roles.extra).map((login) => login.name), pgbouncerAdminUser]);
+  const record = readRun(state);
+  const running = runningServers(record);
+  if (running && record.ports) return { state, outputs: localOutputs(config, localHost, record.ports, secrets), servers: running, alreadyRunning: true };
+  // Part of a stack (one server crashed or was killed): stop the rest and start all three.
+  await stopLocalPlatform(state);
+  const ports = await choosePorts(config, record.ports);
+  writeRun(state, { ports });
+  const started: Partial<Record<ServerName, ServerProcess>> = {};
+  try {
+    say(`starting PostgreSQL on ${localHost}:${ports.postgres}`);
+    started.postgres = await startLocalPostgres({ config, state, user, port: ports.postgres, superuserPassword: secrets.superuser });
+    writeRun(state, { ports, servers: started });
+    say("creating roles and database, applying migrations");
+    const migrations = await setUpLocalDatabase({ config, port: ports.postgres, secrets });
+    if (migrations) say(`migrations: ${migrations.applied.length} applied, ${migrations.history.length} in history`);
+    say(`starting PgBouncer on ${localHost}:${ports.pgbouncer} and Redis on ${localHost}:${ports.redis}`);
+    const [pgbouncer, redis] = await Promise.all([
+      startLocalPgbouncer({ config, state, user, port: ports.pgbouncer, postgresPort: ports.postgres, secrets, probeLogin: monitoringLogin }).then((server) => (started.pgbouncer = server)),
+      startLocalRedis({ config, state, user, port: ports.redis, secrets }).then((server) => (started.redis = server)),
+    ]);
+    const servers = { postgres: started.postgres, pgbouncer, redis };
+    writeRun(state, { ports, servers });
+    return { state, outputs: localOutputs(config, localHost, ports, secrets), servers, alreadyRunning: false };
+  } catch (error) {
+    writeRun(state, { ports, servers: started });
+    await stopLocalPlatform(state);
+    throw error;
+  }
+}
+
+/** Stops every server the stack's run record names (PgBouncer and Redis, then PostgreSQL); data is kept. */
+export async function stopLocalPlatform(state: StateDir): Promise<"stopped" | "not running"> {
+  const record = readRun(state);
+  const servers = record.servers ?? {};
+  const alive = (Object.keys(servers) as ServerName[]).filter((name) => servers[name] && isRunning(servers[name]));
+  const stop = (name: ServerName) => (servers[name] ? stopServer(servers[name], shutdown[name].signal, shutdown[name].graceMs) : Promise.resolve());
+  await Promise.all([stop("pgbouncer"), stop("redis")]);
+  await stop("postgres");
+  if (existsSync(state.runFile)) writeRun(state, { ports: record.ports });
+  return alive.length > 0 ? "stopped" : "not running";
+}
+
+/** The servers of a run record when all three still run, else undefined. */
+export function runningServers(record: RunRecord): Readonly<Record<ServerName, ServerProcess>> | undefined {
+  const { postgres, pgbouncer, redis } = record.servers ?? {};
+  if (!postgres || !pgbouncer || !redis) return undefined;
+  return [postgres, pgbouncer, redis].every(isRunning) ? { postgres, pgbouncer, redis } : undefined;
+}
+
+export function readRun(state: StateDir): RunRecord {
+  return existsSync(state.runFile) ? (JSON.parse(readFileSync(state.runFile, "utf8")) as RunRecord) : {};
+}
+
+function writeRun(state: StateDir, record: RunRecord): void {
+  writeFileSync(state.runFile, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+}
+
+/**
+ * A configured port must be free (else nothing starts, and the error names the
+ * key); an unconfigured one keeps the previous run's port when it is still
+ * free, so URIs survive a restart, and is any free port otherwise.
+ */
+async function choosePorts(config: StackConfig, previous: LocalPorts | undefined): Promise<LocalPorts> {
+  const configured: Readonly<Record<ServerName, number | undefined>> = { postgres: config.postgres.port, pgbouncer: config.pgbouncer.port, redis: config.redis.port };
+  const names: readonly ServerName[] = ["postgres", "pgbouncer", "redis"];
+  const busy = [];
+  for (const name of names) {
+    const port = configured[name];
+    if (port !== undefined && !(await portFree(port, localHost))) busy.push(`${labels[name]}: ${localHost}:${port} is already in use (${configKeys[name]} = ${port}); stop what listens there or set another port`);
+  }
+  if (busy.length > 0) throw new Error(`cannot start: ${busy.length === 1 ? "a port is" : "ports are"} in use; nothing was started:\n  - ${busy.join("\n  - ")}`);
+  const chosen: Partial<Record<ServerName, number>> = {};
+  for (const name of names) {
+    const wanted = configured[name] ?? previous?.[name];
+    const taken = Object.values(chosen);
+    chosen[name] = wanted !== undefined && !taken.includes(wanted) && (await portFree(wanted, localHost)) ? wanted : await distinctFreePort(taken);
+  }
+  return chosen as LocalPorts;
+}
+
+async function distinctFreePort(taken: readonly (number | undefined)[]): Promise<number> {
+  for (;;) {
+    const port = await freePort(localHost);
+    if (!taken.includes(port)) return port;
+  }
+}
