@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { Client } from "pg";
 import { loginRoles, migratorLogin, ownerRole, rolePlan, type PlannedRole, type StackConfig } from "../config";
@@ -11,6 +12,8 @@ export interface LocalDatabaseArgs {
   readonly config: StackConfig;
   readonly port: number;
   readonly secrets: LocalSecrets;
+  /** The digest of the last completed roles and database step (run record); skips it when unchanged. */
+  readonly alreadySetUp?: string;
 }
 
 /**
@@ -20,8 +23,28 @@ export interface LocalDatabaseArgs {
  * pg_stat_statements, then `sql/` applied as the migrator acting as the owner.
  */
 export async function setUpLocalDatabase(args: LocalDatabaseArgs): Promise<ApplyResult | undefined> {
+  if (args.alreadySetUp !== databaseSetupDigest(args)) await setUpRolesAndDatabase(args);
+  return applyLocalMigrations(args);
+}
+
+/**
+ * What the roles and database step depends on: the role plan, every verifier
+ * and the database name. Equal to the last run's, that step is skipped (a
+ * warm start then costs only the migrations check).
+ */
+export function databaseSetupDigest(args: LocalDatabaseArgs): string {
   const { config, secrets } = args;
-  const plan = rolePlan(loginRoles(config.roles.extra), { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs });
+  const verifiers = Object.fromEntries(Object.entries(secrets.logins).map(([login, credential]) => [login, credential.scramSecret]));
+  return createHash("sha256").update(JSON.stringify({ plan: planFor(config), verifiers, database: config.postgres.database })).digest("hex");
+}
+
+function planFor(config: StackConfig): readonly PlannedRole[] {
+  return rolePlan(loginRoles(config.roles.extra), { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs });
+}
+
+async function setUpRolesAndDatabase(args: LocalDatabaseArgs): Promise<void> {
+  const { config, secrets } = args;
+  const plan = planFor(config);
   const admin = new Client(superuserConnection(args.port, secrets.superuser));
   await admin.connect();
   try {
@@ -39,6 +62,10 @@ export async function setUpLocalDatabase(args: LocalDatabaseArgs): Promise<Apply
   } finally {
     await inDatabase.end();
   }
+}
+
+async function applyLocalMigrations(args: LocalDatabaseArgs): Promise<ApplyResult | undefined> {
+  const { config } = args;
   if (!config.migrations.enabled) return undefined;
   const migrations = config.migrations;
   return applyMigrations(loginConnection(args, migratorLogin, args.port), readMigrationsDir(path.resolve(projectRoot, migrations.dir)), {

@@ -7,7 +7,7 @@ import type { ServerUser } from "../scripts/lib/serverUser";
 import { osBinary } from "./osBinary";
 import { writeOwned } from "./ownedFile";
 import { localHost } from "./postgres";
-import { launchDetached, logTail, pidAlive, waitUntilReady, type ServerProcess } from "./processes";
+import { launchDetached, logTail, pidAlive, readyOrStopped, waitUntilReady, type ServerProcess } from "./processes";
 import type { LocalSecrets } from "./secrets";
 import type { StateDir } from "./stateDir";
 
@@ -37,7 +37,7 @@ export async function startLocalPgbouncer(args: LocalPgbouncerArgs): Promise<Ser
   writeOwned(authFile, renderUserlist(userlistUsers(config).map((name) => ({ user: name, scramSecret: args.secrets.logins[name].scramSecret }))), user);
   const logFile = path.join(state.logDir, "pgbouncer.log");
   const server = await launchDetached({ command: "/bin/sh", argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec "$0" "$1"`, binary, ini], user, logFile, program: "pgbouncer" });
-  await waitUntilReady(
+  return readyOrStopped(server, "SIGINT", waitUntilReady(
     "PgBouncer",
     async () => {
       const client = new Client({ host: localHost, port: args.port, user: args.probeLogin, password: args.secrets.logins[args.probeLogin].password, database: config.postgres.database });
@@ -50,6 +50,5 @@ export async function startLocalPgbouncer(args: LocalPgbouncerArgs): Promise<Ser
     },
     30_000,
     () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
-  );
-  return server;
+  ));
 }

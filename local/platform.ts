@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loginRoles, monitoringLogin, pgbouncerAdminUser, type StackConfig } from "../config";
 import { serverUser } from "../scripts/lib/serverUser";
-import { setUpLocalDatabase } from "./database";
+import { databaseSetupDigest, setUpLocalDatabase } from "./database";
 import { localOutputs, type LocalOutputs, type LocalPorts } from "./outputs";
 import { startLocalPgbouncer } from "./pgbouncer";
 import { localHost, startLocalPostgres } from "./postgres";
@@ -16,6 +16,8 @@ export type ServerName = keyof LocalPorts;
 export interface RunRecord {
   readonly ports?: LocalPorts;
   readonly servers?: Partial<Record<ServerName, ServerProcess>>;
+  /** Digest of the roles and database step last completed on this data (see databaseSetupDigest). */
+  readonly databaseSetup?: string;
 }
 
 export interface LocalPlatform {
@@ -77,28 +79,45 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
   // Part of a stack (one server crashed or was killed): stop the rest and start all three.
   await stopLocalPlatform(state);
   const ports = await choosePorts(config, record.ports);
-  writeRun(state, { ports });
-  const started: Partial<Record<ServerName, ServerProcess>> = {};
-  try {
-    say(`starting PostgreSQL on ${localHost}:${ports.postgres}`);
-    started.postgres = await startLocalPostgres({ config, state, user, port: ports.postgres, superuserPassword: secrets.superuser });
-    writeRun(state, { ports, servers: started });
-    say("creating roles and database, applying migrations");
-    const migrations = await setUpLocalDatabase({ config, port: ports.postgres, secrets });
+  let run: RunRecord = { ports, databaseSetup: record.databaseSetup, servers: {} };
+  const started = (name: ServerName) => (server: ServerProcess) => {
+    run = { ...run, servers: { ...run.servers, [name]: server } };
+    writeRun(state, run);
+    return server;
+  };
+  writeRun(state, run);
+  say(`starting PostgreSQL on ${localHost}:${ports.postgres} and Redis on ${localHost}:${ports.redis}`);
+  // Every start is awaited before a failure is handled, so the cleanup sees (and stops) all that started.
+  const redis = startLocalRedis({ config, state, user, port: ports.redis, secrets }).then(started("redis"));
+  const rest = (async () => {
+    const postgres = await startLocalPostgres({ config, state, user, port: ports.postgres, superuserPassword: secrets.superuser }).then(started("postgres"));
+    say(`roles, database and migrations; PgBouncer on ${localHost}:${ports.pgbouncer}`);
+    // PgBouncer only needs PostgreSQL listening: its readiness probe waits until the roles exist.
+    const database = { config, port: ports.postgres, secrets, alreadySetUp: record.databaseSetup };
+    const [pgbouncer, migrations] = await allOrFirstError([
+      startLocalPgbouncer({ config, state, user, port: ports.pgbouncer, postgresPort: ports.postgres, secrets, probeLogin: monitoringLogin }).then(started("pgbouncer")),
+      setUpLocalDatabase(database),
+    ] as const);
+    run = { ...run, databaseSetup: databaseSetupDigest(database) };
+    writeRun(state, run);
     if (migrations) say(`migrations: ${migrations.applied.length} applied, ${migrations.history.length} in history`);
-    say(`starting PgBouncer on ${localHost}:${ports.pgbouncer} and Redis on ${localHost}:${ports.redis}`);
-    const [pgbouncer, redis] = await Promise.all([
-      startLocalPgbouncer({ config, state, user, port: ports.pgbouncer, postgresPort: ports.postgres, secrets, probeLogin: monitoringLogin }).then((server) => (started.pgbouncer = server)),
-      startLocalRedis({ config, state, user, port: ports.redis, secrets }).then((server) => (started.redis = server)),
-    ]);
-    const servers = { postgres: started.postgres, pgbouncer, redis };
-    writeRun(state, { ports, servers });
-    return { state, outputs: localOutputs(config, localHost, ports, secrets), servers, alreadyRunning: false };
+    return { postgres, pgbouncer };
+  })();
+  try {
+    const [{ postgres, pgbouncer }, redisServer] = await allOrFirstError([rest, redis] as const);
+    return { state, outputs: localOutputs(config, localHost, ports, secrets), servers: { postgres, pgbouncer, redis: redisServer }, alreadyRunning: false };
   } catch (error) {
-    writeRun(state, { ports, servers: started });
     await stopLocalPlatform(state);
     throw error;
   }
+}
+
+/** Like Promise.all, but settles only once every promise has: nothing is still starting when the caller cleans up. */
+async function allOrFirstError<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Stops every server the stack's run record names (PgBouncer and Redis, then PostgreSQL); data is kept. */
@@ -109,7 +128,7 @@ export async function stopLocalPlatform(state: StateDir): Promise<"stopped" | "n
   const stop = (name: ServerName) => (servers[name] ? stopServer(servers[name], shutdown[name].signal, shutdown[name].graceMs) : Promise.resolve());
   await Promise.all([stop("pgbouncer"), stop("redis")]);
   await stop("postgres");
-  if (existsSync(state.runFile)) writeRun(state, { ports: record.ports });
+  if (existsSync(state.runFile)) writeRun(state, { ports: record.ports, databaseSetup: record.databaseSetup });
   return alive.length > 0 ? "stopped" : "not running";
 }
 

@@ -6,7 +6,7 @@ import type { StackConfig } from "../config";
 import { postgresFiles } from "../render/platformFiles";
 import { postgresBinaries } from "../scripts/lib/postgresBinaries";
 import { spawnFailure, type ServerUser } from "../scripts/lib/serverUser";
-import { launchDetached, logTail, pidAlive, waitUntilReady, type ServerProcess } from "./processes";
+import { launchDetached, logTail, pidAlive, readyOrStopped, waitUntilReady, type ServerProcess } from "./processes";
 import { runningAsRoot, writeOwned } from "./ownedFile";
 import type { StateDir } from "./stateDir";
 
@@ -53,7 +53,7 @@ export async function startLocalPostgres(args: LocalPostgresArgs): Promise<Serve
   writeOwned(path.join(state.postgresDir, "pg_hba.conf"), files.pgHbaConf, user);
   const logFile = path.join(state.logDir, "postgres.log");
   const server = await launchDetached({ command: binaries.postgres, argv: ["-D", state.dataDir, "-c", `config_file=${path.join(state.postgresDir, "postgresql.conf")}`], user, logFile });
-  await waitUntilReady(
+  return readyOrStopped(server, "SIGINT", waitUntilReady(
     "PostgreSQL",
     async () => {
       const client = new Client(superuserConnection(args.port, args.superuserPassword));
@@ -62,8 +62,7 @@ export async function startLocalPostgres(args: LocalPostgresArgs): Promise<Serve
     },
     60_000,
     () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
-  );
-  return server;
+  ));
 }
 
 function initdb(args: LocalPostgresArgs, initdbPath: string): void {

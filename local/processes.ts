@@ -119,6 +119,17 @@ export function freePort(host: string): Promise<number> {
   });
 }
 
+/** Waits for `ready`; when the server never gets there it is stopped with `signal`, so a failed start leaves nothing running. */
+export async function readyOrStopped(server: ServerProcess, signal: NodeJS.Signals, ready: Promise<unknown>): Promise<ServerProcess> {
+  try {
+    await ready;
+    return server;
+  } catch (error) {
+    await stopServer(server, signal, 10_000);
+    throw error;
+  }
+}
+
 /** Retries `attempt` until it resolves; fails with the last error, and `context()` (the log), after `timeoutMs`. */
 export async function waitUntilReady<T>(what: string, attempt: () => Promise<T>, timeoutMs: number, gaveUp: () => string | undefined = () => undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;

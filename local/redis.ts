@@ -7,7 +7,7 @@ import type { ServerUser } from "../scripts/lib/serverUser";
 import { osBinary } from "./osBinary";
 import { writeOwned } from "./ownedFile";
 import { localHost } from "./postgres";
-import { launchDetached, logTail, pidAlive, waitUntilReady, type ServerProcess } from "./processes";
+import { launchDetached, logTail, pidAlive, readyOrStopped, waitUntilReady, type ServerProcess } from "./processes";
 import type { LocalSecrets } from "./secrets";
 import type { StateDir } from "./stateDir";
 
@@ -27,8 +27,7 @@ export async function startLocalRedis(args: LocalRedisArgs): Promise<ServerProce
   writeOwned(confFile, redisFiles(config, { bind: localHost, port: args.port, dir: state.redisDir }, redisPasswordHash(secrets.redis), redisPasswordHash(secrets.redisMonitor)).redisConf, user);
   const logFile = path.join(state.logDir, "redis.log");
   const server = await launchDetached({ command: binary, argv: [confFile], user, logFile });
-  await waitUntilReady("Redis", () => redisPing(args.port, redisAppUser, secrets.redis), 30_000, () => (pidAlive(server.pid) ? undefined : logTail(logFile)));
-  return server;
+  return readyOrStopped(server, "SIGTERM", waitUntilReady("Redis", () => redisPing(args.port, redisAppUser, secrets.redis), 30_000, () => (pidAlive(server.pid) ? undefined : logTail(logFile))));
 }
 
 /** AUTH then PING; resolves on PONG. Redis answers LOADING while it reads its data back, which counts as not ready. */

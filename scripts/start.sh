@@ -13,4 +13,7 @@ if [ "$command" = start ]; then
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
   install_os_packages "npm start" "${missing[@]+"${missing[@]}"}"
 fi
-exec bash "$root/scripts/lib/run-ts.sh" "scripts/$command.ts" "$@"
+(cd "$root" && source scripts/lib/ensure-node-modules.sh && ensure_node_modules >&2)
+# A stack file given by path is taken from where the command was run (npm sets INIT_CWD).
+cd "${INIT_CWD:-$PWD}"
+exec node -r "$root/scripts/lib/esbuild-register.js" "$root/scripts/$command.ts" "$@"
