@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loginRoles, monitoringLogin, pgbouncerAdminUser, type StackConfig } from "../config";
 import { serverUser } from "../scripts/lib/serverUser";
+import { startLocalBackups } from "./backups";
 import { databaseSetupDigest, setUpLocalDatabase } from "./database";
 import { localOutputs, type LocalOutputs, type LocalPorts } from "./outputs";
 import { startLocalPgbouncer } from "./pgbouncer";
@@ -10,7 +11,9 @@ import { startLocalRedis } from "./redis";
 import { loadSecrets } from "./secrets";
 import { ensureStateDir, findStateDir, removeStateDir, type StateDir } from "./stateDir";
 
-export type ServerName = keyof LocalPorts;
+type PortName = keyof LocalPorts;
+/** The three servers, and the backup schedule when the stack has backups on. */
+export type ServerName = PortName | "backups";
 
 /** What run.json records: the ports (kept across stops, so URIs stay the same) and the running servers. */
 export interface RunRecord {
@@ -23,7 +26,7 @@ export interface RunRecord {
 export interface LocalPlatform {
   readonly state: StateDir;
   readonly outputs: LocalOutputs;
-  readonly servers: Readonly<Record<ServerName, ServerProcess>>;
+  readonly servers: Readonly<Record<PortName, ServerProcess>> & { readonly backups?: ServerProcess };
   /** The stack was already running; nothing was started. */
   readonly alreadyRunning: boolean;
 }
@@ -49,10 +52,12 @@ const shutdown: Readonly<Record<ServerName, { readonly signal: NodeJS.Signals; r
   pgbouncer: { signal: "SIGINT", graceMs: 10_000 },
   // Redis saves its snapshot on SIGTERM.
   redis: { signal: "SIGTERM", graceMs: 30_000 },
+  // The schedule stops after a backup in progress completes.
+  backups: { signal: "SIGTERM", graceMs: 120_000 },
 };
 
-const configKeys: Readonly<Record<ServerName, string>> = { postgres: "pgplat:postgres.port", pgbouncer: "pgplat:pgbouncer.port", redis: "pgplat:redis.port" };
-const labels: Readonly<Record<ServerName, string>> = { postgres: "PostgreSQL", pgbouncer: "PgBouncer", redis: "Redis" };
+const configKeys: Readonly<Record<PortName, string>> = { postgres: "pgplat:postgres.port", pgbouncer: "pgplat:pgbouncer.port", redis: "pgplat:redis.port" };
+const labels: Readonly<Record<PortName, string>> = { postgres: "PostgreSQL", pgbouncer: "PgBouncer", redis: "Redis" };
 
 /**
  * Starts the stack's PostgreSQL, PgBouncer and Redis as local processes from
@@ -92,20 +97,22 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
   const rest = (async () => {
     const postgres = await startLocalPostgres({ config, state, user, port: ports.postgres, superuserPassword: secrets.superuser }).then(started("postgres"));
     say(`roles, database and migrations; PgBouncer on ${localHost}:${ports.pgbouncer}`);
-    // PgBouncer only needs PostgreSQL listening: its readiness probe waits until the roles exist.
+    // PgBouncer and the backup schedule only need PostgreSQL listening: PgBouncer's readiness probe waits until the roles exist.
     const database = { config, port: ports.postgres, secrets, alreadySetUp: record.databaseSetup };
-    const [pgbouncer, migrations] = await allOrFirstError([
+    const [pgbouncer, migrations, backups] = await allOrFirstError([
       startLocalPgbouncer({ config, state, user, port: ports.pgbouncer, postgresPort: ports.postgres, secrets, probeLogin: monitoringLogin }).then(started("pgbouncer")),
       setUpLocalDatabase(database),
+      config.backups.enabled ? startLocalBackups({ config, state, postgresPort: ports.postgres, secrets }).then(started("backups")) : Promise.resolve(undefined),
     ] as const);
     run = { ...run, databaseSetup: databaseSetupDigest(database) };
     writeRun(state, run);
     if (migrations) say(`migrations: ${migrations.applied.length} applied, ${migrations.history.length} in history`);
-    return { postgres, pgbouncer };
+    if (backups) say(`base backups every ${config.backups.baseBackupEveryHours} h into ${state.backupsDir} (WAL archive: ${state.walArchiveDir})`);
+    return { postgres, pgbouncer, backups };
   })();
   try {
-    const [{ postgres, pgbouncer }, redisServer] = await allOrFirstError([rest, redis] as const);
-    return { state, outputs: localOutputs(config, localHost, ports, secrets), servers: { postgres, pgbouncer, redis: redisServer }, alreadyRunning: false };
+    const [{ postgres, pgbouncer, backups }, redisServer] = await allOrFirstError([rest, redis] as const);
+    return { state, outputs: localOutputs(config, localHost, ports, secrets), servers: { postgres, pgbouncer, redis: redisServer, ...(backups ? { backups } : {}) }, alreadyRunning: false };
   } catch (error) {
     await stopLocalPlatform(state);
     throw error;
@@ -126,17 +133,18 @@ export async function stopLocalPlatform(state: StateDir): Promise<"stopped" | "n
   const servers = record.servers ?? {};
   const alive = (Object.keys(servers) as ServerName[]).filter((name) => servers[name] && isRunning(servers[name]));
   const stop = (name: ServerName) => (servers[name] ? stopServer(servers[name], shutdown[name].signal, shutdown[name].graceMs) : Promise.resolve());
-  await Promise.all([stop("pgbouncer"), stop("redis")]);
+  await Promise.all([stop("backups"), stop("pgbouncer"), stop("redis")]);
   await stop("postgres");
   if (existsSync(state.runFile)) writeRun(state, { ports: record.ports, databaseSetup: record.databaseSetup });
   return alive.length > 0 ? "stopped" : "not running";
 }
 
-/** The servers of a run record when all three still run, else undefined. */
-export function runningServers(record: RunRecord): Readonly<Record<ServerName, ServerProcess>> | undefined {
-  const { postgres, pgbouncer, redis } = record.servers ?? {};
+/** The servers of a run record when all three (and the backup schedule, if recorded) still run, else undefined. */
+export function runningServers(record: RunRecord): LocalPlatform["servers"] | undefined {
+  const { postgres, pgbouncer, redis, backups } = record.servers ?? {};
   if (!postgres || !pgbouncer || !redis) return undefined;
-  return [postgres, pgbouncer, redis].every(isRunning) ? { postgres, pgbouncer, redis } : undefined;
+  const all = backups ? [postgres, pgbouncer, redis, backups] : [postgres, pgbouncer, redis];
+  return all.every(isRunning) ? { postgres, pgbouncer, redis, ...(backups ? { backups } : {}) } : undefined;
 }
 
 export function readRun(state: StateDir): RunRecord {
@@ -153,15 +161,15 @@ function writeRun(state: StateDir, record: RunRecord): void {
  * free, so URIs survive a restart, and is any free port otherwise.
  */
 async function choosePorts(config: StackConfig, previous: LocalPorts | undefined): Promise<LocalPorts> {
-  const configured: Readonly<Record<ServerName, number | undefined>> = { postgres: config.postgres.port, pgbouncer: config.pgbouncer.port, redis: config.redis.port };
-  const names: readonly ServerName[] = ["postgres", "pgbouncer", "redis"];
+  const configured: Readonly<Record<PortName, number | undefined>> = { postgres: config.postgres.port, pgbouncer: config.pgbouncer.port, redis: config.redis.port };
+  const names: readonly PortName[] = ["postgres", "pgbouncer", "redis"];
   const busy = [];
   for (const name of names) {
     const port = configured[name];
     if (port !== undefined && !(await portFree(port, localHost))) busy.push(`${labels[name]}: ${localHost}:${port} is already in use (${configKeys[name]} = ${port}); stop what listens there or set another port`);
   }
   if (busy.length > 0) throw new Error(`cannot start: ${busy.length === 1 ? "a port is" : "ports are"} in use; nothing was started:\n  - ${busy.join("\n  - ")}`);
-  const chosen: Partial<Record<ServerName, number>> = {};
+  const chosen: Partial<Record<PortName, number>> = {};
   for (const name of names) {
     const wanted = configured[name] ?? previous?.[name];
     const taken = Object.values(chosen);

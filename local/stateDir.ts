@@ -96,7 +96,8 @@ export function removeStateDir(state: StateDir): void {
   rmSync(state.dir, { recursive: true, force: true });
 }
 
-function prepare(state: StateDir, user: ServerUser): StateDir {
+/** Creates the layout's directories, the server's owned by `user`. */
+export function prepare(state: StateDir, user: ServerUser): StateDir {
   mkdirSync(state.real, { recursive: true, mode: 0o755 });
   mkdirSync(state.logDir, { recursive: true, mode: 0o700 });
   // Only the server user writes these; PostgreSQL insists on 0700 for its data directory.

@@ -1,7 +1,10 @@
+import { readdirSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "pg";
+import { completeBackups } from "../../backups/repository";
 import type { LocalOutputs } from "../../local/outputs";
+import { findStateDir } from "../../local/stateDir";
 import { pidAlive, portFree } from "../../local/processes";
 import { localStateRoot, processesUnder, recordedServers, runLocalCli, startInForeground, stateExists, type LocalStateRoot } from "../support/localStack";
 import { RespClient } from "../support/resp";
@@ -66,11 +69,16 @@ describe("npm start (local platform)", () => {
     expect(JSON.parse(again.stdout)).toEqual(outputs);
 
     const pids = recordedServers("dev", root).map((server) => server.pid);
-    expect(pids).toHaveLength(3);
+    // PostgreSQL, PgBouncer, Redis and the base backup schedule (dev has backups on).
+    expect(pids).toHaveLength(4);
     const stopped = await runLocalCli("stop", [], root);
     expect([stopped.status, stopped.stdout.trim()]).toEqual([0, `dev: stopped; data kept in ${root.dir}/dev`]);
     await allStopped(outputs, pids);
     expect((await runLocalCli("stop", [], root)).stdout.trim()).toBe("dev: not running");
+    // The schedule took a base backup at once (none existed) and finished it before stopping; WAL went to the archive beside it.
+    const state = findStateDir("dev", root.env);
+    expect(completeBackups(state.backupsDir)).toHaveLength(1);
+    expect(readdirSync(state.walArchiveDir).some((name) => /^[0-9A-F]{24}$/.test(name))).toBe(true);
 
     const restarted = await startDetached(["dev"]);
     expect(restarted).toEqual(outputs);
@@ -83,7 +91,7 @@ describe("npm start (local platform)", () => {
     const resetPids = recordedServers("dev", root).map((server) => server.pid);
     expect((await runLocalCli("stop", ["dev"], root)).status).toBe(0);
     await allStopped(reset, resetPids);
-  });
+  }, 240_000);
 
   it("creates a stack's extra roles with their group's privileges and the read-write session limits", async () => {
     const file = root.stackFile("local-roles", { target: "docker", roles: { extra: [{ name: "analyst", kind: "readonly" }, { name: "worker", kind: "readwrite" }], appStatementTimeoutMs: 12000 }, pgbouncer: { defaultPoolSize: 10 } });
@@ -98,7 +106,7 @@ describe("npm start (local platform)", () => {
       { rolname: "worker", config: "statement_timeout=12000,idle_in_transaction_session_timeout=60000" },
     ]);
     expect((await runLocalCli("stop", [file], root)).status).toBe(0);
-  });
+  }, 180_000);
 
   it("refuses a port already in use with a clear error and leaves nothing running", async () => {
     const busy: Server = createServer();
@@ -117,18 +125,19 @@ describe("npm start (local platform)", () => {
     }
   });
 
-  it.each(["SIGINT", "SIGTERM"] as const)("stops all three servers on %s in the foreground, with no orphan", async (signal) => {
+  // A cold start takes its first base backup at once; stopping waits for it to complete.
+  it.each(["SIGINT", "SIGTERM"] as const)("stops all three servers and the backup schedule on %s in the foreground, with no orphan", async (signal) => {
     const file = root.stackFile("local-signals", { target: "docker" });
     const { child, exited } = await startInForeground([file], root);
     const servers = recordedServers("local-signals", root);
-    expect(servers.map((server) => server.command).sort()).toEqual(["pgbouncer", "postgres", "redis-server"]);
+    expect(servers.map((server) => server.command).sort()).toEqual(["node", "pgbouncer", "postgres", "redis-server"]);
     child.kill(signal);
     const run = await exited;
     expect(run.status).toBe(0);
     expect(run.stderr).toContain(`${signal}: stopping PostgreSQL, PgBouncer and Redis`);
     expect(servers.map((server) => server.pid).filter(pidAlive)).toEqual([]);
     expect(processesUnder(root)).toEqual([]);
-  });
+  }, 180_000);
 
   it("refuses an invalid stack config before anything starts, naming every problem", async () => {
     const file = root.stackFile("local-invalid", { target: "docker", postgres: { workload: "batch", maxConnections: 3 } });
