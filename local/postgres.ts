@@ -20,6 +20,11 @@ export interface LocalPostgresArgs {
   readonly user: ServerUser;
   readonly port: number;
   readonly superuserPassword: string;
+  /**
+   * How long it may take to accept connections (a restored data directory replays WAL first).
+   * @default 60000
+   */
+  readonly readyTimeoutMs?: number;
 }
 
 /** Superuser connection settings for the local server. */
@@ -60,7 +65,7 @@ export async function startLocalPostgres(args: LocalPostgresArgs): Promise<Serve
       await client.connect();
       await client.end();
     },
-    60_000,
+    args.readyTimeoutMs ?? 60_000,
     () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
   ));
 }

@@ -45,7 +45,7 @@ export async function startScratchPostgres(config: StackConfig, options: Scratch
   const port = await freePort(localHost);
   let server: ServerProcess;
   try {
-    server = await startLocalPostgres({ config, state, user, port, superuserPassword });
+    server = await startLocalPostgres({ config, state, user, port, superuserPassword, readyTimeoutMs: options.restored ? 600_000 : undefined });
   } catch (error) {
     rmSync(state.real, { recursive: true, force: true });
     throw error;
