@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { StackConfig } from "../config";
 import { postgresUri } from "../components/endpoints";
 import { localHost, postgresSuperuser } from "./postgres";
-import { launchDetached, logTail, pidAlive, readyOrStopped, waitUntilReady, type ServerProcess } from "./processes";
+import { launchDetached, type ServerProcess } from "./processes";
 import type { LocalSecrets } from "./secrets";
 import type { StateDir } from "./stateDir";
 
@@ -23,11 +22,14 @@ export interface LocalBackupsArgs {
  * prune to `backups.retentionDays`, with the WAL archive beside it, so the
  * restore commands and the drill work on a local stack. It runs as the
  * invoking user, who can read the project's code even from a private checkout.
+ * Launched once the platform is healthy and not waited for: its first backup
+ * then never competes with a start, and a failure shows in its log (and ends
+ * a foreground run, which watches it).
  */
-export async function startLocalBackups(args: LocalBackupsArgs): Promise<ServerProcess> {
+export function startLocalBackups(args: LocalBackupsArgs): Promise<ServerProcess> {
   const { config, state } = args;
   const logFile = path.join(state.logDir, "backups.log");
-  const server = await launchDetached({
+  return launchDetached({
     command: process.execPath,
     argv: [
       "-r",
@@ -52,8 +54,4 @@ export async function startLocalBackups(args: LocalBackupsArgs): Promise<ServerP
     cwd: projectRoot,
     program: "node",
   });
-  const scheduled = async () => {
-    if (!readFileSync(logFile, "utf8").includes("backups every")) throw new Error("not scheduled yet");
-  };
-  return readyOrStopped(server, "SIGTERM", waitUntilReady("the backup schedule", scheduled, 30_000, () => (pidAlive(server.pid) ? undefined : logTail(logFile))));
 }

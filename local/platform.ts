@@ -97,16 +97,16 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
   const rest = (async () => {
     const postgres = await startLocalPostgres({ config, state, user, port: ports.postgres, superuserPassword: secrets.superuser }).then(started("postgres"));
     say(`roles, database and migrations; PgBouncer on ${localHost}:${ports.pgbouncer}`);
-    // PgBouncer and the backup schedule only need PostgreSQL listening: PgBouncer's readiness probe waits until the roles exist.
+    // PgBouncer only needs PostgreSQL listening: its readiness probe waits until the roles exist.
     const database = { config, port: ports.postgres, secrets, alreadySetUp: record.databaseSetup };
-    const [pgbouncer, migrations, backups] = await allOrFirstError([
+    const [pgbouncer, migrations] = await allOrFirstError([
       startLocalPgbouncer({ config, state, user, port: ports.pgbouncer, postgresPort: ports.postgres, secrets, probeLogin: monitoringLogin }).then(started("pgbouncer")),
       setUpLocalDatabase(database),
-      config.backups.enabled ? startLocalBackups({ config, state, postgresPort: ports.postgres, secrets }).then(started("backups")) : Promise.resolve(undefined),
     ] as const);
     run = { ...run, databaseSetup: databaseSetupDigest(database) };
     writeRun(state, run);
     if (migrations) say(`migrations: ${migrations.applied.length} applied, ${migrations.history.length} in history`);
+    const backups = config.backups.enabled ? await startLocalBackups({ config, state, postgresPort: ports.postgres, secrets }).then(started("backups")) : undefined;
     if (backups) say(`base backups every ${config.backups.baseBackupEveryHours} h into ${state.backupsDir} (WAL archive: ${state.walArchiveDir})`);
     return { postgres, pgbouncer, backups };
   })();
