@@ -9,7 +9,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { numberFlag, runBench } from "./cli";
 import { stopLocalPlatform } from "../local/platform";
@@ -33,6 +33,8 @@ async function main(): Promise<number> {
       await stopLocalPlatform(state);
       warm.push(timedStart(env, []));
     }
+    // Wall time is what is judged; on a shared machine the load says how much of it was waiting for a core.
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((load) => load.toFixed(1)).join(" ")}`);
     const verdicts = (["cold", "warm"] as const).map((kind) => {
       const times = kind === "cold" ? cold : warm;
       const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
