@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { loginRoles, monitoringLogin, pgbouncerAdminUser, type StackConfig } from "../config";
 import { serverUser } from "../scripts/lib/serverUser";
 import { startLocalBackups } from "./backups";
@@ -80,7 +81,10 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
   const secrets = loadSecrets(state.secretsFile, [...loginRoles(config.roles.extra).map((login) => login.name), pgbouncerAdminUser]);
   const record = readRun(state);
   const running = runningServers(record);
-  if (running && record.ports) return { state, outputs: localOutputs(config, localHost, record.ports, secrets), servers: running, alreadyRunning: true };
+  if (running && record.ports) {
+    if (databaseSetupDigest({ config, port: record.ports.postgres, secrets }) !== record.databaseSetup) say(`the stack's roles changed since it started: npm run stop -- ${args.stack}, then npm start again, applies them`);
+    return { state, outputs: localOutputs(config, localHost, record.ports, secrets), servers: running, alreadyRunning: true };
+  }
   // Part of a stack (one server crashed or was killed): stop the rest and start all three.
   await stopLocalPlatform(state);
   const ports = await choosePorts(config, record.ports);
@@ -94,11 +98,13 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
   say(`starting PostgreSQL on ${localHost}:${ports.postgres} and Redis on ${localHost}:${ports.redis}`);
   // Every start is awaited before a failure is handled, so the cleanup sees (and stops) all that started.
   const redis = startLocalRedis({ config, state, user, port: ports.redis, secrets }).then(started("redis"));
+  const freshData = !existsSync(path.join(state.dataDir, "PG_VERSION"));
   const rest = (async () => {
     const postgres = await startLocalPostgres({ config, state, user, port: ports.postgres, superuserPassword: secrets.superuser }).then(started("postgres"));
     say(`roles, database and migrations; PgBouncer on ${localHost}:${ports.pgbouncer}`);
     // PgBouncer only needs PostgreSQL listening: its readiness probe waits until the roles exist.
-    const database = { config, port: ports.postgres, secrets, alreadySetUp: record.databaseSetup };
+    // A data directory initdb just made has none of the roles, whatever the run record says.
+    const database = { config, port: ports.postgres, secrets, alreadySetUp: freshData ? undefined : record.databaseSetup };
     const [pgbouncer, migrations] = await allOrFirstError([
       startLocalPgbouncer({ config, state, user, port: ports.pgbouncer, postgresPort: ports.postgres, secrets, probeLogin: monitoringLogin }).then(started("pgbouncer")),
       setUpLocalDatabase(database),
