@@ -22,6 +22,8 @@ export interface RunRecord {
   readonly servers?: Partial<Record<ServerName, ServerProcess>>;
   /** Digest of the roles and database step last completed on this data (see databaseSetupDigest). */
   readonly databaseSetup?: string;
+  /** Set while `npm run stop` (or a foreground start's Ctrl-C) stops the servers. */
+  readonly stopping?: boolean;
 }
 
 export interface LocalPlatform {
@@ -138,6 +140,7 @@ export async function stopLocalPlatform(state: StateDir): Promise<"stopped" | "n
   const record = readRun(state);
   const servers = record.servers ?? {};
   const alive = (Object.keys(servers) as ServerName[]).filter((name) => servers[name] && isRunning(servers[name]));
+  if (alive.length > 0) writeRun(state, { ...record, stopping: true });
   const stop = (name: ServerName) => (servers[name] ? stopServer(servers[name], shutdown[name].signal, shutdown[name].graceMs) : Promise.resolve());
   await Promise.all([stop("backups"), stop("pgbouncer"), stop("redis")]);
   await stop("postgres");

@@ -52,7 +52,7 @@ async function runInForeground(platform: LocalPlatform): Promise<number> {
     await sleep(200);
     if (signalled) break;
     const record = readRun(platform.state);
-    if (!record.servers) {
+    if (!record.servers || record.stopping) {
       console.error(`pgplat ${platform.state.stack}: stopped by npm run stop`);
       return 0;
     }
