@@ -17,7 +17,7 @@ export interface LaunchArgs {
   readonly user: ServerUser;
   /** Gets the server's stdout and stderr (appended). */
   readonly logFile: string;
-  /** @default the caller's working directory */
+  /** @default "/" (a server user may not be able to enter the caller's directory) */
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /**
@@ -75,16 +75,25 @@ export function pidAlive(pid: number): boolean {
 
 /** Sends `signal` and waits for the server to exit; SIGKILL after `graceMs`. */
 export async function stopServer(server: ServerProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
-  if (!isRunning(server)) return;
-  process.kill(server.pid, signal);
+  if (!isRunning(server) || !signalled(server.pid, signal)) return;
   const deadline = Date.now() + graceMs;
   while (isRunning(server)) {
     if (Date.now() > deadline) {
-      process.kill(server.pid, "SIGKILL");
+      signalled(server.pid, "SIGKILL");
       await until(() => !isRunning(server), 5_000);
       return;
     }
     await sleep(50);
+  }
+}
+
+/** Sends `signal`; false when the process is already gone. */
+function signalled(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -130,7 +139,7 @@ export async function readyOrStopped(server: ServerProcess, signal: NodeJS.Signa
   }
 }
 
-/** Retries `attempt` until it resolves; fails with the last error, and `context()` (the log), after `timeoutMs`. */
+/** Retries `attempt` until it resolves; fails with the last error after `timeoutMs`, or at once with the log `gaveUp` returns once the server has exited. */
 export async function waitUntilReady<T>(what: string, attempt: () => Promise<T>, timeoutMs: number, gaveUp: () => string | undefined = () => undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
