@@ -48,6 +48,8 @@ async function setUpRolesAndDatabase(args: LocalDatabaseArgs): Promise<void> {
   const admin = new Client(superuserConnection(args.port, secrets.superuser));
   await admin.connect();
   try {
+    // log_statement = ddl would write every role's SCRAM verifier into the server log.
+    await admin.query("set log_statement = 'none'");
     for (const role of plan) await applyRole(admin, role, role.login ? secrets.logins[role.name].scramSecret : undefined);
     const database = config.postgres.database;
     const exists = await admin.query("select 1 from pg_database where datname = $1", [database]);
