@@ -37,17 +37,18 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!platform.alreadyRunning) say(`running in the background (logs in ${platform.state.logDir}); npm run stop -- ${loaded.stack} stops it`);
     return 0;
   }
-  say("running; Ctrl-C stops it");
-  return runInForeground(platform);
+  return runInForeground(platform, say);
 }
 
 /** Until SIGINT or SIGTERM, then stops all three; ends early (non-zero) if a server dies, or quietly if `npm run stop` stopped them. */
-async function runInForeground(platform: LocalPlatform): Promise<number> {
+async function runInForeground(platform: LocalPlatform, say: (line: string) => void): Promise<number> {
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => (signalled ??= signal);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
+  // Said only once the handlers are in place: whoever waits for this line may signal at once.
+  say("running; Ctrl-C stops it");
   while (!signalled) {
     await sleep(200);
     if (signalled) break;

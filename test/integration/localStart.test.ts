@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "pg";
@@ -62,6 +62,9 @@ describe("npm start (local platform)", () => {
     } finally {
       redis.close();
     }
+
+    // The role DDL carried SCRAM verifiers: none of them reached the server log.
+    expect(readFileSync(`${findStateDir("dev", root.env).logDir}/postgres.log`, "utf8")).not.toContain("SCRAM-SHA-256$");
 
     const again = await runLocalCli("start", ["--json"], root);
     expect(again.status).toBe(0);
