@@ -30,28 +30,30 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const json = args.switches.has("--json");
   const say = (line: string) => console.error(`pgplat ${loaded.stack}: ${line}`);
+  // From here on a signal never leaves detached servers behind: it is noted and acted on once the start settles.
+  let signalled: NodeJS.Signals | undefined;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => (signalled ??= signal));
   const platform = await startLocalPlatform({ stack: loaded.stack, config: loaded.config, reset: args.switches.has("--reset"), say });
+  if (signalled && !platform.alreadyRunning) {
+    say(`${signalled} while starting: stopping what started`);
+    await stopLocalPlatform(platform.state);
+    return 1;
+  }
   if (platform.alreadyRunning) say(`already running (state in ${platform.state.dir}); npm run stop -- ${loaded.stack} stops it`);
   console.log(json ? JSON.stringify(platform.outputs, null, 2) : formatOutputs(loaded.stack, platform.outputs));
   if (args.switches.has("--detach") || platform.alreadyRunning) {
     if (!platform.alreadyRunning) say(`running in the background (logs in ${platform.state.logDir}); npm run stop -- ${loaded.stack} stops it`);
     return 0;
   }
-  return runInForeground(platform, say);
+  return runInForeground(platform, say, () => signalled);
 }
 
 /** Until SIGINT or SIGTERM, then stops all three; ends early (non-zero) if a server dies, or quietly if `npm run stop` stopped them. */
-async function runInForeground(platform: LocalPlatform, say: (line: string) => void): Promise<number> {
-  let signalled: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => (signalled ??= signal);
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
-  // Said only once the handlers are in place: whoever waits for this line may signal at once.
+async function runInForeground(platform: LocalPlatform, say: (line: string) => void, signalled: () => NodeJS.Signals | undefined): Promise<number> {
   say("running; Ctrl-C stops it");
-  while (!signalled) {
+  while (!signalled()) {
     await sleep(200);
-    if (signalled) break;
+    if (signalled()) break;
     const record = readRun(platform.state);
     if (!record.servers || record.stopping) {
       console.error(`pgplat ${platform.state.stack}: stopped by npm run stop`);
@@ -63,7 +65,7 @@ async function runInForeground(platform: LocalPlatform, say: (line: string) => v
       return 1;
     }
   }
-  console.error(`pgplat ${platform.state.stack}: ${signalled}: stopping PostgreSQL, PgBouncer and Redis`);
+  console.error(`pgplat ${platform.state.stack}: ${signalled()}: stopping PostgreSQL, PgBouncer and Redis`);
   await stopLocalPlatform(platform.state);
   console.error(`pgplat ${platform.state.stack}: stopped; data kept in ${platform.state.dir}`);
   return 0;
