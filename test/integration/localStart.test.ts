@@ -94,7 +94,8 @@ describe("npm start (local platform)", () => {
     const resetPids = recordedServers("dev", root).map((server) => server.pid);
     expect((await runLocalCli("stop", ["dev"], root)).status).toBe(0);
     await allStopped(reset, resetPids);
-  }, 240_000);
+    // Three cold or warm starts and four stops: minutes when the two cores are shared with other jobs.
+  }, 420_000);
 
   it("creates a stack's extra roles with their group's privileges and the read-write session limits", async () => {
     const file = root.stackFile("local-roles", { target: "docker", roles: { extra: [{ name: "analyst", kind: "readonly" }, { name: "worker", kind: "readwrite" }], appStatementTimeoutMs: 12000 }, pgbouncer: { defaultPoolSize: 10 } });
@@ -109,7 +110,7 @@ describe("npm start (local platform)", () => {
       { rolname: "worker", config: "statement_timeout=12000,idle_in_transaction_session_timeout=60000" },
     ]);
     expect((await runLocalCli("stop", [file], root)).status).toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   it("refuses a port already in use with a clear error and leaves nothing running", async () => {
     const busy: Server = createServer();
