@@ -14,9 +14,9 @@ import { compressionLevel } from "../backups/copyFile";
 import { restoreBackup } from "../backups/restore";
 import { takeBackup } from "../backups/take";
 import { settingsFromUrl } from "../migrations/connection";
-import { startPostgres, superuser } from "../test/support/postgresServer";
-import { serverTempDir, waitFor } from "../test/support/processes";
-import { stackConfig } from "../test/support/stackConfig";
+import { parseStackConfig } from "../config";
+import { waitUntilReady } from "../local/processes";
+import { postgresSuperuser as superuser, scratchState, startScratchPostgres } from "../local/scratchPostgres";
 import { numberFlag, runBench } from "./cli";
 
 const targetRatio = 1.3;
@@ -24,10 +24,12 @@ const targetRatio = 1.3;
 runBench(async () => {
   const scale = numberFlag("--scale", 70);
   const runs = numberFlag("--runs", 3);
-  const config = stackConfig({ size: "small" });
-  const server = await startPostgres(config);
+  const parsed = parseStackConfig({ target: "docker", size: "small" });
+  if (!parsed.ok) throw new Error("the bench's stack config is invalid");
+  const config = parsed.config;
+  const server = await startScratchPostgres(config);
   try {
-    const pgdata = path.join(server.root, "data");
+    const pgdata = server.state.dataDir;
     await run("pgbench", ["-i", "-q", "-s", String(scale), "-h", "127.0.0.1", "-p", String(server.port), "-U", superuser, "postgres"], { PGPASSWORD: server.superuserPassword });
     await server.query("checkpoint");
     const [{ bytes }] = await server.query<{ bytes: string }>("select pg_database_size('postgres')::text as bytes");
@@ -38,11 +40,11 @@ runBench(async () => {
     const floors: number[] = [];
     let lastRepo = "";
     for (let index = 0; index < runs; index++) {
-      const floorFile = path.join(server.root, `floor-${index}.tar.gz`);
+      const floorFile = path.join(server.state.real, `floor-${index}.tar.gz`);
       floors.push(await timed(() => run("bash", ["-c", `set -o pipefail; tar -C '${pgdata}' --exclude=./pg_wal/* -cf - . | gzip -${compressionLevel} > '${floorFile}' && sync '${floorFile}'`], {}, [0, 1])));
       rmSync(floorFile);
       if (lastRepo) rmSync(lastRepo, { recursive: true, force: true });
-      lastRepo = path.join(server.root, `repo-${index}`);
+      lastRepo = path.join(server.state.real, `repo-${index}`);
       const repo = lastRepo;
       takes.push(await timed(() => takeBackup({ connection, pgdata, repo })));
       console.log(`run ${index + 1}: floor ${floors[index].toFixed(1)} s, take ${takes[index].toFixed(1)} s`);
@@ -50,23 +52,23 @@ runBench(async () => {
     const ratio = Math.min(...takes) / Math.min(...floors);
     console.log(`take best ${Math.min(...takes).toFixed(1)} s vs floor best ${Math.min(...floors).toFixed(1)} s: ratio ${ratio.toFixed(2)} (target ≤ ${targetRatio})`);
 
-    const root = serverTempDir(server.user, "bench-restore");
+    const state = scratchState("bench-restore", server.user);
     const started = process.hrtime.bigint();
-    await restoreBackup({ repo: lastRepo, walArchive: server.archiveDir, into: path.join(root, "data"), target: { kind: "latest" } });
-    const restored = await startPostgres(config, { restored: { root, superuserPassword: server.superuserPassword } });
+    await restoreBackup({ repo: lastRepo, walArchive: server.state.walArchiveDir, into: state.dataDir, target: { kind: "latest" } });
+    const restored = await startScratchPostgres(config, { restored: { state, superuserPassword: server.superuserPassword } });
     try {
-      await waitFor("promotion", async () => {
+      await waitUntilReady("promotion", async () => {
         if ((await restored.query<{ r: boolean }>("select pg_is_in_recovery() as r"))[0].r) throw new Error("in recovery");
       }, 600_000);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       console.log(`restore + replay: ${seconds.toFixed(1)} s, ${(seconds / gib).toFixed(1)} s per GiB`);
     } finally {
-      await restored.stop();
+      await restored.remove();
     }
     console.log(ratio <= targetRatio ? "bench:backup: PASS" : "bench:backup: FAIL");
     return ratio <= targetRatio ? 0 : 1;
   } finally {
-    await server.stop();
+    await server.remove();
   }
 });
 

@@ -70,3 +70,33 @@ export const reservedRoleNames: readonly string[] = Object.freeze([
 export function loginRoles(extra: readonly { readonly name: string; readonly kind: RoleKind }[]): readonly LoginRole[] {
   return [...builtInLogins, ...extra.map((role) => ({ name: role.name, memberOf: [groupRoleOf[role.kind]], pooled: true }))];
 }
+
+/** Server-side limits for the application's read-write logins, so a stuck client cannot hold locks forever. */
+export interface AppSessionLimits {
+  /** 0 disables. */
+  readonly statementTimeoutMs: number;
+  /** 0 disables. */
+  readonly idleInTransactionTimeoutMs: number;
+}
+
+/** One role as both Pulumi and `npm start` create it. */
+export interface PlannedRole {
+  readonly name: string;
+  readonly login: boolean;
+  /** Roles it is a member of (group roles or predefined roles). */
+  readonly memberOf: readonly string[];
+  /** Per-role session settings; only the read-write logins have them. */
+  readonly sessionLimits?: AppSessionLimits;
+}
+
+/**
+ * Every role in creation order: the group roles first (logins are members of
+ * them), then the logins. The one definition of roles, memberships and
+ * settings for the Pulumi roles component and the local platform.
+ */
+export function rolePlan(logins: readonly LoginRole[], appSessionLimits: AppSessionLimits): readonly PlannedRole[] {
+  return [
+    ...groupRoles.map((group) => ({ name: group.name, login: false, memberOf: group.memberOf })),
+    ...logins.map((login) => ({ name: login.name, login: true, memberOf: login.memberOf, ...(login.memberOf.includes(groupRoleOf.readwrite) ? { sessionLimits: appSessionLimits } : {}) })),
+  ];
+}

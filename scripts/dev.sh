@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-node-modules.sh
 ensure_node_modules
-exec node -r ts-node/register/transpile-only scripts/dev.ts "$@"
+exec node -r ./scripts/transpile.js scripts/dev.ts "$@"

@@ -4,14 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-fail() { echo "test setup: $*" >&2; exit 1; }
-created_policy=false
 report=$(mktemp --suffix=.json)
-cleanup() {
-  rm -f "$report"
-  if [ "$created_policy" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
-}
-trap cleanup EXIT
+trap 'rm -f "$report"' EXIT
 
 # PgBouncer, Redis and pgbench come from the OS packages; the integration tests run them for real.
 missing=()
@@ -25,21 +19,8 @@ command -v prometheus-redis-exporter >/dev/null 2>&1 || missing+=(prometheus-red
 # The dump and restore tests: PostgreSQL 15 server and client as a matching pair, and the AWS CLI the backup image installs.
 [ -x /usr/lib/postgresql/15/bin/postgres ] && [ -x /usr/lib/postgresql/15/bin/pg_dump ] || missing+=(postgresql-15)
 [ -x /usr/bin/aws ] || missing+=(awscli)
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test setup: installing ${missing[*]} from the OS packages"
-    # Keep the packages' services from starting: the tests start their own servers.
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-      chmod +x /usr/sbin/policy-rc.d
-      created_policy=true
-    fi
-    apt-get update -qq || fail "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || fail "could not install ${missing[*]}"
-  else
-    fail "missing ${missing[*]}: install them (Debian/Ubuntu: sudo apt-get install ${missing[*]}) and run again"
-  fi
-fi
+source scripts/lib/os-packages.sh
+install_os_packages "test setup" "${missing[@]+"${missing[@]}"}"
 
 # npm packages, exactly as locked.
 source scripts/lib/ensure-node-modules.sh

@@ -1,15 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { groupRoleOf, groupRoles, type LoginRole } from "../../config/roles";
+import { rolePlan, type AppSessionLimits, type LoginRole } from "../../config/roles";
 import type { Credential } from "./credentials";
 
-/** Server-side limits for the application's read-write logins, so a stuck client cannot hold locks forever. */
-export interface AppSessionLimits {
-  /** 0 disables. */
-  readonly statementTimeoutMs: number;
-  /** 0 disables. */
-  readonly idleInTransactionTimeoutMs: number;
-}
+export type { AppSessionLimits } from "../../config/roles";
 
 export interface DatabaseRolesArgs {
   readonly provider: postgresql.Provider;
@@ -21,7 +15,8 @@ export interface DatabaseRolesArgs {
 
 /**
  * The group roles (NOLOGIN, carrying privileges granted by `sql/`) and the
- * login roles (carrying only membership), managed with @pulumi/postgresql.
+ * login roles (carrying only membership), managed with @pulumi/postgresql,
+ * as the shared role plan defines them.
  */
 export class DatabaseRoles extends pulumi.ComponentResource {
   /** The last role created; later database steps depend on it. */
@@ -32,17 +27,18 @@ export class DatabaseRoles extends pulumi.ComponentResource {
     // Role DDL runs one at a time: concurrent changes to pg_authid and
     // pg_auth_members can fail with "tuple concurrently updated".
     let previous: pulumi.Resource | undefined;
-    const role = (roleArgs: postgresql.RoleArgs) => {
-      previous = new postgresql.Role(`${name}-${roleArgs.name}`, roleArgs, { parent: this, provider: args.provider, dependsOn: previous ? [previous] : [] });
-    };
-    for (const group of groupRoles) role({ name: group.name, login: false, inherit: true, roles: [...group.memberOf] });
-    for (const login of args.logins) {
-      const credential = args.credentials[login.name];
-      if (!credential) throw new Error(`no credential for login role ${login.name}`);
-      const limits = login.memberOf.includes(groupRoleOf.readwrite)
-        ? { statementTimeout: args.appSessionLimits.statementTimeoutMs, idleInTransactionSessionTimeout: args.appSessionLimits.idleInTransactionTimeoutMs }
-        : {};
-      role({ name: login.name, login: true, inherit: true, roles: [...login.memberOf], password: credential.scramSecret, ...limits });
+    for (const planned of rolePlan(args.logins, args.appSessionLimits)) {
+      const roleArgs: postgresql.RoleArgs = { name: planned.name, login: planned.login, inherit: true, roles: [...planned.memberOf] };
+      if (planned.login) {
+        const credential = args.credentials[planned.name];
+        if (!credential) throw new Error(`no credential for login role ${planned.name}`);
+        roleArgs.password = credential.scramSecret;
+      }
+      if (planned.sessionLimits) {
+        roleArgs.statementTimeout = planned.sessionLimits.statementTimeoutMs;
+        roleArgs.idleInTransactionSessionTimeout = planned.sessionLimits.idleInTransactionTimeoutMs;
+      }
+      previous = new postgresql.Role(`${name}-${planned.name}`, roleArgs, { parent: this, provider: args.provider, dependsOn: previous ? [previous] : [] });
     }
     if (!previous) throw new Error("the role model defines no roles");
     this.ready = previous;

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, linkSync, mkdirSync, readdirSync } from "node:fs";
+import { chownSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import type { Client } from "pg";
 import type { StackConfig } from "../../config";
@@ -7,9 +7,9 @@ import { takeBackup } from "../../backups/take";
 import { parseInstant, type Micros } from "../../backups/time";
 import type { RecoveryTarget } from "../../backups/walPlan";
 import { settingsFromUrl } from "../../migrations/connection";
-// The drill boots PostgreSQL 16 exactly as the integration tests do: the rendered config and the real archive script.
-import { startPostgres, superuser, type PostgresServer } from "../../test/support/postgresServer";
-import { removeDir, serverTempDir, waitFor } from "../../test/support/processes";
+// The drill boots PostgreSQL 16 exactly as npm start does: the rendered config and the real archive script.
+import { waitUntilReady } from "../../local/processes";
+import { postgresSuperuser, scratchState, startScratchPostgres, type ScratchPostgres } from "../../local/scratchPostgres";
 
 export interface DrillReport {
   readonly backupId: string;
@@ -43,16 +43,16 @@ interface Commit {
  */
 export async function runDrill(config: StackConfig, log: (line: string) => void): Promise<DrillReport> {
   const archiveTimeoutSeconds = config.postgres.archiveTimeoutSeconds;
-  const source = await startPostgres(config);
-  const cleanups: Array<() => Promise<void>> = [() => source.stop()];
+  const source = await startScratchPostgres(config);
+  const cleanups: Array<() => Promise<void>> = [() => source.remove()];
   try {
     await source.query("create table drill_rows (id bigint primary key, committed_at timestamptz not null default clock_timestamp())");
     await source.query("create index drill_rows_committed_at on drill_rows (committed_at)");
     const writer = startWriter(await source.connect());
     await sleep(1_000);
-    const repo = path.join(source.root, "backups");
-    const url = `postgresql://${superuser}:${encodeURIComponent(source.superuserPassword)}@127.0.0.1:${source.port}/postgres`;
-    const backup = await takeBackup({ connection: settingsFromUrl(url), pgdata: path.join(source.root, "data"), repo });
+    const repo = source.state.backupsDir;
+    const url = `postgresql://${postgresSuperuser}:${encodeURIComponent(source.superuserPassword)}@127.0.0.1:${source.port}/postgres`;
+    const backup = await takeBackup({ connection: settingsFromUrl(url), pgdata: source.state.dataDir, repo });
     log(`backup ${backup.id} taken under load (${writer.commits.length} rows so far)`);
     await sleep(1_000);
     const { lastBefore, target } = await writer.pauseAround(async () => (await source.query<{ now: string }>(`select ${utcNow} as now`))[0].now);
@@ -60,21 +60,21 @@ export async function runDrill(config: StackConfig, log: (line: string) => void)
     // Long enough that archive_timeout switched segments at least once since the target.
     await sleep((archiveTimeoutSeconds + 2) * 1_000);
     const commits = await writer.stop();
-    const snapshot = snapshotArchive(source.archiveDir, path.join(source.root, "archive-at-disaster"), source);
+    const snapshot = snapshotArchive(source.state.walArchiveDir, path.join(source.state.real, "archive-at-disaster"), source);
     await source.query("drop table drill_rows");
     await archiveCurrentSegment(source);
     // The source is gone: from here on only its backups and archive exist (and nothing else writes there).
-    await source.process.stop("SIGINT");
+    await source.halt();
     log(`disaster: drill_rows dropped after ${commits.length} commits; the source server is stopped`);
-    const sourceArchiveBefore = readdirSync(source.archiveDir).sort().join();
+    const sourceArchiveBefore = readdirSync(source.state.walArchiveDir).sort().join();
 
-    const atTarget = await restoreAndStart(config, source, repo, source.archiveDir, { kind: "time", time: parseInstant(target)! }, cleanups);
+    const atTarget = await restoreAndStart(config, source, repo, source.state.walArchiveDir, { kind: "time", time: parseInstant(target)! }, cleanups);
     const restoredIds = (await atTarget.server.query<{ id: string }>("select id from drill_rows order by id")).map((row) => Number(row.id));
     const expected = commits.filter((commit) => commit.id <= lastBefore).map((commit) => commit.id);
     const indexesChecked = await checkIndexes(atTarget.server);
     log(`restored to the target in ${atTarget.seconds.toFixed(1)} s: ${restoredIds.length} rows (expected ${expected.length}); amcheck passed on ${indexesChecked} indexes`);
 
-    const latest = await restoreAndStart(config, source, repo, source.archiveDir, { kind: "latest" }, cleanups);
+    const latest = await restoreAndStart(config, source, repo, source.state.walArchiveDir, { kind: "latest" }, cleanups);
     const dropReplayed = (await latest.server.query<{ present: boolean }>("select to_regclass('drill_rows') is not null as present"))[0].present === false;
     log(`restored to the latest point: drill_rows ${dropReplayed ? "is gone (the drop was replayed)" : "still exists"}`);
 
@@ -84,7 +84,7 @@ export async function runDrill(config: StackConfig, log: (line: string) => void)
     const rpoSeconds = Math.max(0, Number(lastCommit - parseInstant(newest)!) / 1e6);
     log(`had the server died at the disaster, the archive then held every commit up to ${newest}: RPO ${rpoSeconds.toFixed(1)} s (archive_timeout ${archiveTimeoutSeconds} s)`);
 
-    const sourceArchiveUntouched = readdirSync(source.archiveDir).sort().join() === sourceArchiveBefore;
+    const sourceArchiveUntouched = readdirSync(source.state.walArchiveDir).sort().join() === sourceArchiveBefore;
     const restoredSet = new Set(restoredIds);
     const report: DrillReport = {
       backupId: backup.id,
@@ -160,35 +160,35 @@ function startWriter(client: Client) {
 }
 
 /** The archive as it stood at one moment: hard links, so later archiving does not change it. */
-function snapshotArchive(archiveDir: string, into: string, server: PostgresServer): string {
+function snapshotArchive(archiveDir: string, into: string, server: ScratchPostgres): string {
   mkdirSync(into, { mode: 0o700 });
   chownSync(into, server.user.uid, server.user.gid);
   for (const name of readdirSync(archiveDir)) if (!name.startsWith(".")) linkSync(path.join(archiveDir, name), path.join(into, name));
   return into;
 }
 
-async function archiveCurrentSegment(server: PostgresServer): Promise<void> {
+async function archiveCurrentSegment(server: ScratchPostgres): Promise<void> {
   const [{ segment }] = await server.query<{ segment: string }>("select pg_walfile_name(pg_switch_wal()) as segment");
-  await waitFor(`segment ${segment} to be archived`, async () => {
-    if (!existsSync(path.join(server.archiveDir, segment))) throw new Error("not yet");
-  });
+  await waitUntilReady(`segment ${segment} to be archived`, async () => {
+    if (!existsSync(path.join(server.state.walArchiveDir, segment))) throw new Error("not yet");
+  }, 30_000);
 }
 
-async function restoreAndStart(config: StackConfig, source: PostgresServer, repo: string, walArchive: string, target: RecoveryTarget, cleanups: Array<() => Promise<void>>) {
-  const root = serverTempDir(source.user, "restored");
-  cleanups.push(async () => removeDir(root));
+async function restoreAndStart(config: StackConfig, source: ScratchPostgres, repo: string, walArchive: string, target: RecoveryTarget, cleanups: Array<() => Promise<void>>) {
+  const state = scratchState("restored", source.user);
+  cleanups.push(async () => rmSync(state.real, { recursive: true, force: true }));
   const started = process.hrtime.bigint();
-  await restoreBackup({ repo, walArchive, into: path.join(root, "data"), target });
-  const server = await startPostgres(config, { restored: { root, superuserPassword: source.superuserPassword } });
-  cleanups.push(() => server.stop());
-  await waitFor("the restored server to promote", async () => {
+  await restoreBackup({ repo, walArchive, into: state.dataDir, target });
+  const server = await startScratchPostgres(config, { restored: { state, superuserPassword: source.superuserPassword } });
+  cleanups.push(() => server.remove());
+  await waitUntilReady("the restored server to promote", async () => {
     if ((await server.query<{ recovery: boolean }>("select pg_is_in_recovery() as recovery"))[0].recovery) throw new Error("still in recovery");
   }, 120_000);
   return { server, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
 /** amcheck on every B-tree index of the restored database, heap included. */
-async function checkIndexes(server: PostgresServer): Promise<number> {
+async function checkIndexes(server: ScratchPostgres): Promise<number> {
   await server.query("create extension if not exists amcheck");
   const rows = await server.query<{ checked: string }>(
     `select count(bt_index_check(c.oid, true))::text as checked

@@ -6,7 +6,6 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 (cd "$root" && source scripts/lib/ensure-node-modules.sh && ensure_node_modules >&2)
 cd "${INIT_CWD:-$PWD}"
-export TS_NODE_PROJECT="$root/tsconfig.json"
 script=$1
 shift
-exec node -r "$root/node_modules/ts-node/register/transpile-only" "$root/$script" "$@"
+exec node -r "$root/scripts/transpile.js" "$root/$script" "$@"
