@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { scramSha256Secret } from "../render/scram";
+import { scramSha256Secret } from "../components/database/scram";
 
 /** A login's password and the SCRAM verifier PostgreSQL and PgBouncer share. */
 export interface LocalCredential {
