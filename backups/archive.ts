@@ -47,7 +47,15 @@ const longHeaderFlag = 0x0002;
  * the first page carries the cluster's system identifier. Returns the problem,
  * or undefined when the segment is intact.
  */
-export function checkSegment(file: string, expected: { readonly timeline: number; readonly segment: bigint; readonly segmentSize: number; readonly systemIdentifier: string }): string | undefined {
+export function checkSegment(
+  file: string,
+  expected: {
+    readonly timeline: number;
+    readonly segment: bigint;
+    readonly segmentSize: number;
+    readonly systemIdentifier: string;
+  },
+): string | undefined {
   const size = statSync(file).size;
   if (size !== expected.segmentSize) return `is ${size} bytes, not ${expected.segmentSize}`;
   const descriptor = openSync(file, "r");
@@ -62,13 +70,17 @@ export function checkSegment(file: string, expected: { readonly timeline: number
       const pageAddress = header.readBigUInt64LE(8);
       // A page never written after a segment switch is all zeros: the rest of the segment is unused.
       if (magic === 0 && pageAddress === 0n && offset > 0) break;
-      if (magic !== walPageMagic) return `page at offset ${offset} has magic 0x${magic.toString(16)}, not PostgreSQL 16's 0x${walPageMagic.toString(16)}`;
-      if (pageAddress !== segmentStart + BigInt(offset)) return `page at offset ${offset} claims address ${pageAddress.toString(16)}, not ${(segmentStart + BigInt(offset)).toString(16)}`;
-      if (timeline > expected.timeline) return `page at offset ${offset} is from timeline ${timeline}, newer than the file's ${expected.timeline}`;
+      if (magic !== walPageMagic)
+        return `page at offset ${offset} has magic 0x${magic.toString(16)}, not PostgreSQL 16's 0x${walPageMagic.toString(16)}`;
+      if (pageAddress !== segmentStart + BigInt(offset))
+        return `page at offset ${offset} claims address ${pageAddress.toString(16)}, not ${(segmentStart + BigInt(offset)).toString(16)}`;
+      if (timeline > expected.timeline)
+        return `page at offset ${offset} is from timeline ${timeline}, newer than the file's ${expected.timeline}`;
       if (offset === 0) {
         if ((info & longHeaderFlag) === 0) return "first page lacks the long header";
         const systemIdentifier = header.readBigUInt64LE(24).toString();
-        if (systemIdentifier !== expected.systemIdentifier) return `belongs to another cluster (system identifier ${systemIdentifier})`;
+        if (systemIdentifier !== expected.systemIdentifier)
+          return `belongs to another cluster (system identifier ${systemIdentifier})`;
       }
     }
   } finally {

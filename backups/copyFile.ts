@@ -35,7 +35,13 @@ function meter(): Transform & { digest(): { size: number; sha256: string } } {
 export async function compressFile(source: string, target: string): Promise<CopyResult> {
   const content = meter();
   const stored = meter();
-  await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), content, createGzip({ level: compressionLevel }), stored, createWriteStream(target, { flags: "wx", mode: 0o600 }));
+  await pipeline(
+    createReadStream(source, { highWaterMark: 1 << 20 }),
+    content,
+    createGzip({ level: compressionLevel }),
+    stored,
+    createWriteStream(target, { flags: "wx", mode: 0o600 }),
+  );
   const { size, sha256 } = content.digest();
   const { size: storedSize, sha256: storedSha256 } = stored.digest();
   return { size, sha256, storedSize, storedSha256 };
@@ -45,7 +51,13 @@ export async function compressFile(source: string, target: string): Promise<Copy
 export async function decompressFile(source: string, target: string, mode: number): Promise<CopyResult> {
   const stored = meter();
   const content = meter();
-  await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), stored, createGunzip(), content, createWriteStream(target, { flags: "wx", mode }));
+  await pipeline(
+    createReadStream(source, { highWaterMark: 1 << 20 }),
+    stored,
+    createGunzip(),
+    content,
+    createWriteStream(target, { flags: "wx", mode }),
+  );
   const { size, sha256 } = content.digest();
   const { size: storedSize, sha256: storedSha256 } = stored.digest();
   return { size, sha256, storedSize, storedSha256 };
@@ -69,11 +81,16 @@ export async function checksumStoredFile(source: string): Promise<CopyResult> {
  */
 export function syncFileSystem(directory: string): void {
   const result = spawnSync("sync", ["-f", directory], { encoding: "utf8" });
-  if (result.error || result.status !== 0) throw new Error(`could not flush ${directory} to disk: ${result.error?.message ?? result.stderr.trim()}`);
+  if (result.error || result.status !== 0)
+    throw new Error(`could not flush ${directory} to disk: ${result.error?.message ?? result.stderr.trim()}`);
 }
 
 /** Runs `work` over `items` with at most `concurrency` at a time; the first failure stops new work and is thrown. */
-export async function forEachLimited<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async () => {

@@ -41,7 +41,9 @@ export function isExcludedFile(relativePath: string): boolean {
 
 /** Whether a directory's contents are skipped (the directory itself is kept). */
 export function isContentExcludedDirectory(relativePath: string): boolean {
-  return directoriesWithoutContents.has(relativePath) || relativePath.split("/").some((part) => part.startsWith("pgsql_tmp"));
+  return (
+    directoriesWithoutContents.has(relativePath) || relativePath.split("/").some((part) => part.startsWith("pgsql_tmp"))
+  );
 }
 
 /**

@@ -58,10 +58,15 @@ export function readManifest(backupDir: string): Manifest {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`${file}: not a readable manifest (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new Error(`${file}: not a readable manifest (${error instanceof Error ? error.message : String(error)})`, {
+      cause: error,
+    });
   }
   const result = manifestSchema.safeParse(parsed);
-  if (!result.success) throw new Error(`${file}: not a valid manifest (${result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")})`);
+  if (!result.success)
+    throw new Error(
+      `${file}: not a valid manifest (${result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")})`,
+    );
   return result.data;
 }
 
@@ -89,7 +94,10 @@ export function fsyncDirectory(directory: string): void {
 }
 
 export function writeManifest(backupDir: string, manifest: Manifest): void {
-  writeFileAtomically(path.join(backupDir, manifestFileName), `${JSON.stringify(manifestSchema.parse(manifest), null, 2)}\n`);
+  writeFileAtomically(
+    path.join(backupDir, manifestFileName),
+    `${JSON.stringify(manifestSchema.parse(manifest), null, 2)}\n`,
+  );
 }
 
 /** Backup ids sort by start time: `20261130T101500123Z`. */

@@ -33,23 +33,44 @@ export function planPrune(args: {
   readonly isRunning: (progress: BackupProgress) => boolean;
 }): PrunePlan {
   const windowStart = args.now - BigInt(args.retentionDays) * microsPerDay;
-  const complete = args.entries.flatMap((entry) => (entry.status === "complete" ? [entry.manifest] : [])).sort((a, b) => (a.endTime < b.endTime ? -1 : 1));
+  const complete = args.entries
+    .flatMap((entry) => (entry.status === "complete" ? [entry.manifest] : []))
+    .sort((a, b) => (a.endTime < b.endTime ? -1 : 1));
   const endsBefore = complete.filter((manifest) => parseInstant(manifest.endTime)! < windowStart);
   const anchor = endsBefore[endsBefore.length - 1];
   const kept = complete.filter((manifest) => manifest === anchor || parseInstant(manifest.endTime)! >= windowStart);
   const deleteBackups = [
-    ...complete.filter((manifest) => !kept.includes(manifest)).map((manifest) => ({ id: manifest.id, reason: `ended ${manifest.endTime}, before ${anchor.id}, the newest backup older than the ${args.retentionDays}-day window` })),
-    ...args.entries.flatMap((entry) => (entry.status === "incomplete" && !(entry.progress && args.isRunning(entry.progress)) ? [{ id: entry.id, reason: "incomplete (no manifest) and not being taken" }] : [])),
+    ...complete
+      .filter((manifest) => !kept.includes(manifest))
+      .map((manifest) => ({
+        id: manifest.id,
+        reason: `ended ${manifest.endTime}, before ${anchor.id}, the newest backup older than the ${args.retentionDays}-day window`,
+      })),
+    ...args.entries.flatMap((entry) =>
+      entry.status === "incomplete" && !(entry.progress && args.isRunning(entry.progress))
+        ? [{ id: entry.id, reason: "incomplete (no manifest) and not being taken" }]
+        : [],
+    ),
   ].sort((a, b) => (a.id < b.id ? -1 : 1));
   if (kept.length === 0) return { keep: [], deleteBackups, deleteWal: [], walCutoff: undefined };
   const segmentSize = kept[0].walSegmentSize;
-  const oldest = kept.reduce((a, b) => (parseSegmentFileName(a.startWalSegment, segmentSize)!.segment <= parseSegmentFileName(b.startWalSegment, segmentSize)!.segment ? a : b));
+  const oldest = kept.reduce((a, b) =>
+    parseSegmentFileName(a.startWalSegment, segmentSize)!.segment <=
+    parseSegmentFileName(b.startWalSegment, segmentSize)!.segment
+      ? a
+      : b,
+  );
   const cutoff = parseSegmentFileName(oldest.startWalSegment, segmentSize)!.segment;
   const deleteWal = args.archiveNames.filter((name) => {
     const segment = archivedFileSegment(name, segmentSize);
     return segment !== undefined && segment.segment < cutoff;
   });
-  return { keep: kept.map((manifest) => manifest.id), deleteBackups, deleteWal: deleteWal.sort(), walCutoff: deleteWal.length > 0 ? oldest.startWalSegment : undefined };
+  return {
+    keep: kept.map((manifest) => manifest.id),
+    deleteBackups,
+    deleteWal: deleteWal.sort(),
+    walCutoff: deleteWal.length > 0 ? oldest.startWalSegment : undefined,
+  };
 }
 
 /** Whether a `take` that wrote `progress` is still running on this host. */

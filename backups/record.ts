@@ -11,7 +11,12 @@ export async function recordBaseBackup(connection: ConnectionSettings, manifest:
   const client = new Client(clientConfig(connection, "pgplat-backup"));
   await client.connect();
   try {
-    await client.query("select monitoring.record_base_backup($1, $2, $3, $4)", [manifest.id, manifest.startTime, manifest.endTime, manifest.sizeBytes]);
+    await client.query("select monitoring.record_base_backup($1, $2, $3, $4)", [
+      manifest.id,
+      manifest.startTime,
+      manifest.endTime,
+      manifest.sizeBytes,
+    ]);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -11,7 +11,12 @@ export interface BackupProgress {
 
 export type BackupEntry =
   | { readonly id: string; readonly dir: string; readonly status: "complete"; readonly manifest: Manifest }
-  | { readonly id: string; readonly dir: string; readonly status: "incomplete"; readonly progress: BackupProgress | undefined }
+  | {
+      readonly id: string;
+      readonly dir: string;
+      readonly status: "incomplete";
+      readonly progress: BackupProgress | undefined;
+    }
   | { readonly id: string; readonly dir: string; readonly status: "invalid"; readonly problem: string };
 
 const backupDirPattern = /^\d{8}T\d{9}Z$/;
@@ -29,7 +34,8 @@ export function listBackups(repo: string): readonly BackupEntry[] {
     .sort()
     .map((id): BackupEntry => {
       const dir = path.join(repo, id);
-      if (!existsSync(path.join(dir, manifestFileName))) return { id, dir, status: "incomplete", progress: readProgress(dir) };
+      if (!existsSync(path.join(dir, manifestFileName)))
+        return { id, dir, status: "incomplete", progress: readProgress(dir) };
       try {
         return { id, dir, status: "complete", manifest: readManifest(dir) };
       } catch (error) {

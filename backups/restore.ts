@@ -1,4 +1,15 @@
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { readArchive } from "./archive";
 import { decompressFile, fileConcurrency, forEachLimited } from "./copyFile";
@@ -28,16 +39,23 @@ export interface RestoreResult {
  * that ended before the target. A target at or before the backup's end is
  * refused: recovery cannot stop before the backup is consistent.
  */
-export function chooseBackup(backups: readonly Manifest[], target: RecoveryTarget, backupId?: string): Manifest | string {
+export function chooseBackup(
+  backups: readonly Manifest[],
+  target: RecoveryTarget,
+  backupId?: string,
+): Manifest | string {
   if (backupId !== undefined) {
     const named = backups.find((backup) => backup.id === backupId);
     if (!named) return `no complete backup ${backupId} in the repository`;
-    if (target.kind === "time" && target.time <= parseInstant(named.endTime)!) return `backup ${backupId} ended at ${named.endTime}; a target before its end cannot be reached from it`;
+    if (target.kind === "time" && target.time <= parseInstant(named.endTime)!)
+      return `backup ${backupId} ended at ${named.endTime}; a target before its end cannot be reached from it`;
     return named;
   }
   if (backups.length === 0) return "the repository holds no complete backup";
-  const candidates = target.kind === "latest" ? backups : backups.filter((backup) => parseInstant(backup.endTime)! < target.time);
-  if (candidates.length === 0) return `no complete backup ended before the target; the oldest, ${backups[0].id}, ended at ${backups[0].endTime}`;
+  const candidates =
+    target.kind === "latest" ? backups : backups.filter((backup) => parseInstant(backup.endTime)! < target.time);
+  if (candidates.length === 0)
+    return `no complete backup ended before the target; the oldest, ${backups[0].id}, ended at ${backups[0].endTime}`;
   return candidates.reduce((a, b) => (a.endTime >= b.endTime ? a : b));
 }
 
@@ -57,7 +75,11 @@ export async function restoreBackup(args: RestoreArgs): Promise<RestoreResult> {
   const existed = prepareTarget(into);
   try {
     await unpack(choice, path.join(args.repo, choice.id, dataDirName), into);
-    writeFileSync(path.join(into, "postgresql.auto.conf"), recoverySettings(readIfExists(path.join(into, "postgresql.auto.conf")), walArchive, args.target), { mode: 0o600 });
+    writeFileSync(
+      path.join(into, "postgresql.auto.conf"),
+      recoverySettings(readIfExists(path.join(into, "postgresql.auto.conf")), walArchive, args.target),
+      { mode: 0o600 },
+    );
     writeFileSync(path.join(into, "backup_label"), choice.backupLabel, { mode: 0o600 });
     // Last: only a fully unpacked directory starts recovery.
     writeFileSync(path.join(into, "recovery.signal"), "", { mode: 0o600 });
@@ -76,7 +98,8 @@ function prepareTarget(into: string): { uid: number; gid: number } | undefined {
   if (existsSync(into)) {
     const stat = lstatSync(into);
     if (!stat.isDirectory()) throw new Error(`${into} exists and is not a directory`);
-    if (readdirSync(into).length > 0) throw new Error(`${into} is not empty; restore only writes into a new or empty directory`);
+    if (readdirSync(into).length > 0)
+      throw new Error(`${into} is not empty; restore only writes into a new or empty directory`);
     return { uid: stat.uid, gid: stat.gid };
   }
   mkdirSync(into, { recursive: true, mode: 0o700 });
@@ -87,13 +110,21 @@ async function unpack(backup: Manifest, source: string, into: string): Promise<v
   for (const directory of backup.directories) mkdirSync(path.join(into, directory), { recursive: true, mode: 0o700 });
   mkdirSync(path.join(into, "pg_wal", "archive_status"), { recursive: true, mode: 0o700 });
   await forEachLimited(backup.files, fileConcurrency, async (file) => {
-    const copied = await decompressFile(path.join(source, `${file.path}.gz`), path.join(into, file.path), file.mode || 0o600);
-    if (copied.sha256 !== file.sha256 || copied.size !== file.size) throw new Error(`backup ${backup.id}: ${file.path} does not match its manifest checksum; the backup is damaged (run verify)`);
+    const copied = await decompressFile(
+      path.join(source, `${file.path}.gz`),
+      path.join(into, file.path),
+      file.mode || 0o600,
+    );
+    if (copied.sha256 !== file.sha256 || copied.size !== file.size)
+      throw new Error(
+        `backup ${backup.id}: ${file.path} does not match its manifest checksum; the backup is damaged (run verify)`,
+      );
   });
 }
 
 /** Settings recovery reads; archive settings copied from the source are dropped so the restored server never archives into the source's archive. */
-const replacedSettings = /^\s*(restore_command|recovery_target\w*|archive_command|archive_library|archive_mode|primary_conninfo|primary_slot_name)\s*=/;
+const replacedSettings =
+  /^\s*(restore_command|recovery_target\w*|archive_command|archive_library|archive_mode|primary_conninfo|primary_slot_name)\s*=/;
 
 export function recoverySettings(existing: string, walArchive: string, target: RecoveryTarget): string {
   const kept = existing
@@ -106,7 +137,11 @@ export function recoverySettings(existing: string, walArchive: string, target: R
     `restore_command = ${confString(`cp ${shellQuote(path.join(walArchive, "%f"))} "%p"`)}`,
     "recovery_target_timeline = 'latest'",
   ];
-  if (target.kind === "time") lines.push(`recovery_target_time = '${formatRecoveryTargetTime(target.time)}'`, "recovery_target_action = 'promote'");
+  if (target.kind === "time")
+    lines.push(
+      `recovery_target_time = '${formatRecoveryTargetTime(target.time)}'`,
+      "recovery_target_action = 'promote'",
+    );
   return `${kept === "" ? "" : `${kept}\n`}${lines.join("\n")}\n`;
 }
 

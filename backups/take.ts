@@ -1,11 +1,29 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { clientConfig, type ConnectionSettings } from "../migrations/connection";
 import { compressFile, fileConcurrency, forEachLimited, syncFileSystem } from "./copyFile";
 import { isContentExcludedDirectory, isExcludedFile, unloggedForksToSkip } from "./exclusions";
-import { backupIdFor, dataDirName, fsyncDirectory, progressFileName, writeManifest, type Manifest, type StoredFile } from "./manifest";
+import {
+  backupIdFor,
+  dataDirName,
+  fsyncDirectory,
+  progressFileName,
+  writeManifest,
+  type Manifest,
+  type StoredFile,
+} from "./manifest";
 import type { BackupProgress } from "./repository";
 import { formatInstant, parseInstant } from "./time";
 import { formatLsn, parseLsn, segmentBefore, segmentFileName } from "./wal";
@@ -44,21 +62,33 @@ export async function takeBackup(args: TakeBackupArgs): Promise<Manifest> {
   try {
     const server = await serverFacts(client);
     if (server.systemIdentifier !== undefined && server.systemIdentifier !== systemIdentifier) {
-      throw new Error(`${pgdata} belongs to another cluster (system identifier ${systemIdentifier}) than the server at ${args.connection.host}:${args.connection.port} (${server.systemIdentifier})`);
+      throw new Error(
+        `${pgdata} belongs to another cluster (system identifier ${systemIdentifier}) than the server at ${args.connection.host}:${args.connection.port} (${server.systemIdentifier})`,
+      );
     }
     const id = backupIdFor(new Date());
     backupDir = createBackupDir(args.repo, id);
     const label = `pgplat ${id}`;
-    const start = await client.query<{ lsn: string; time: string }>(`select pg_backup_start($1, true)::text as lsn, ${utcNow} as time`, [label]);
+    const start = await client.query<{ lsn: string; time: string }>(
+      `select pg_backup_start($1, true)::text as lsn, ${utcNow} as time`,
+      [label],
+    );
     const files = await copyDataDirectory(pgdata, path.join(backupDir, dataDirName), fileConcurrency);
-    await client.query(`set statement_timeout = ${Math.round((args.archiveWaitSeconds ?? defaultArchiveWaitSeconds) * 1000)}`);
+    await client.query(
+      `set statement_timeout = ${Math.round((args.archiveWaitSeconds ?? defaultArchiveWaitSeconds) * 1000)}`,
+    );
     const stop = await client
-      .query<{ lsn: string; labelfile: string; spcmapfile: string; time: string }>(`select lsn::text as lsn, labelfile, spcmapfile, ${utcNow} as time from pg_backup_stop(true)`)
+      .query<{ lsn: string; labelfile: string; spcmapfile: string; time: string }>(
+        `select lsn::text as lsn, labelfile, spcmapfile, ${utcNow} as time from pg_backup_stop(true)`,
+      )
       .catch((error: unknown) => {
-        throw new Error(`pg_backup_stop did not finish: ${error instanceof Error ? error.message : String(error)} (is WAL archiving working?)`);
+        throw new Error(
+          `pg_backup_stop did not finish: ${error instanceof Error ? error.message : String(error)} (is WAL archiving working?)`,
+        );
       });
     const { labelfile, spcmapfile } = stop.rows[0];
-    if (spcmapfile.trim() !== "") throw new Error("the server has tablespaces outside the data directory; pgplat backups do not support them");
+    if (spcmapfile.trim() !== "")
+      throw new Error("the server has tablespaces outside the data directory; pgplat backups do not support them");
     const timeline = labelTimeline(labelfile);
     const startLsn = parseLsn(start.rows[0].lsn);
     const endLsn = parseLsn(stop.rows[0].lsn);
@@ -110,7 +140,8 @@ async function serverFacts(client: Client): Promise<ServerFacts> {
     "select current_setting('server_version_num') as version, pg_size_bytes(current_setting('wal_segment_size'))::text as segment, pg_is_in_recovery() as recovery",
   );
   const versionNum = Number(rows[0].version);
-  if (Math.floor(versionNum / 10000) !== 16) throw new Error(`the server runs PostgreSQL ${versionNum}; pgplat backups are for PostgreSQL 16`);
+  if (Math.floor(versionNum / 10000) !== 16)
+    throw new Error(`the server runs PostgreSQL ${versionNum}; pgplat backups are for PostgreSQL 16`);
   if (rows[0].recovery) throw new Error("the server is a standby; take backups from the primary");
   const identifier = await client
     .query<{ id: string }>("select system_identifier::text as id from pg_control_system()")
@@ -122,10 +153,13 @@ async function serverFacts(client: Client): Promise<ServerFacts> {
 /** The first 8 bytes of global/pg_control: the cluster's system identifier. */
 function readSystemIdentifier(pgdata: string): string {
   const versionFile = path.join(pgdata, "PG_VERSION");
-  if (!existsSync(versionFile)) throw new Error(`${pgdata} is not a PostgreSQL data directory (no PG_VERSION), or this process cannot read it`);
+  if (!existsSync(versionFile))
+    throw new Error(`${pgdata} is not a PostgreSQL data directory (no PG_VERSION), or this process cannot read it`);
   const version = readFileSync(versionFile, "utf8").trim();
   if (version !== "16") throw new Error(`${pgdata} holds PostgreSQL ${version}; pgplat backups are for PostgreSQL 16`);
-  return readFileSync(path.join(pgdata, "global", "pg_control")).readBigUInt64LE(0).toString();
+  return readFileSync(path.join(pgdata, "global", "pg_control"))
+    .readBigUInt64LE(0)
+    .toString();
 }
 
 /** The backup directory appears under its id with progress.json already in it, so prune never sees one without it. */
@@ -154,11 +188,16 @@ async function copyDataDirectory(pgdata: string, target: string, concurrency: nu
   const walk = (relative: string) => {
     const absolute = relative === "" ? pgdata : path.join(pgdata, relative);
     const entries = readdirSync(absolute, { withFileTypes: true });
-    const skipForks = /^base\/\d+$/.test(relative) ? unloggedForksToSkip(entries.map((entry) => entry.name)) : new Set<string>();
+    const skipForks = /^base\/\d+$/.test(relative)
+      ? unloggedForksToSkip(entries.map((entry) => entry.name))
+      : new Set<string>();
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
       if (entry.isSymbolicLink()) {
-        if (relative === "pg_tblspc") throw new Error(`tablespace ${child} lives outside the data directory; pgplat backups do not support tablespaces`);
+        if (relative === "pg_tblspc")
+          throw new Error(
+            `tablespace ${child} lives outside the data directory; pgplat backups do not support tablespaces`,
+          );
         if (child === "pg_wal") {
           directories.push(child);
           continue;

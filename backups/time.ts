@@ -21,7 +21,14 @@ export function parseInstant(text: string): Micros | undefined {
   const fields = [year, month, day, hour, minute, second].map(Number);
   const utcMs = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5]);
   const check = new Date(utcMs);
-  if (check.getUTCMonth() !== fields[1] - 1 || check.getUTCDate() !== fields[2] || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) return undefined;
+  if (
+    check.getUTCMonth() !== fields[1] - 1 ||
+    check.getUTCDate() !== fields[2] ||
+    fields[3] > 23 ||
+    fields[4] > 59 ||
+    fields[5] > 59
+  )
+    return undefined;
   let offsetMinutes = 0;
   if (offset !== "Z") {
     const sign = offset.startsWith("-") ? -1 : 1;

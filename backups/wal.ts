@@ -80,7 +80,8 @@ export function parseHistoryFile(text: string): readonly TimelineSwitch[] {
     if (line === "" || line.startsWith("#")) continue;
     const [timeline, lsn] = line.split(/\s+/);
     const parentTimeline = Number.parseInt(timeline, 10);
-    if (!Number.isInteger(parentTimeline) || lsn === undefined) throw new Error(`malformed timeline history line: ${JSON.stringify(line)}`);
+    if (!Number.isInteger(parentTimeline) || lsn === undefined)
+      throw new Error(`malformed timeline history line: ${JSON.stringify(line)}`);
     switches.push({ parentTimeline, switchLsn: parseLsn(lsn) });
   }
   return switches;
@@ -102,12 +103,21 @@ export interface TimelineRange {
   readonly endLsn: bigint | undefined;
 }
 
-export function timelinePath(targetTimeline: number, history: readonly TimelineSwitch[], segmentSize: number): readonly TimelineRange[] {
+export function timelinePath(
+  targetTimeline: number,
+  history: readonly TimelineSwitch[],
+  segmentSize: number,
+): readonly TimelineRange[] {
   const ranges: TimelineRange[] = [];
   let from = 0n;
   for (let index = 0; index < history.length; index++) {
     const until = segmentOf(history[index].switchLsn, segmentSize);
-    ranges.push({ timeline: history[index].parentTimeline, fromSegment: from, untilSegment: until, endLsn: history[index].switchLsn });
+    ranges.push({
+      timeline: history[index].parentTimeline,
+      fromSegment: from,
+      untilSegment: until,
+      endLsn: history[index].switchLsn,
+    });
     from = until;
   }
   ranges.push({ timeline: targetTimeline, fromSegment: from, untilSegment: undefined, endLsn: undefined });

@@ -1,7 +1,14 @@
 import type { ArchiveListing } from "./archive";
 import type { Manifest } from "./manifest";
 import { formatInstant, type Micros } from "./time";
-import { parseLsn, parseSegmentFileName, segmentFileName, timelinePath, timelineForSegment, type TimelineRange } from "./wal";
+import {
+  parseLsn,
+  parseSegmentFileName,
+  segmentFileName,
+  timelinePath,
+  timelineForSegment,
+  type TimelineRange,
+} from "./wal";
 
 export type RecoveryTarget = { readonly kind: "latest" } | { readonly kind: "time"; readonly time: Micros };
 
@@ -43,7 +50,11 @@ export function targetTimeline(backup: Manifest, archive: ArchiveListing): numbe
 export function planWal(backup: Manifest, archive: ArchiveListing, target: RecoveryTarget): WalPlan {
   const segmentSize = backup.walSegmentSize;
   const timeline = targetTimeline(backup, archive);
-  const path = timelinePath(timeline, timeline === backup.timeline ? [] : (archive.histories.get(timeline) ?? []), segmentSize);
+  const path = timelinePath(
+    timeline,
+    timeline === backup.timeline ? [] : (archive.histories.get(timeline) ?? []),
+    segmentSize,
+  );
   const first = parseSegmentFileName(backup.startWalSegment, segmentSize)!.segment;
   const last = parseSegmentFileName(backup.endWalSegment, segmentSize)!.segment;
   const nameAt = (segment: bigint) => segmentFileName(timelineForSegment(path, segment), segment, segmentSize);
@@ -52,13 +63,21 @@ export function planWal(backup: Manifest, archive: ArchiveListing, target: Recov
   let segment = first;
   for (; present(segment); segment++) {
     segments.push(nameAt(segment));
-    if (target.kind === "time" && segment >= last && archive.segments.get(nameAt(segment))!.archivedAt >= target.time) return { ok: true, timeline, segments };
+    if (target.kind === "time" && segment >= last && archive.segments.get(nameAt(segment))!.archivedAt >= target.time)
+      return { ok: true, timeline, segments };
   }
   const missing = nameAt(segment);
-  const why = archive.segments.has(missing) ? `WAL segment ${missing} is incomplete (${archive.segments.get(missing)!.size} bytes)` : `WAL segment ${missing} is missing from the archive`;
-  if (segment <= last) return { ok: false, problem: `${why}; backup ${backup.id} needs ${backup.startWalSegment} to ${backup.endWalSegment} to become consistent` };
+  const why = archive.segments.has(missing)
+    ? `WAL segment ${missing} is incomplete (${archive.segments.get(missing)!.size} bytes)`
+    : `WAL segment ${missing} is missing from the archive`;
+  if (segment <= last)
+    return {
+      ok: false,
+      problem: `${why}; backup ${backup.id} needs ${backup.startWalSegment} to ${backup.endWalSegment} to become consistent`,
+    };
   const beyond = laterSegmentOnPath(archive, path, segment, segmentSize);
-  if (beyond !== undefined) return { ok: false, problem: `${why}, but ${beyond} exists after it: replay would stop at the gap` };
+  if (beyond !== undefined)
+    return { ok: false, problem: `${why}, but ${beyond} exists after it: replay would stop at the gap` };
   if (target.kind === "latest") return { ok: true, timeline, segments };
   const newest = segments[segments.length - 1];
   return {
@@ -67,7 +86,12 @@ export function planWal(backup: Manifest, archive: ArchiveListing, target: Recov
   };
 }
 
-function laterSegmentOnPath(archive: ArchiveListing, path: readonly TimelineRange[], after: bigint, segmentSize: number): string | undefined {
+function laterSegmentOnPath(
+  archive: ArchiveListing,
+  path: readonly TimelineRange[],
+  after: bigint,
+  segmentSize: number,
+): string | undefined {
   for (const name of [...archive.segments.keys()].sort()) {
     const parsed = parseSegmentFileName(name, segmentSize)!;
     if (parsed.segment > after && timelineForSegment(path, parsed.segment) === parsed.timeline) return name;

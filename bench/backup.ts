@@ -30,18 +30,38 @@ runBench(async () => {
   const server = await startScratchPostgres(config);
   try {
     const pgdata = server.state.dataDir;
-    await run("pgbench", ["-i", "-q", "-s", String(scale), "-h", "127.0.0.1", "-p", String(server.port), "-U", superuser, "postgres"], { PGPASSWORD: server.superuserPassword });
+    await run(
+      "pgbench",
+      ["-i", "-q", "-s", String(scale), "-h", "127.0.0.1", "-p", String(server.port), "-U", superuser, "postgres"],
+      { PGPASSWORD: server.superuserPassword },
+    );
     await server.query("checkpoint");
     const [{ bytes }] = await server.query<{ bytes: string }>("select pg_database_size('postgres')::text as bytes");
     const gib = Number(bytes) / 2 ** 30;
-    console.log(`PostgreSQL 16, pgbench scale ${scale}: database ${gib.toFixed(2)} GiB; gzip level ${compressionLevel} for both`);
-    const connection = settingsFromUrl(`postgresql://${superuser}:${encodeURIComponent(server.superuserPassword)}@127.0.0.1:${server.port}/postgres`);
+    console.log(
+      `PostgreSQL 16, pgbench scale ${scale}: database ${gib.toFixed(2)} GiB; gzip level ${compressionLevel} for both`,
+    );
+    const connection = settingsFromUrl(
+      `postgresql://${superuser}:${encodeURIComponent(server.superuserPassword)}@127.0.0.1:${server.port}/postgres`,
+    );
     const takes: number[] = [];
     const floors: number[] = [];
     let lastRepo = "";
     for (let index = 0; index < runs; index++) {
       const floorFile = path.join(server.state.real, `floor-${index}.tar.gz`);
-      floors.push(await timed(() => run("bash", ["-c", `set -o pipefail; tar -C '${pgdata}' --exclude=./pg_wal/* -cf - . | gzip -${compressionLevel} > '${floorFile}' && sync '${floorFile}'`], {}, [0, 1])));
+      floors.push(
+        await timed(() =>
+          run(
+            "bash",
+            [
+              "-c",
+              `set -o pipefail; tar -C '${pgdata}' --exclude=./pg_wal/* -cf - . | gzip -${compressionLevel} > '${floorFile}' && sync '${floorFile}'`,
+            ],
+            {},
+            [0, 1],
+          ),
+        ),
+      );
       rmSync(floorFile);
       if (lastRepo) rmSync(lastRepo, { recursive: true, force: true });
       lastRepo = path.join(server.state.real, `repo-${index}`);
@@ -50,16 +70,30 @@ runBench(async () => {
       console.log(`run ${index + 1}: floor ${floors[index].toFixed(1)} s, take ${takes[index].toFixed(1)} s`);
     }
     const ratio = Math.min(...takes) / Math.min(...floors);
-    console.log(`take best ${Math.min(...takes).toFixed(1)} s vs floor best ${Math.min(...floors).toFixed(1)} s: ratio ${ratio.toFixed(2)} (target ≤ ${targetRatio})`);
+    console.log(
+      `take best ${Math.min(...takes).toFixed(1)} s vs floor best ${Math.min(...floors).toFixed(1)} s: ratio ${ratio.toFixed(2)} (target ≤ ${targetRatio})`,
+    );
 
     const state = scratchState("bench-restore", server.user);
     const started = process.hrtime.bigint();
-    await restoreBackup({ repo: lastRepo, walArchive: server.state.walArchiveDir, into: state.dataDir, target: { kind: "latest" } });
-    const restored = await startScratchPostgres(config, { restored: { state, superuserPassword: server.superuserPassword } });
+    await restoreBackup({
+      repo: lastRepo,
+      walArchive: server.state.walArchiveDir,
+      into: state.dataDir,
+      target: { kind: "latest" },
+    });
+    const restored = await startScratchPostgres(config, {
+      restored: { state, superuserPassword: server.superuserPassword },
+    });
     try {
-      await waitUntilReady("promotion", async () => {
-        if ((await restored.query<{ r: boolean }>("select pg_is_in_recovery() as r"))[0].r) throw new Error("in recovery");
-      }, 600_000);
+      await waitUntilReady(
+        "promotion",
+        async () => {
+          if ((await restored.query<{ r: boolean }>("select pg_is_in_recovery() as r"))[0].r)
+            throw new Error("in recovery");
+        },
+        600_000,
+      );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       console.log(`restore + replay: ${seconds.toFixed(1)} s, ${(seconds / gib).toFixed(1)} s per GiB`);
     } finally {
@@ -79,13 +113,19 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 }
 
 /** `tar` exits 1 when a file changed while it read it, which a live data directory does. */
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, okCodes: readonly number[] = [0]): Promise<void> {
+function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  okCodes: readonly number[] = [0],
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (okCodes.includes(code ?? -1) ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr}`))));
+    child.on("exit", (code) =>
+      okCodes.includes(code ?? -1) ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr}`)),
+    );
   });
 }
-

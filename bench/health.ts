@@ -32,7 +32,8 @@ async function seed(client: Client): Promise<void> {
   for (let start = 0; start < tableCount; start += 100) {
     const statements: string[] = [];
     for (let index = start; index < Math.min(start + 100, tableCount); index++) {
-      const parent = index === 0 ? "" : `, parent_id ${index % 2 === 1 ? "int" : "bigint"} references app.bench_${index - 1} (id)`;
+      const parent =
+        index === 0 ? "" : `, parent_id ${index % 2 === 1 ? "int" : "bigint"} references app.bench_${index - 1} (id)`;
       statements.push(
         // Half the tables have an int4 serial key (its sequence is read), half a bigint identity (whose range cannot run out).
         `create table app.bench_${index} (id ${index % 2 === 0 ? "serial" : "bigint generated always as identity"} primary key, name text, amount int${parent})`,
@@ -69,7 +70,11 @@ async function main(): Promise<number> {
     await migrator.end();
     const [counts] = await server.connect({ database: platform.database }).then(async (client) => {
       try {
-        return (await client.query<{ tables: string; indexes: string }>("select (select count(*) from pg_tables where schemaname = 'app') as tables, (select count(*) from pg_indexes where schemaname = 'app') as indexes")).rows;
+        return (
+          await client.query<{ tables: string; indexes: string }>(
+            "select (select count(*) from pg_tables where schemaname = 'app') as tables, (select count(*) from pg_indexes where schemaname = 'app') as indexes",
+          )
+        ).rows;
       } finally {
         await client.end();
       }
@@ -78,7 +83,12 @@ async function main(): Promise<number> {
     const url = postgresUrl(platform.as("app_monitoring"));
     // Backends are the postmaster's children: their CPU time adds up in its cutime and cstime once they exit.
     const postmasterPid = readFileSync(path.join(server.root, "data", "postmaster.pid"), "utf8").split("\n")[0];
-    const serverCpuMs = () => readFileSync(`/proc/${postmasterPid}/stat`, "utf8").split(") ")[1].split(" ").slice(13, 15).reduce((sum, ticks) => sum + Number(ticks) * 10, 0);
+    const serverCpuMs = () =>
+      readFileSync(`/proc/${postmasterPid}/stat`, "utf8")
+        .split(") ")[1]
+        .split(" ")
+        .slice(13, 15)
+        .reduce((sum, ticks) => sum + Number(ticks) * 10, 0);
     const loadBefore = loadAverage();
     const lanes = [reportConnections, 1];
     const samples = new Map(lanes.map((connections) => [connections, { times: [] as number[], cpu: 0 }]));
@@ -93,23 +103,40 @@ async function main(): Promise<number> {
         samples.get(connections)!.cpu += serverCpuMs() - cpuBefore;
         checks = results.length;
         const failed = results.filter((result) => result.detail.startsWith("could not evaluate"));
-        if (failed.length > 0) throw new Error(`checks failed: ${failed.map((result) => `${result.name}: ${result.detail}`).join("; ")}`);
+        if (failed.length > 0)
+          throw new Error(`checks failed: ${failed.map((result) => `${result.name}: ${result.detail}`).join("; ")}`);
       }
     }
     const perCheck = await timeEachCheck(platform.as("app_monitoring"));
     const summary = (connections: number) => {
       const { times, cpu } = samples.get(connections)!;
       times.sort((a, b) => a - b);
-      return { median: times[Math.floor(times.length / 2)], text: `min ${times[0].toFixed(1)} ms, median ${times[Math.floor(times.length / 2)].toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms; server CPU ${(cpu / runs).toFixed(0)} ms per report` };
+      return {
+        median: times[Math.floor(times.length / 2)],
+        text: `min ${times[0].toFixed(1)} ms, median ${times[Math.floor(times.length / 2)].toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms; server CPU ${(cpu / runs).toFixed(0)} ms per report`,
+      };
     };
     const median = summary(reportConnections).median;
-    console.log(`database                ${counts.tables} tables, ${counts.indexes} indexes (incl. primary keys), ${statements} pg_stat_statements entries (seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s)`);
-    console.log(`report                  ${checks} PostgreSQL checks, connections included, ${runs} runs each way, alternating`);
-    console.log(`machine                 ${availableParallelism()} cores, load average ${loadBefore} before, ${loadAverage()} after`);
+    console.log(
+      `database                ${counts.tables} tables, ${counts.indexes} indexes (incl. primary keys), ${statements} pg_stat_statements entries (seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s)`,
+    );
+    console.log(
+      `report                  ${checks} PostgreSQL checks, connections included, ${runs} runs each way, alternating`,
+    );
+    console.log(
+      `machine                 ${availableParallelism()} cores, load average ${loadBefore} before, ${loadAverage()} after`,
+    );
     console.log(`${reportConnections} sessions (the CLI)  ${summary(reportConnections).text}`);
     console.log(`1 session               ${summary(1).text}`);
-    console.log(`slowest (cold)          ${perCheck.slice(0, 8).map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(", ")}`);
-    console.log(`ratio median/target     ${(median / targetMs).toFixed(3)}  (median ${median.toFixed(1)} ms, target ≤ ${targetMs} ms)  ${median <= targetMs ? "PASS" : "FAIL"}`);
+    console.log(
+      `slowest (cold)          ${perCheck
+        .slice(0, 8)
+        .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
+        .join(", ")}`,
+    );
+    console.log(
+      `ratio median/target     ${(median / targetMs).toFixed(3)}  (median ${median.toFixed(1)} ms, target ≤ ${targetMs} ms)  ${median <= targetMs ? "PASS" : "FAIL"}`,
+    );
     return median <= targetMs ? 0 : 1;
   } finally {
     await server.stop();
@@ -137,7 +164,6 @@ async function timeEachCheck(connection: ClientConfig): Promise<[string, number]
     await client.end();
   }
 }
-
 
 function loadAverage(): string {
   return loadavg()[0].toFixed(1);

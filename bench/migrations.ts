@@ -9,7 +9,11 @@
  */
 import { Client } from "pg";
 import { numberFlag, runBench } from "./cli";
-import { migrationsProvider, type MigrationInput, type MigrationsOutputs } from "../components/database/migrationsProvider";
+import {
+  migrationsProvider,
+  type MigrationInput,
+  type MigrationsOutputs,
+} from "../components/database/migrationsProvider";
 import { applyMigrations, parseMigration, type Migration } from "../migrations";
 import { freshDatabase } from "../test/support/migrationFixtures";
 import { startPostgres } from "../test/support/postgresServer";
@@ -45,7 +49,8 @@ async function main(): Promise<number> {
       const started = performance.now();
       const result = await applyMigrations(await freshDatabase(server), files);
       engineRuns.push(performance.now() - started);
-      if (result.applied.length !== files.length) throw new Error(`engine applied ${result.applied.length} of ${files.length} files`);
+      if (result.applied.length !== files.length)
+        throw new Error(`engine applied ${result.applied.length} of ${files.length} files`);
     }
     const floorMs = Math.min(...floorRuns);
     const engineMs = Math.min(...engineRuns);
@@ -54,10 +59,14 @@ async function main(): Promise<number> {
     console.log(`files                   ${files.length}, ${rounds} alternating rounds, best of each`);
     console.log(`engine runs             ${engineRuns.map((ms) => ms.toFixed(0)).join(", ")} ms`);
     console.log(`floor runs              ${floorRuns.map((ms) => ms.toFixed(0)).join(", ")} ms`);
-    console.log(`engine                  ${engineMs.toFixed(0)} ms (${(engineMs / files.length).toFixed(2)} ms per file)`);
+    console.log(
+      `engine                  ${engineMs.toFixed(0)} ms (${(engineMs / files.length).toFixed(2)} ms per file)`,
+    );
     console.log(`floor (plain, one txn per file, no bookkeeping) ${floorMs.toFixed(0)} ms`);
     console.log(`ratio engine/floor      ${ratio.toFixed(3)}  (target ≤ 1.25)  ${ratio <= 1.25 ? "PASS" : "FAIL"}`);
-    console.log(`provider diff, ${diffFileCount} files  ${diffMs.toFixed(1)} ms  (target ≤ 200 ms)  ${diffMs <= 200 ? "PASS" : "FAIL"}`);
+    console.log(
+      `provider diff, ${diffFileCount} files  ${diffMs.toFixed(1)} ms  (target ≤ 200 ms)  ${diffMs <= 200 ? "PASS" : "FAIL"}`,
+    );
     return ratio <= 1.25 && diffMs <= 200 ? 0 : 1;
   } finally {
     await server.stop();
@@ -87,7 +96,13 @@ async function timeDiff(): Promise<number> {
     connection: { host: "127.0.0.1", port: 5432, user: "u", password: "p", database: "d" },
     options: {},
     // Everything applied but the last ten files: the usual shape of a deploy.
-    applied: inputs.slice(0, -10).map((file) => ({ file: file.file, kind: file.kind, version: file.version ?? null, name: file.name, checksum: file.checksum })),
+    applied: inputs.slice(0, -10).map((file) => ({
+      file: file.file,
+      kind: file.kind,
+      version: file.version ?? null,
+      name: file.name,
+      checksum: file.checksum,
+    })),
   };
   const news = { migrations: inputs, connection: olds.connection, options: {} };
   await migrationsProvider.diff("id", olds, news);

@@ -42,22 +42,44 @@ async function main(): Promise<number> {
   const config = repositoryStackConfig("dev");
   const database = config.postgres.database;
   const password = `Bench${randomBytes(12).toString("hex")}`;
-  const passwords = new Map([...userlistUsers(config), ...builtInLogins.map((login) => login.name)].map((user) => [user, user === benchUser ? password : `Other${randomBytes(12).toString("hex")}`]));
-  const verifiers = new Map([...passwords].map(([user, plaintext]) => [user, scramSha256Secret({ password: plaintext, salt: randomBytes(16) })]));
+  const passwords = new Map(
+    [...userlistUsers(config), ...builtInLogins.map((login) => login.name)].map((user) => [
+      user,
+      user === benchUser ? password : `Other${randomBytes(12).toString("hex")}`,
+    ]),
+  );
+  const verifiers = new Map(
+    [...passwords].map(([user, plaintext]) => [
+      user,
+      scramSha256Secret({ password: plaintext, salt: randomBytes(16) }),
+    ]),
+  );
 
   const postgres = await startPostgres(config);
   let pgbouncer: Awaited<ReturnType<typeof startPgbouncer>> | undefined;
   try {
-    for (const group of groupRoles) await postgres.query(`create role ${group.name} nologin ${group.memberOf.length ? `in role ${group.memberOf.join(", ")}` : ""}`);
-    for (const login of builtInLogins) await postgres.query(`create role ${login.name} login password '${verifiers.get(login.name)}' in role ${login.memberOf.join(", ")}`);
+    for (const group of groupRoles)
+      await postgres.query(
+        `create role ${group.name} nologin ${group.memberOf.length ? `in role ${group.memberOf.join(", ")}` : ""}`,
+      );
+    for (const login of builtInLogins)
+      await postgres.query(
+        `create role ${login.name} login password '${verifiers.get(login.name)}' in role ${login.memberOf.join(", ")}`,
+      );
     // The bench user owns the database so pgbench can create its tables.
     await postgres.query(`create database ${database} owner ${benchUser}`);
-    pgbouncer = await startPgbouncer(config, postgres.port, userlistUsers(config).map((user) => ({ user, scramSecret: verifiers.get(user)! })));
+    pgbouncer = await startPgbouncer(
+      config,
+      postgres.port,
+      userlistUsers(config).map((user) => ({ user, scramSecret: verifiers.get(user)! })),
+    );
     await pgbench(["-i", "-q", "-s", String(scale), database], postgres.port, password);
 
     const poolSize = config.pgbouncer.defaultPoolSize + config.pgbouncer.reservePoolSize;
     const serverCap = pgbouncerLimits(config).maxDbConnections;
-    console.log(`PostgreSQL 16 max_connections=${config.postgres.maxConnections}; PgBouncer ${config.pgbouncer.poolMode} pooling, pool ${poolSize} per user (max_db_connections ${serverCap}); pgbench scale ${scale}, ${seconds}s per cell`);
+    console.log(
+      `PostgreSQL 16 max_connections=${config.postgres.maxConnections}; PgBouncer ${config.pgbouncer.poolMode} pooling, pool ${poolSize} per user (max_db_connections ${serverCap}); pgbench scale ${scale}, ${seconds}s per cell`,
+    );
 
     const cells: Cell[] = [];
     for (const workload of ["tpcb", "select-only"] as const) {
@@ -81,7 +103,15 @@ async function main(): Promise<number> {
 
 async function runCell(
   postgres: PostgresServer,
-  args: { route: Route; workload: Workload; reconnect: boolean; clients: number; port: number; password: string; database: string },
+  args: {
+    route: Route;
+    workload: Workload;
+    reconnect: boolean;
+    clients: number;
+    port: number;
+    password: string;
+    database: string;
+  },
 ): Promise<Cell> {
   let peakBackends = 0;
   const sampler = setInterval(() => {
@@ -91,25 +121,61 @@ async function runCell(
       .catch(() => undefined);
   }, 200);
   try {
-    const flags = ["-n", "-T", String(seconds), "-c", String(args.clients), "-j", "2", "-M", "simple", ...(args.workload === "select-only" ? ["-S"] : []), ...(args.reconnect ? ["-C"] : []), args.database];
+    const flags = [
+      "-n",
+      "-T",
+      String(seconds),
+      "-c",
+      String(args.clients),
+      "-j",
+      "2",
+      "-M",
+      "simple",
+      ...(args.workload === "select-only" ? ["-S"] : []),
+      ...(args.reconnect ? ["-C"] : []),
+      args.database,
+    ];
     const result = await pgbench(flags, args.port, args.password, true);
     const tps = Number(/tps = ([\d.]+)/.exec(result.stdout)?.[1] ?? 0);
-    const failedConnections = (result.stderr.match(/connection to server .* failed|could not connect|sorry, too many clients|no more connections allowed/g) ?? []).length;
-    return { route: args.route, workload: args.workload, reconnect: args.reconnect, clients: args.clients, tps, failedConnections, peakBackends };
+    const failedConnections = (
+      result.stderr.match(
+        /connection to server .* failed|could not connect|sorry, too many clients|no more connections allowed/g,
+      ) ?? []
+    ).length;
+    return {
+      route: args.route,
+      workload: args.workload,
+      reconnect: args.reconnect,
+      clients: args.clients,
+      tps,
+      failedConnections,
+      peakBackends,
+    };
   } finally {
     clearInterval(sampler);
   }
 }
 
-function pgbench(args: string[], port: number, password: string, tolerateFailure = false): Promise<{ stdout: string; stderr: string }> {
+function pgbench(
+  args: string[],
+  port: number,
+  password: string,
+  tolerateFailure = false,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("pgbench", ["-h", "127.0.0.1", "-p", String(port), "-U", benchUser, ...args], { env: { ...process.env, PGPASSWORD: password } });
+    const child = spawn("pgbench", ["-h", "127.0.0.1", "-p", String(port), "-U", benchUser, ...args], {
+      env: { ...process.env, PGPASSWORD: password },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 || tolerateFailure ? resolve({ stdout, stderr }) : reject(new Error(`pgbench ${args.join(" ")} exited ${code}: ${stderr}`))));
+    child.on("exit", (code) =>
+      code === 0 || tolerateFailure
+        ? resolve({ stdout, stderr })
+        : reject(new Error(`pgbench ${args.join(" ")} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -119,10 +185,18 @@ function formatCell(cell: Cell): string {
 }
 
 function report(cells: readonly Cell[], poolSize: number): number {
-  console.log("\n| workload | connections | clients | direct TPS | pooled TPS | pooled/direct | direct failed conns | pooled failed conns | direct backends | pooled backends |");
+  console.log(
+    "\n| workload | connections | clients | direct TPS | pooled TPS | pooled/direct | direct failed conns | pooled failed conns | direct backends | pooled backends |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const pooled of cells.filter((cell) => cell.route === "pgbouncer")) {
-    const direct = cells.find((cell) => cell.route === "direct" && cell.workload === pooled.workload && cell.reconnect === pooled.reconnect && cell.clients === pooled.clients)!;
+    const direct = cells.find(
+      (cell) =>
+        cell.route === "direct" &&
+        cell.workload === pooled.workload &&
+        cell.reconnect === pooled.reconnect &&
+        cell.clients === pooled.clients,
+    )!;
     const ratio = direct.tps > 0 ? (pooled.tps / direct.tps).toFixed(2) : "—";
     console.log(
       `| ${pooled.workload} | ${pooled.reconnect ? "per transaction (-C)" : "persistent"} | ${pooled.clients} | ${direct.tps.toFixed(0)} | ${pooled.tps.toFixed(0)} | ${ratio} | ${direct.failedConnections} | ${pooled.failedConnections} | ${direct.peakBackends} | ${pooled.peakBackends} |`,
@@ -133,16 +207,24 @@ function report(cells: readonly Cell[], poolSize: number): number {
   const backendsAt500 = Math.max(...at500.map((cell) => cell.peakBackends));
   const verdicts: [string, boolean][] = [
     [`500 clients through PgBouncer: failed connections ${failedAt500} (target 0)`, failedAt500 === 0],
-    [`500 clients through PgBouncer: server backends ${backendsAt500} ≤ pool size ${poolSize}`, backendsAt500 <= poolSize],
+    [
+      `500 clients through PgBouncer: server backends ${backendsAt500} ≤ pool size ${poolSize}`,
+      backendsAt500 <= poolSize,
+    ],
   ];
   // Like with like: each connection mode's worst pooled TPC-B cell against that mode's best direct cell.
   for (const reconnect of [false, true]) {
     const tpcb = cells.filter((cell) => cell.workload === "tpcb" && cell.reconnect === reconnect);
     const bestDirect = Math.max(...tpcb.filter((cell) => cell.route === "direct").map((cell) => cell.tps));
-    const worstPooled = tpcb.filter((cell) => cell.route === "pgbouncer").reduce((worst, cell) => (cell.tps < worst.tps ? cell : worst));
+    const worstPooled = tpcb
+      .filter((cell) => cell.route === "pgbouncer")
+      .reduce((worst, cell) => (cell.tps < worst.tps ? cell : worst));
     const ratio = worstPooled.tps / bestDirect;
     const mode = reconnect ? "connection per transaction" : "persistent connections";
-    verdicts.push([`TPC-B, ${mode}: lowest pooled TPS (${worstPooled.clients} clients) / best direct TPS = ${worstPooled.tps.toFixed(0)} / ${bestDirect.toFixed(0)} = ${ratio.toFixed(2)} (target ≥ 0.70)`, ratio >= 0.7]);
+    verdicts.push([
+      `TPC-B, ${mode}: lowest pooled TPS (${worstPooled.clients} clients) / best direct TPS = ${worstPooled.tps.toFixed(0)} / ${bestDirect.toFixed(0)} = ${ratio.toFixed(2)} (target ≥ 0.70)`,
+      ratio >= 0.7,
+    ]);
   }
   console.log("");
   for (const [text, ok] of verdicts) console.log(`${ok ? "PASS" : "FAIL"}  ${text}`);

@@ -34,12 +34,18 @@ async function main(): Promise<number> {
       warm.push(timedStart(env, []));
     }
     // Wall time is what is judged; on a shared machine the load says how much of it was waiting for a core.
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((load) => load.toFixed(1)).join(" ")}`);
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((load) => load.toFixed(1))
+        .join(" ")}`,
+    );
     const verdicts = (["cold", "warm"] as const).map((kind) => {
       const times = kind === "cold" ? cold : warm;
       const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
       const ratio = median / targets[kind];
-      console.log(`${kind.padEnd(5)} runs ${times.map((ms) => (ms / 1000).toFixed(2)).join(", ")} s; median ${(median / 1000).toFixed(2)} s; ratio to target ${targets[kind] / 1000} s: ${ratio.toFixed(2)}  ${ratio <= 1 ? "PASS" : "FAIL"}`);
+      console.log(
+        `${kind.padEnd(5)} runs ${times.map((ms) => (ms / 1000).toFixed(2)).join(", ")} s; median ${(median / 1000).toFixed(2)} s; ratio to target ${targets[kind] / 1000} s: ${ratio.toFixed(2)}  ${ratio <= 1 ? "PASS" : "FAIL"}`,
+      );
       return ratio <= 1;
     });
     return verdicts.every(Boolean) ? 0 : 1;
@@ -52,7 +58,11 @@ async function main(): Promise<number> {
 /** Wall time of `npm start`'s entry script with --detach, which returns once all three servers are healthy and migrations applied. */
 function timedStart(env: NodeJS.ProcessEnv, extra: readonly string[]): number {
   const started = performance.now();
-  const result = spawnSync("bash", [path.join(projectRoot, "scripts", "start.sh"), "start", "dev", "--detach", ...extra], { cwd: projectRoot, env, encoding: "utf8" });
+  const result = spawnSync(
+    "bash",
+    [path.join(projectRoot, "scripts", "start.sh"), "start", "dev", "--detach", ...extra],
+    { cwd: projectRoot, env, encoding: "utf8" },
+  );
   const elapsed = performance.now() - started;
   if (result.status !== 0) throw new Error(`npm start failed (${result.status}): ${result.stderr}`);
   return elapsed;

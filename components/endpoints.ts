@@ -23,7 +23,14 @@ export interface PlatformEndpoints {
   readonly redisUri?: pulumi.Output<string>;
 }
 
-export function postgresUri(user: string, password: string, host: string, port: number, database: string, sslmode?: string): string {
+export function postgresUri(
+  user: string,
+  password: string,
+  host: string,
+  port: number,
+  database: string,
+  sslmode?: string,
+): string {
   const query = sslmode ? `?sslmode=${sslmode}` : "";
   return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}${query}`;
 }

@@ -31,7 +31,13 @@ export class Platform extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:index:Platform", name, {}, opts);
     const { config, namePrefix } = args;
-    this.outputs = config.target === "docker" ? dockerOutputs(new (dockerTarget().DockerPlatform)(`${name}-docker`, { config, namePrefix }, { parent: this }), config) : awsOutputs(new (awsTarget().AwsPlatform)(`${name}-aws`, { config, namePrefix }, { parent: this }));
+    this.outputs =
+      config.target === "docker"
+        ? dockerOutputs(
+            new (dockerTarget().DockerPlatform)(`${name}-docker`, { config, namePrefix }, { parent: this }),
+            config,
+          )
+        : awsOutputs(new (awsTarget().AwsPlatform)(`${name}-aws`, { config, namePrefix }, { parent: this }));
     this.registerOutputs({});
   }
 }
@@ -71,7 +77,11 @@ function dockerOutputs(target: DockerPlatform, config: StackConfig): PlatformOut
       backups: target.storage.backups.name,
       redisData: target.storage.redisData.name,
     },
-    images: { postgres: config.docker.postgresImage, pgbouncer: config.docker.pgbouncerImage, redis: config.docker.redisImage },
+    images: {
+      postgres: config.docker.postgresImage,
+      pgbouncer: config.docker.pgbouncerImage,
+      redis: config.docker.redisImage,
+    },
   };
 }
 

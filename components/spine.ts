@@ -19,17 +19,27 @@ export interface PlatformLogins {
 /** A password and SCRAM verifier for every login and the PgBouncer console admin. */
 export function platformLogins(name: string, config: StackConfig, parent: pulumi.Resource): PlatformLogins {
   const logins = loginRoles(config.roles.extra);
-  const credentials = new Credentials(`${name}-credentials`, { users: [...logins.map((login) => login.name), pgbouncerAdminUser] }, { parent });
+  const credentials = new Credentials(
+    `${name}-credentials`,
+    { users: [...logins.map((login) => login.name), pgbouncerAdminUser] },
+    { parent },
+  );
   return { logins, credentials };
 }
 
 /** The role-setup inputs that follow from config and the logins; the target adds how to reach the server. */
-export function roleSetupInputs(config: StackConfig, { logins, credentials }: PlatformLogins): Pick<DatabaseSetupArgs, "database" | "logins" | "credentials" | "appSessionLimits" | "migrations"> {
+export function roleSetupInputs(
+  config: StackConfig,
+  { logins, credentials }: PlatformLogins,
+): Pick<DatabaseSetupArgs, "database" | "logins" | "credentials" | "appSessionLimits" | "migrations"> {
   return {
     database: config.postgres.database,
     logins,
     credentials: credentials.byUser,
-    appSessionLimits: { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs },
+    appSessionLimits: {
+      statementTimeoutMs: config.roles.appStatementTimeoutMs,
+      idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs,
+    },
     migrations: config.migrations,
   };
 }
@@ -37,7 +47,9 @@ export function roleSetupInputs(config: StackConfig, { logins, credentials }: Pl
 /** PgBouncer's userlist.txt: the pooled logins' and the console admin's SCRAM verifiers; secret. */
 export function pgbouncerUserlist(config: StackConfig, credentials: Credentials): pulumi.Output<string> {
   const users = userlistUsers(config);
-  return pulumi.all(users.map((user) => credentials.byUser[user].scramSecret)).apply((secrets) => renderUserlist(secrets.map((scramSecret, index) => ({ user: users[index], scramSecret }))));
+  return pulumi
+    .all(users.map((user) => credentials.byUser[user].scramSecret))
+    .apply((secrets) => renderUserlist(secrets.map((scramSecret, index) => ({ user: users[index], scramSecret }))));
 }
 
 /** Where a URI points, and the sslmode it asks for (none: the client's default). */
@@ -49,16 +61,30 @@ export interface UriEndpoint {
 }
 
 /** Secret: login → URI, through the pooler for pooled logins and direct for the others (the migrator). */
-export function connectionUris(config: StackConfig, { logins, credentials }: PlatformLogins, direct: UriEndpoint, pooled: UriEndpoint): pulumi.Output<Record<string, string>> {
-  const passwords = pulumi.all(Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])));
+export function connectionUris(
+  config: StackConfig,
+  { logins, credentials }: PlatformLogins,
+  direct: UriEndpoint,
+  pooled: UriEndpoint,
+): pulumi.Output<Record<string, string>> {
+  const passwords = pulumi.all(
+    Object.fromEntries(logins.map((login) => [login.name, credentials.byUser[login.name].password])),
+  );
   return pulumi.secret(
-    pulumi.all([direct.host, direct.port, pooled.host, pooled.port, passwords]).apply(([directHost, directPort, pooledHost, pooledPort, byLogin]) =>
-      Object.fromEntries(
-        logins.map((login) => {
-          const [host, port, sslmode] = login.pooled ? [pooledHost, pooledPort, pooled.sslmode] : [directHost, directPort, direct.sslmode];
-          return [login.name, postgresUri(login.name, byLogin[login.name], host, port, config.postgres.database, sslmode)];
-        }),
+    pulumi
+      .all([direct.host, direct.port, pooled.host, pooled.port, passwords])
+      .apply(([directHost, directPort, pooledHost, pooledPort, byLogin]) =>
+        Object.fromEntries(
+          logins.map((login) => {
+            const [host, port, sslmode] = login.pooled
+              ? [pooledHost, pooledPort, pooled.sslmode]
+              : [directHost, directPort, direct.sslmode];
+            return [
+              login.name,
+              postgresUri(login.name, byLogin[login.name], host, port, config.postgres.database, sslmode),
+            ];
+          }),
+        ),
       ),
-    ),
   );
 }

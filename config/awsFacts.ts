@@ -9,7 +9,11 @@ import { Region } from "@pulumi/aws/types/enums";
 export const awsRegions: readonly string[] = Object.freeze(Object.values(Region).map(String));
 
 /** Performance Insights retention RDS accepts: 7 (free tier), a multiple of 31 up to 713 (months), or 731. */
-export const performanceInsightsRetentionDays: readonly number[] = Object.freeze([7, ...Array.from({ length: 23 }, (_, month) => 31 * (month + 1)), 731]);
+export const performanceInsightsRetentionDays: readonly number[] = Object.freeze([
+  7,
+  ...Array.from({ length: 23 }, (_, month) => 31 * (month + 1)),
+  731,
+]);
 
 /**
  * ElastiCache engine versions pgplat deploys, per engine: Redis OSS 7 (what
@@ -18,14 +22,19 @@ export const performanceInsightsRetentionDays: readonly number[] = Object.freeze
  * lacks the ACLs pgplat sets up and takes a differently named parameter
  * group family (redis6.x).
  */
-export const cacheEngineVersions = Object.freeze({ redis: ["7.0", "7.1"], valkey: ["7.2", "8.0", "8.1", "8.2", "9.0", "9.1"] } as const);
+export const cacheEngineVersions = Object.freeze({
+  redis: ["7.0", "7.1"],
+  valkey: ["7.2", "8.0", "8.1", "8.2", "9.0", "9.1"],
+} as const);
 export type CacheEngine = keyof typeof cacheEngineVersions;
 
 /** Whether ElastiCache offers `version` of `engine`; otherwise what it offers. */
 export function cacheEngineVersionProblem(engine: CacheEngine, version: string): string | undefined {
   const offered: readonly string[] = cacheEngineVersions[engine];
   if (offered.includes(version)) return undefined;
-  const other = (Object.keys(cacheEngineVersions) as CacheEngine[]).find((candidate) => candidate !== engine && (cacheEngineVersions[candidate] as readonly string[]).includes(version));
+  const other = (Object.keys(cacheEngineVersions) as CacheEngine[]).find(
+    (candidate) => candidate !== engine && (cacheEngineVersions[candidate] as readonly string[]).includes(version),
+  );
   const hint = other ? ` (${version} is ${other}: set aws.cacheEngine to ${other})` : "";
   return `a ${engine} version ElastiCache offers: ${offered.join(", ")}${hint}`;
 }
@@ -51,7 +60,8 @@ function clock(text: string): number | undefined {
 
 function window(start: number, end: number, period: number): Window | string {
   const length = (end - start + period) % period;
-  if (length < minimumWindowMinutes) return `a window of at least ${minimumWindowMinutes} minutes (this one is ${length})`;
+  if (length < minimumWindowMinutes)
+    return `a window of at least ${minimumWindowMinutes} minutes (this one is ${length})`;
   return { start, end: start + length, period };
 }
 
@@ -60,7 +70,8 @@ export function parseBackupWindow(text: string): Window | string {
   const [from, to, extra] = text.split("-");
   const start = clock(from ?? "");
   const end = clock(to ?? "");
-  if (extra !== undefined || start === undefined || end === undefined) return "hh:mm-hh:mm in UTC with real times (00:00 to 23:59), such as 03:00-04:00";
+  if (extra !== undefined || start === undefined || end === undefined)
+    return "hh:mm-hh:mm in UTC with real times (00:00 to 23:59), such as 03:00-04:00";
   return window(start, end, minutesPerDay);
 }
 
@@ -93,10 +104,18 @@ export function cidrSpellingProblem(text: string): string | undefined {
 
 /** Whether the daily backup window meets the weekly maintenance window on any day (RDS refuses overlapping windows). */
 export function windowsOverlap(backup: Window, maintenance: Window): boolean {
-  const weekly = (start: number, end: number): [number, number][] => (end <= minutesPerWeek ? [[start, end]] : [[start, minutesPerWeek], [0, end - minutesPerWeek]]);
+  const weekly = (start: number, end: number): [number, number][] =>
+    end <= minutesPerWeek
+      ? [[start, end]]
+      : [
+          [start, minutesPerWeek],
+          [0, end - minutesPerWeek],
+        ];
   const maintenanceRanges = weekly(maintenance.start, maintenance.end);
   return days.some((_, day) =>
-    weekly(day * minutesPerDay + backup.start, day * minutesPerDay + backup.end).some(([from, to]) => maintenanceRanges.some(([otherFrom, otherTo]) => from < otherTo && otherFrom < to)),
+    weekly(day * minutesPerDay + backup.start, day * minutesPerDay + backup.end).some(([from, to]) =>
+      maintenanceRanges.some(([otherFrom, otherTo]) => from < otherTo && otherFrom < to),
+    ),
   );
 }
 
@@ -104,7 +123,12 @@ const cronFields = [
   { name: "minutes", min: 0, max: 59, names: [] as string[] },
   { name: "hours", min: 0, max: 23, names: [] as string[] },
   { name: "day-of-month", min: 1, max: 31, names: [] as string[] },
-  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+  },
   { name: "day-of-week", min: 1, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
   { name: "year", min: 1970, max: 2199, names: [] as string[] },
 ] as const;
@@ -115,21 +139,25 @@ const cronFields = [
  * (singular for 1), or `at(yyyy-mm-ddThh:mm:ss)`.
  */
 export function scheduleExpressionProblem(expression: string): string | undefined {
-  const usage = "cron(minutes hours day-of-month month day-of-week year) with ? in one day field, rate(n minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss), as EventBridge Scheduler accepts";
+  const usage =
+    "cron(minutes hours day-of-month month day-of-week year) with ? in one day field, rate(n minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss), as EventBridge Scheduler accepts";
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
   if (rate) {
     const value = Number(rate[1]);
     if (value < 1) return `a rate of at least 1 (${usage})`;
-    if ((value === 1) !== !rate[2].endsWith("s")) return `rate(1 ${rate[2].replace(/s$/, "")}) for 1, plural units otherwise`;
+    if ((value === 1) !== !rate[2].endsWith("s"))
+      return `rate(1 ${rate[2].replace(/s$/, "")}) for 1, plural units otherwise`;
     return undefined;
   }
-  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression)) return Number.isNaN(Date.parse(`${expression.slice(3, -1)}Z`)) ? `a real date and time in at(...)` : undefined;
+  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression))
+    return Number.isNaN(Date.parse(`${expression.slice(3, -1)}Z`)) ? `a real date and time in at(...)` : undefined;
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (!cron) return usage;
   const fields = cron[1].trim().split(/\s+/);
   if (fields.length !== 6) return `6 fields in cron(...), not ${fields.length}: ${usage}`;
   const [dayOfMonth, dayOfWeek] = [fields[2], fields[4]];
-  if ((dayOfMonth === "?") === (dayOfWeek === "?")) return `? in exactly one of day-of-month and day-of-week (e.g. cron(0 2 * * ? *))`;
+  if ((dayOfMonth === "?") === (dayOfWeek === "?"))
+    return `? in exactly one of day-of-month and day-of-week (e.g. cron(0 2 * * ? *))`;
   for (const [index, field] of fields.entries()) {
     const problem = cronFieldProblem(field, cronFields[index], index === 2 || index === 4);
     if (problem) return `${cronFields[index].name} field "${field}": ${problem}`;

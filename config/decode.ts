@@ -27,14 +27,29 @@ export function decodeNamespace(config: Readonly<Record<string, string>>, namesp
     try {
       values[fullKey.slice(prefix.length)] = JSON.parse(trimmed);
     } catch (error) {
-      issues.push({ key: fullKey, value: text, allowed: `a valid JSON ${trimmed.startsWith("{") ? "object" : "list"} (${(error as Error).message}); in the stack file write it as YAML, or quote it for \`pulumi config set --path\`` });
+      issues.push({
+        key: fullKey,
+        value: text,
+        allowed: `a valid JSON ${trimmed.startsWith("{") ? "object" : "list"} (${(error as Error).message}); in the stack file write it as YAML, or quote it for \`pulumi config set --path\``,
+      });
     }
   }
   return { values, issues };
 }
 
 /** Issues of both steps, without a second one about a key whose value could not be decoded. */
-export function withDecodeIssues(decodeIssues: readonly ConfigIssue[], parseIssues: readonly ConfigIssue[]): ConfigIssue[] {
+export function withDecodeIssues(
+  decodeIssues: readonly ConfigIssue[],
+  parseIssues: readonly ConfigIssue[],
+): ConfigIssue[] {
   const undecoded = decodeIssues.map((issue) => issue.key);
-  return [...decodeIssues, ...parseIssues.filter((issue) => !undecoded.some((key) => issue.key === key || issue.key.startsWith(`${key}.`) || issue.key.startsWith(`${key}[`)))];
+  return [
+    ...decodeIssues,
+    ...parseIssues.filter(
+      (issue) =>
+        !undecoded.some(
+          (key) => issue.key === key || issue.key.startsWith(`${key}.`) || issue.key.startsWith(`${key}[`),
+        ),
+    ),
+  ];
 }

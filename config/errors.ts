@@ -6,7 +6,12 @@ const maxValueLength = 120;
 /** A key that names a credential, even misspelled or in the wrong place (`adminPasword`, `aws.authToken`). */
 const credentialKey = /pas+w|pwd|secret|token|credential|private|auth|api_?key|access_?key/i;
 /** Values that are credentials whatever their key: a URI with a password, AWS access key ids, PEM keys, long random-looking strings. */
-const credentialValues = [/^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]+:[^@\s]+@/i, /\b(AKIA|ASIA)[0-9A-Z]{16}\b/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[^\s]{20,}$/];
+const credentialValues = [
+  /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]+:[^@\s]+@/i,
+  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[^\s]{20,}$/,
+];
 
 /** Whether a config value must not be printed: its key or its content looks like a credential. */
 export function looksLikeCredential(key: string, value: unknown): boolean {
@@ -32,17 +37,30 @@ export class StackConfigError extends Error {
 
 export function formatIssues(issues: readonly ConfigIssue[]): string {
   const plural = issues.length === 1 ? "problem" : "problems";
-  return [`Invalid stack config (${issues.length} ${plural}); nothing was created:`, ...issues.map((issue) => `  - ${formatIssue(issue)}`)].join("\n");
+  return [
+    `Invalid stack config (${issues.length} ${plural}); nothing was created:`,
+    ...issues.map((issue) => `  - ${formatIssue(issue)}`),
+  ].join("\n");
 }
 
 export function formatIssue(issue: ConfigIssue): string {
-  const value = issue.value !== secretPlaceholder && issue.value !== undefined && looksLikeCredential(issue.key, issue.value) ? hiddenCredential : formatValue(issue.value);
+  const value =
+    issue.value !== secretPlaceholder && issue.value !== undefined && looksLikeCredential(issue.key, issue.value)
+      ? hiddenCredential
+      : formatValue(issue.value);
   return `${issue.key} = ${value}: ${issue.allowed}`;
 }
 
 /** Replaces the values of secret keys so an error message never carries a secret. */
 export function maskSecretValues(issues: readonly ConfigIssue[], secretKeys: ReadonlySet<string>): ConfigIssue[] {
-  return issues.map((issue) => ([...secretKeys].some((secretKey) => issue.key === secretKey || issue.key.startsWith(`${secretKey}.`) || issue.key.startsWith(`${secretKey}[`)) ? { ...issue, value: secretPlaceholder } : issue));
+  return issues.map((issue) =>
+    [...secretKeys].some(
+      (secretKey) =>
+        issue.key === secretKey || issue.key.startsWith(`${secretKey}.`) || issue.key.startsWith(`${secretKey}[`),
+    )
+      ? { ...issue, value: secretPlaceholder }
+      : issue,
+  );
 }
 
 function formatValue(value: unknown): string {

@@ -11,10 +11,15 @@ import { decodeNamespace, withDecodeIssues } from "./decode";
  */
 export function loadStackConfig(): StackConfig {
   const allConfig = pulumi.runtime.allConfig();
-  const secretKeys = new Set(Object.keys(allConfig).filter((fullKey) => fullKey.startsWith(`${configNamespace}:`) && isSecretKey(fullKey)));
+  const secretKeys = new Set(
+    Object.keys(allConfig).filter((fullKey) => fullKey.startsWith(`${configNamespace}:`) && isSecretKey(fullKey)),
+  );
   const decoded = decodeNamespace(allConfig, configNamespace);
   const result = parseStackConfig(decoded.values, { awsRegion: allConfig["aws:region"] });
-  if (!result.ok || decoded.issues.length > 0) throw new StackConfigError(maskSecretValues(withDecodeIssues(decoded.issues, result.ok ? [] : result.issues), secretKeys));
+  if (!result.ok || decoded.issues.length > 0)
+    throw new StackConfigError(
+      maskSecretValues(withDecodeIssues(decoded.issues, result.ok ? [] : result.issues), secretKeys),
+    );
   return result.config;
 }
 

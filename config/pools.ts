@@ -43,7 +43,10 @@ export function pooledLoginNames(config: StackConfig): readonly string[] {
 }
 
 /** The server-connection cap and the descriptor limit that follow from the config, whatever the layout. */
-export function pgbouncerLimits(config: StackConfig): { readonly maxDbConnections: number; readonly fileDescriptorLimit: number } {
+export function pgbouncerLimits(config: StackConfig): {
+  readonly maxDbConnections: number;
+  readonly fileDescriptorLimit: number;
+} {
   const maxDbConnections = poolBudget({
     pooledLogins: pooledLoginNames(config).length,
     defaultPoolSize: config.pgbouncer.defaultPoolSize,
@@ -51,7 +54,13 @@ export function pgbouncerLimits(config: StackConfig): { readonly maxDbConnection
     reservedConnections: config.postgres.reservedConnections,
     maxConnections: config.postgres.maxConnections,
   }).serverConnections;
-  return { maxDbConnections, fileDescriptorLimit: pgbouncerFileDescriptorLimit({ maxClientConn: config.pgbouncer.maxClientConn, maxDbConnections }) };
+  return {
+    maxDbConnections,
+    fileDescriptorLimit: pgbouncerFileDescriptorLimit({
+      maxClientConn: config.pgbouncer.maxClientConn,
+      maxDbConnections,
+    }),
+  };
 }
 
 /** Users in PgBouncer's userlist: the pooled logins and the console admin. */
@@ -64,6 +73,9 @@ export function userlistUsers(config: StackConfig): readonly string[] {
  * headroom for listeners, logs and DNS. PgBouncer refuses max_client_conn it
  * cannot back with descriptors, so this sets the container's nofile limit.
  */
-export function pgbouncerFileDescriptorLimit(args: { readonly maxClientConn: number; readonly maxDbConnections: number }): number {
+export function pgbouncerFileDescriptorLimit(args: {
+  readonly maxClientConn: number;
+  readonly maxDbConnections: number;
+}): number {
   return args.maxClientConn + args.maxDbConnections + 64;
 }

@@ -7,7 +7,17 @@
 /** Role names PostgreSQL refuses (`public`, `none` and the SQL session keywords) or reserves by prefix. */
 const postgresReservedRoles = ["public", "none", "current_user", "session_user", "current_role"];
 /** Roles RDS creates in every instance. */
-const rdsRoles = ["rdsadmin", "rdsrepladmin", "rdstopmgr", "rds_superuser", "rds_replication", "rds_iam", "rds_password", "rds_ad", "rds_extension"];
+const rdsRoles = [
+  "rdsadmin",
+  "rdsrepladmin",
+  "rdstopmgr",
+  "rds_superuser",
+  "rds_replication",
+  "rds_iam",
+  "rds_password",
+  "rds_ad",
+  "rds_extension",
+];
 
 /** Why `name` cannot be a login role pgplat creates, or undefined. */
 export function reservedRoleProblem(name: string): string | undefined {

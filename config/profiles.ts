@@ -18,8 +18,40 @@ export interface SizeProfile {
 }
 
 export const sizeProfiles: Readonly<Record<SizeProfileName, SizeProfile>> = Object.freeze({
-  dev: { memoryMb: 1024, vcpus: 2, storageGb: 20, maxConnections: 100, redisMaxmemoryMb: 128, rdsInstanceClass: "db.t4g.micro", cacheNodeType: "cache.t4g.micro" },
-  small: { memoryMb: 4096, vcpus: 2, storageGb: 50, maxConnections: 200, redisMaxmemoryMb: 512, rdsInstanceClass: "db.t4g.medium", cacheNodeType: "cache.t4g.small" },
-  medium: { memoryMb: 16384, vcpus: 4, storageGb: 200, maxConnections: 400, redisMaxmemoryMb: 2048, rdsInstanceClass: "db.m7g.xlarge", cacheNodeType: "cache.r7g.large" },
-  large: { memoryMb: 65536, vcpus: 16, storageGb: 1000, maxConnections: 800, redisMaxmemoryMb: 8192, rdsInstanceClass: "db.m7g.4xlarge", cacheNodeType: "cache.r7g.xlarge" },
+  dev: {
+    memoryMb: 1024,
+    vcpus: 2,
+    storageGb: 20,
+    maxConnections: 100,
+    redisMaxmemoryMb: 128,
+    rdsInstanceClass: "db.t4g.micro",
+    cacheNodeType: "cache.t4g.micro",
+  },
+  small: {
+    memoryMb: 4096,
+    vcpus: 2,
+    storageGb: 50,
+    maxConnections: 200,
+    redisMaxmemoryMb: 512,
+    rdsInstanceClass: "db.t4g.medium",
+    cacheNodeType: "cache.t4g.small",
+  },
+  medium: {
+    memoryMb: 16384,
+    vcpus: 4,
+    storageGb: 200,
+    maxConnections: 400,
+    redisMaxmemoryMb: 2048,
+    rdsInstanceClass: "db.m7g.xlarge",
+    cacheNodeType: "cache.r7g.large",
+  },
+  large: {
+    memoryMb: 65536,
+    vcpus: 16,
+    storageGb: 1000,
+    maxConnections: 800,
+    redisMaxmemoryMb: 8192,
+    rdsInstanceClass: "db.m7g.4xlarge",
+    cacheNodeType: "cache.r7g.xlarge",
+  },
 });

@@ -68,7 +68,10 @@ export const reservedRoleNames: readonly string[] = Object.freeze([
 ]);
 
 export function loginRoles(extra: readonly { readonly name: string; readonly kind: RoleKind }[]): readonly LoginRole[] {
-  return [...builtInLogins, ...extra.map((role) => ({ name: role.name, memberOf: [groupRoleOf[role.kind]], pooled: true }))];
+  return [
+    ...builtInLogins,
+    ...extra.map((role) => ({ name: role.name, memberOf: [groupRoleOf[role.kind]], pooled: true })),
+  ];
 }
 
 /** Server-side limits for the application's read-write logins, so a stuck client cannot hold locks forever. */
@@ -97,6 +100,11 @@ export interface PlannedRole {
 export function rolePlan(logins: readonly LoginRole[], appSessionLimits: AppSessionLimits): readonly PlannedRole[] {
   return [
     ...groupRoles.map((group) => ({ name: group.name, login: false, memberOf: group.memberOf })),
-    ...logins.map((login) => ({ name: login.name, login: true, memberOf: login.memberOf, ...(login.memberOf.includes(groupRoleOf.readwrite) ? { sessionLimits: appSessionLimits } : {}) })),
+    ...logins.map((login) => ({
+      name: login.name,
+      login: true,
+      memberOf: login.memberOf,
+      ...(login.memberOf.includes(groupRoleOf.readwrite) ? { sessionLimits: appSessionLimits } : {}),
+    })),
   ];
 }

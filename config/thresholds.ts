@@ -27,25 +27,64 @@ export interface ThresholdDefinition {
 }
 
 const definitions = {
-  connectionsPercent: { unit: "%", direction: "above", warning: 80, critical: 90, max: 100, meaning: "Client connections in use as a share of max_connections." },
-  longQuerySeconds: { unit: "s", direction: "above", warning: 60, critical: 300, meaning: "Longest running statement." },
-  idleInTransactionSeconds: { unit: "s", direction: "above", warning: 30, critical: 300, meaning: "Longest time a session has sat idle inside an open transaction (holds locks and the xmin horizon)." },
-  lockWaitSeconds: { unit: "s", direction: "above", warning: 10, critical: 60, meaning: "Longest time a session has been blocked by another session's lock." },
+  connectionsPercent: {
+    unit: "%",
+    direction: "above",
+    warning: 80,
+    critical: 90,
+    max: 100,
+    meaning: "Client connections in use as a share of max_connections.",
+  },
+  longQuerySeconds: {
+    unit: "s",
+    direction: "above",
+    warning: 60,
+    critical: 300,
+    meaning: "Longest running statement.",
+  },
+  idleInTransactionSeconds: {
+    unit: "s",
+    direction: "above",
+    warning: 30,
+    critical: 300,
+    meaning: "Longest time a session has sat idle inside an open transaction (holds locks and the xmin horizon).",
+  },
+  lockWaitSeconds: {
+    unit: "s",
+    direction: "above",
+    warning: 10,
+    critical: 60,
+    meaning: "Longest time a session has been blocked by another session's lock.",
+  },
   wraparoundPercent: {
     unit: "%",
     direction: "above",
     warning: 150,
     critical: 700,
-    meaning: "Oldest unfrozen transaction ID age (any database) as a share of autovacuum_freeze_max_age; 100 % is where anti-wraparound vacuum starts, about 1,070 % (2^31) where PostgreSQL stops.",
+    meaning:
+      "Oldest unfrozen transaction ID age (any database) as a share of autovacuum_freeze_max_age; 100 % is where anti-wraparound vacuum starts, about 1,070 % (2^31) where PostgreSQL stops.",
   },
-  replicationLagSeconds: { unit: "s", direction: "above", warning: 60, critical: 300, meaning: "Replay lag of the slowest replica." },
-  inactiveSlotWalMb: { unit: "MiB", direction: "above", warning: 0, critical: 10240, meaning: "WAL held back by replication slots nobody is consuming." },
+  replicationLagSeconds: {
+    unit: "s",
+    direction: "above",
+    warning: 60,
+    critical: 300,
+    meaning: "Replay lag of the slowest replica.",
+  },
+  inactiveSlotWalMb: {
+    unit: "MiB",
+    direction: "above",
+    warning: 0,
+    critical: 10240,
+    meaning: "WAL held back by replication slots nobody is consuming.",
+  },
   archiveLagSeconds: {
     unit: "s",
     direction: "above",
     warning: 300,
     critical: 900,
-    meaning: "Age of the last archived WAL segment while segments wait to be archived (a failing archive_command is critical at once).",
+    meaning:
+      "Age of the last archived WAL segment while segments wait to be archived (a failing archive_command is critical at once).",
   },
   backupAgeHours: {
     unit: "h",
@@ -53,24 +92,117 @@ const definitions = {
     warning: 25,
     critical: 49,
     derived: true,
-    meaning: "Age of the newest complete base backup. Default: from the schedule, backups.baseBackupEveryHours + baseBackupGraceMinutes (warning) and twice the interval + grace (critical).",
+    meaning:
+      "Age of the newest complete base backup. Default: from the schedule, backups.baseBackupEveryHours + baseBackupGraceMinutes (warning) and twice the interval + grace (critical).",
   },
-  cacheHitPercent: { unit: "%", direction: "below", warning: 99, critical: 95, max: 100, meaning: "Share of table and index block reads served from shared buffers." },
-  invalidIndexes: { unit: "count", direction: "above", warning: 0, meaning: "Indexes left invalid, e.g. by a failed CREATE INDEX CONCURRENTLY: maintained on every write, never used." },
-  unvalidatedConstraints: { unit: "count", direction: "above", warning: 0, meaning: "Constraints added NOT VALID and never validated." },
-  sequencePercent: { unit: "%", direction: "above", warning: 80, critical: 90, max: 100, meaning: "Most used sequence, as a share of its maximum (or its column type's, if smaller)." },
-  duplicateIndexes: { unit: "count", direction: "above", warning: 0, meaning: "Sets of indexes with the same table, columns, expressions and predicate." },
-  unusedIndexMb: { unit: "MiB", direction: "above", warning: 100, meaning: "Size of non-unique indexes never scanned since statistics were reset." },
-  foreignKeysWithoutIndex: { unit: "count", direction: "above", warning: 0, meaning: "Foreign keys whose columns lead no index (deletes on the parent scan the child)." },
-  deadTuplePercent: { unit: "%", direction: "above", warning: 20, critical: 50, max: 100, meaning: "Highest share of dead tuples in a table with enough dead tuples to matter." },
-  tablesNeverVacuumed: { unit: "count", direction: "above", warning: 0, meaning: "Tables with enough rows that were never vacuumed or never analyzed." },
-  statementMeanMs: { unit: "ms", direction: "above", warning: 250, critical: 2000, meaning: "Highest mean execution time among statements called often enough (pg_stat_statements)." },
-  pgbouncerClientsWaiting: { unit: "count", direction: "above", warning: 10, critical: 50, meaning: "PgBouncer clients waiting for a server connection." },
-  pgbouncerMaxWaitSeconds: { unit: "s", direction: "above", warning: 1, critical: 5, meaning: "Longest current wait of a PgBouncer client." },
-  pgbouncerPoolsAtLimit: { unit: "count", direction: "above", warning: 0, meaning: "PgBouncer pools using all of their server connections." },
-  redisMemoryPercent: { unit: "%", direction: "above", warning: 90, critical: 98, max: 100, meaning: "Redis used memory as a share of maxmemory." },
-  redisEvictions: { unit: "per 5 min", direction: "above", warning: 1000, meaning: "Keys evicted for lack of memory, per 5 minutes (the health report averages since Redis started)." },
-  redisRejectedConnections: { unit: "count", direction: "above", warning: 0, meaning: "Connections Redis refused (maxclients reached): since it started in the health report, per 5 minutes in the Prometheus alert." },
+  cacheHitPercent: {
+    unit: "%",
+    direction: "below",
+    warning: 99,
+    critical: 95,
+    max: 100,
+    meaning: "Share of table and index block reads served from shared buffers.",
+  },
+  invalidIndexes: {
+    unit: "count",
+    direction: "above",
+    warning: 0,
+    meaning: "Indexes left invalid, e.g. by a failed CREATE INDEX CONCURRENTLY: maintained on every write, never used.",
+  },
+  unvalidatedConstraints: {
+    unit: "count",
+    direction: "above",
+    warning: 0,
+    meaning: "Constraints added NOT VALID and never validated.",
+  },
+  sequencePercent: {
+    unit: "%",
+    direction: "above",
+    warning: 80,
+    critical: 90,
+    max: 100,
+    meaning: "Most used sequence, as a share of its maximum (or its column type's, if smaller).",
+  },
+  duplicateIndexes: {
+    unit: "count",
+    direction: "above",
+    warning: 0,
+    meaning: "Sets of indexes with the same table, columns, expressions and predicate.",
+  },
+  unusedIndexMb: {
+    unit: "MiB",
+    direction: "above",
+    warning: 100,
+    meaning: "Size of non-unique indexes never scanned since statistics were reset.",
+  },
+  foreignKeysWithoutIndex: {
+    unit: "count",
+    direction: "above",
+    warning: 0,
+    meaning: "Foreign keys whose columns lead no index (deletes on the parent scan the child).",
+  },
+  deadTuplePercent: {
+    unit: "%",
+    direction: "above",
+    warning: 20,
+    critical: 50,
+    max: 100,
+    meaning: "Highest share of dead tuples in a table with enough dead tuples to matter.",
+  },
+  tablesNeverVacuumed: {
+    unit: "count",
+    direction: "above",
+    warning: 0,
+    meaning: "Tables with enough rows that were never vacuumed or never analyzed.",
+  },
+  statementMeanMs: {
+    unit: "ms",
+    direction: "above",
+    warning: 250,
+    critical: 2000,
+    meaning: "Highest mean execution time among statements called often enough (pg_stat_statements).",
+  },
+  pgbouncerClientsWaiting: {
+    unit: "count",
+    direction: "above",
+    warning: 10,
+    critical: 50,
+    meaning: "PgBouncer clients waiting for a server connection.",
+  },
+  pgbouncerMaxWaitSeconds: {
+    unit: "s",
+    direction: "above",
+    warning: 1,
+    critical: 5,
+    meaning: "Longest current wait of a PgBouncer client.",
+  },
+  pgbouncerPoolsAtLimit: {
+    unit: "count",
+    direction: "above",
+    warning: 0,
+    meaning: "PgBouncer pools using all of their server connections.",
+  },
+  redisMemoryPercent: {
+    unit: "%",
+    direction: "above",
+    warning: 90,
+    critical: 98,
+    max: 100,
+    meaning: "Redis used memory as a share of maxmemory.",
+  },
+  redisEvictions: {
+    unit: "per 5 min",
+    direction: "above",
+    warning: 1000,
+    meaning: "Keys evicted for lack of memory, per 5 minutes (the health report averages since Redis started).",
+  },
+  redisRejectedConnections: {
+    unit: "count",
+    direction: "above",
+    warning: 0,
+    meaning:
+      "Connections Redis refused (maxclients reached): since it started in the health report, per 5 minutes in the Prometheus alert.",
+  },
 } as const satisfies Record<string, ThresholdDefinition>;
 
 export type ThresholdName = keyof typeof definitions;
@@ -99,30 +231,48 @@ export const checkSampleMinimums = Object.freeze({
 });
 
 function levelsSchema(definition: ThresholdDefinition) {
-  const value = z.number().min(0).max(definition.max ?? 1e12);
+  const value = z
+    .number()
+    .min(0)
+    .max(definition.max ?? 1e12);
   const unit = definition.unit === "count" ? "" : ` (${definition.unit})`;
   if (definition.derived) {
     return z
-      .strictObject({ warning: value.optional().describe(`Warning level${unit}. Default: see meaning.`), critical: value.optional().describe(`Critical level${unit}. Default: see meaning.`) })
+      .strictObject({
+        warning: value.optional().describe(`Warning level${unit}. Default: see meaning.`),
+        critical: value.optional().describe(`Critical level${unit}. Default: see meaning.`),
+      })
       .prefault({})
       .describe(definition.meaning);
   }
   return z
     .strictObject({
       warning: value.default(definition.warning).describe(`Warning level${unit}.`),
-      critical: definition.critical === undefined ? value.optional().describe(`Critical level${unit}; unset: never critical.`) : value.default(definition.critical).describe(`Critical level${unit}.`),
+      critical:
+        definition.critical === undefined
+          ? value.optional().describe(`Critical level${unit}; unset: never critical.`)
+          : value.default(definition.critical).describe(`Critical level${unit}.`),
     })
     .prefault({})
     .describe(definition.meaning);
 }
 
 export const thresholdsSection = z
-  .strictObject(Object.fromEntries(thresholdNames.map((name) => [name, levelsSchema(definitions[name])])) as Record<ThresholdName, ReturnType<typeof levelsSchema>>)
+  .strictObject(
+    Object.fromEntries(thresholdNames.map((name) => [name, levelsSchema(definitions[name])])) as Record<
+      ThresholdName,
+      ReturnType<typeof levelsSchema>
+    >,
+  )
   .prefault({})
   .describe("Operating thresholds shared by the health report, the Prometheus alert rules and the CloudWatch alarms.");
 
 /** The backup-age levels that follow from the Docker backup schedule, unless the stack sets them. */
-export function backupAgeLevels(given: { readonly warning?: number; readonly critical?: number }, everyHours: number, graceMinutes: number): ThresholdLevels {
+export function backupAgeLevels(
+  given: { readonly warning?: number; readonly critical?: number },
+  everyHours: number,
+  graceMinutes: number,
+): ThresholdLevels {
   const grace = graceMinutes / 60;
   return { warning: given.warning ?? everyHours + grace, critical: given.critical ?? 2 * everyHours + grace };
 }
@@ -139,7 +289,13 @@ export function thresholdIssues(thresholds: Thresholds, keyPrefix: string): Conf
     const { warning, critical } = thresholds[name];
     if (critical === undefined || !passes(name, warning, critical)) return [];
     const relation = definitions[name].direction === "above" ? "at least" : "at most";
-    return [{ key: `${keyPrefix}${name}.critical`, value: critical, allowed: `${relation} ${name}.warning (${warning}): critical is the worse level` }];
+    return [
+      {
+        key: `${keyPrefix}${name}.critical`,
+        value: critical,
+        allowed: `${relation} ${name}.warning (${warning}): critical is the worse level`,
+      },
+    ];
   });
 }
 
@@ -147,13 +303,18 @@ export function thresholdIssues(thresholds: Thresholds, keyPrefix: string): Conf
  * Applies `name.warning=value` / `name.critical=value` overrides (the health
  * report's `--threshold`). Returns every problem at once.
  */
-export function withThresholdOverrides(thresholds: Thresholds, overrides: readonly string[]): { readonly thresholds: Thresholds } | { readonly problems: readonly string[] } {
+export function withThresholdOverrides(
+  thresholds: Thresholds,
+  overrides: readonly string[],
+): { readonly thresholds: Thresholds } | { readonly problems: readonly string[] } {
   const result: Record<string, ThresholdLevels> = { ...thresholds };
   const problems: string[] = [];
   for (const override of overrides) {
     const match = /^([A-Za-z]+)\.(warning|critical)=(\d+(?:\.\d+)?)$/.exec(override);
     if (!match || !(match[1] in definitions)) {
-      problems.push(`--threshold ${override}: expected <name>.warning|critical=<number ≥ 0>, name one of ${thresholdNames.join(", ")}`);
+      problems.push(
+        `--threshold ${override}: expected <name>.warning|critical=<number ≥ 0>, name one of ${thresholdNames.join(", ")}`,
+      );
       continue;
     }
     const name = match[1] as ThresholdName;
@@ -162,6 +323,11 @@ export function withThresholdOverrides(thresholds: Thresholds, overrides: readon
     if (max !== undefined && value > max) problems.push(`--threshold ${override}: at most ${max}`);
     else result[name] = { ...result[name], [match[2]]: value };
   }
-  if (problems.length === 0) problems.push(...thresholdIssues(result as Thresholds, "--threshold ").map((issue) => `${issue.key}=${String(issue.value)}: ${issue.allowed}`));
+  if (problems.length === 0)
+    problems.push(
+      ...thresholdIssues(result as Thresholds, "--threshold ").map(
+        (issue) => `${issue.key}=${String(issue.value)}: ${issue.allowed}`,
+      ),
+    );
   return problems.length > 0 ? { problems } : { thresholds: Object.freeze(result) as Thresholds };
 }

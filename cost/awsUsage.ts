@@ -1,4 +1,13 @@
-import { hoursPerMonth, monthlyUsage, type BillableResource, type FixedUsage, type UsageContext, type UsageLine, type UsageRule, type VariableUsage } from "./usage";
+import {
+  hoursPerMonth,
+  monthlyUsage,
+  type BillableResource,
+  type FixedUsage,
+  type UsageContext,
+  type UsageLine,
+  type UsageRule,
+  type VariableUsage,
+} from "./usage";
 
 /** What AWS meters for each resource type pgplat declares (rules below; free types in `chargeFreeAwsTypes`). */
 
@@ -9,7 +18,11 @@ function regionOf(resource: BillableResource, context: UsageContext): string {
   return typeof resource.inputs.region === "string" ? resource.inputs.region : context.region;
 }
 
-function fixed(resource: BillableResource, context: UsageContext, line: Pick<FixedUsage, "meter" | "unit" | "quantity" | "what">): FixedUsage {
+function fixed(
+  resource: BillableResource,
+  context: UsageContext,
+  line: Pick<FixedUsage, "meter" | "unit" | "quantity" | "what">,
+): FixedUsage {
   return { kind: "fixed", resource: resource.name, region: regionOf(resource, context), ...line };
 }
 
@@ -18,7 +31,9 @@ function variable(resource: BillableResource, context: UsageContext, what: strin
 }
 
 function dependencyOfType(resource: BillableResource, context: UsageContext, type: string): BillableResource {
-  const found = resource.dependsOn.map((name) => context.byName.get(name)).find((candidate) => candidate?.type === type);
+  const found = resource.dependsOn
+    .map((name) => context.byName.get(name))
+    .find((candidate) => candidate?.type === type);
   if (!found) throw new Error(`${resource.name} depends on no ${type}; cannot tell what it costs`);
   return found;
 }
@@ -40,12 +55,16 @@ function text(resource: BillableResource, key: string): string {
 
 const rdsInstance: UsageRule = (instance, context) => {
   // A replica inherits engine and allocated storage from its source.
-  const source = instance.inputs.replicateSourceDb === undefined ? instance : dependencyOfType(instance, context, rdsInstanceType);
+  const source =
+    instance.inputs.replicateSourceDb === undefined ? instance : dependencyOfType(instance, context, rdsInstanceType);
   const instanceClass = text(instance, "instanceClass");
   const deployment = instance.inputs.multiAz === true ? "multi-az" : "single-az";
   const storageType = text(instance, "storageType");
   const storageGb = Number(source.inputs.allocatedStorage);
-  const ceiling = instance.inputs.maxAllocatedStorage === undefined ? "" : `, autoscaling up to ${instance.inputs.maxAllocatedStorage} GB`;
+  const ceiling =
+    instance.inputs.maxAllocatedStorage === undefined
+      ? ""
+      : `, autoscaling up to ${instance.inputs.maxAllocatedStorage} GB`;
   const retentionDays = Number(instance.inputs.performanceInsightsRetentionPeriod ?? 7);
   return [
     fixed(instance, context, {
@@ -54,17 +73,62 @@ const rdsInstance: UsageRule = (instance, context) => {
       quantity: hoursPerMonth,
       what: `${instanceClass} ${deployment === "multi-az" ? "Multi-AZ (primary and standby)" : "Single-AZ"}`,
     }),
-    fixed(instance, context, { meter: `rds-storage:${storageType}:${deployment}`, unit: "GB-month", quantity: storageGb, what: `${storageType} storage, ${storageGb} GB allocated${ceiling}` }),
-    ...(instance.inputs.manageMasterUserPassword === true ? [fixed(instance, context, { meter: "secrets-manager:secret", unit: "secret-month", quantity: 1, what: "master password secret managed by RDS" })] : []),
+    fixed(instance, context, {
+      meter: `rds-storage:${storageType}:${deployment}`,
+      unit: "GB-month",
+      quantity: storageGb,
+      what: `${storageType} storage, ${storageGb} GB allocated${ceiling}`,
+    }),
+    ...(instance.inputs.manageMasterUserPassword === true
+      ? [
+          fixed(instance, context, {
+            meter: "secrets-manager:secret",
+            unit: "secret-month",
+            quantity: 1,
+            what: "master password secret managed by RDS",
+          }),
+        ]
+      : []),
     ...(instance.inputs.performanceInsightsEnabled === true && retentionDays > 7
-      ? [fixed(instance, context, { meter: `rds-performance-insights:${retentionDays}d`, unit: "vCPU-month", quantity: rdsClassVcpus(instanceClass), what: `Performance Insights kept ${retentionDays} days (7 are free)` })]
+      ? [
+          fixed(instance, context, {
+            meter: `rds-performance-insights:${retentionDays}d`,
+            unit: "vCPU-month",
+            quantity: rdsClassVcpus(instanceClass),
+            what: `Performance Insights kept ${retentionDays} days (7 are free)`,
+          }),
+        ]
       : []),
     ...(Number(instance.inputs.backupRetentionPeriod ?? 0) > 0
-      ? [variable(instance, context, "automated backups beyond the free allowance (storage equal to the allocated size)", `database size and change rate over ${instance.inputs.backupRetentionPeriod} days`)]
+      ? [
+          variable(
+            instance,
+            context,
+            "automated backups beyond the free allowance (storage equal to the allocated size)",
+            `database size and change rate over ${instance.inputs.backupRetentionPeriod} days`,
+          ),
+        ]
       : []),
-    ...(Number(instance.inputs.monitoringInterval ?? 0) > 0 ? [variable(instance, context, "Enhanced Monitoring in CloudWatch Logs", `${instance.inputs.monitoringInterval}s interval and process count`)] : []),
-    ...(Array.isArray(instance.inputs.enabledCloudwatchLogsExports) && instance.inputs.enabledCloudwatchLogsExports.length > 0
-      ? [variable(instance, context, "PostgreSQL logs exported to CloudWatch Logs", "log volume (slow statements, connections, errors)")]
+    ...(Number(instance.inputs.monitoringInterval ?? 0) > 0
+      ? [
+          variable(
+            instance,
+            context,
+            "Enhanced Monitoring in CloudWatch Logs",
+            `${instance.inputs.monitoringInterval}s interval and process count`,
+          ),
+        ]
+      : []),
+    ...(Array.isArray(instance.inputs.enabledCloudwatchLogsExports) &&
+    instance.inputs.enabledCloudwatchLogsExports.length > 0
+      ? [
+          variable(
+            instance,
+            context,
+            "PostgreSQL logs exported to CloudWatch Logs",
+            "log volume (slow statements, connections, errors)",
+          ),
+        ]
       : []),
   ];
 };
@@ -72,7 +136,14 @@ const rdsInstance: UsageRule = (instance, context) => {
 const rdsProxyTarget: UsageRule = (target, context) => {
   const instanceClass = text(dependencyOfType(target, context, rdsInstanceType), "instanceClass");
   const vcpus = rdsClassVcpus(instanceClass);
-  return [fixed(target, context, { meter: "rds-proxy", unit: "vCPU-hour", quantity: vcpus * hoursPerMonth, what: `RDS Proxy, per vCPU of the ${instanceClass} behind it (${vcpus})` })];
+  return [
+    fixed(target, context, {
+      meter: "rds-proxy",
+      unit: "vCPU-hour",
+      quantity: vcpus * hoursPerMonth,
+      what: `RDS Proxy, per vCPU of the ${instanceClass} behind it (${vcpus})`,
+    }),
+  ];
 };
 
 const replicationGroup: UsageRule = (group, context) => {
@@ -80,8 +151,22 @@ const replicationGroup: UsageRule = (group, context) => {
   const nodeType = text(group, "nodeType");
   const engine = text(group, "engine");
   return [
-    fixed(group, context, { meter: `elasticache:${engine}:${nodeType}`, unit: "node-hour", quantity: nodes * hoursPerMonth, what: `${nodes} × ${nodeType} (${engine}: primary${nodes > 1 ? ` and ${nodes - 1} replica${nodes > 2 ? "s" : ""}` : ""})` }),
-    ...(Number(group.inputs.snapshotRetentionLimit ?? 0) > 0 ? [variable(group, context, "snapshot storage", `cache size × ${group.inputs.snapshotRetentionLimit} daily snapshots`)] : []),
+    fixed(group, context, {
+      meter: `elasticache:${engine}:${nodeType}`,
+      unit: "node-hour",
+      quantity: nodes * hoursPerMonth,
+      what: `${nodes} × ${nodeType} (${engine}: primary${nodes > 1 ? ` and ${nodes - 1} replica${nodes > 2 ? "s" : ""}` : ""})`,
+    }),
+    ...(Number(group.inputs.snapshotRetentionLimit ?? 0) > 0
+      ? [
+          variable(
+            group,
+            context,
+            "snapshot storage",
+            `cache size × ${group.inputs.snapshotRetentionLimit} daily snapshots`,
+          ),
+        ]
+      : []),
   ];
 };
 
@@ -93,22 +178,43 @@ const fargateService: UsageRule = (service, context) => {
   const platform = task.inputs.runtimePlatform as { cpuArchitecture?: string } | undefined;
   const architecture = platform?.cpuArchitecture === "ARM64" ? "arm64" : "x86_64";
   return [
-    fixed(service, context, { meter: `fargate:${architecture}:vcpu`, unit: "vCPU-hour", quantity: tasks * vcpu * hoursPerMonth, what: `${tasks} Fargate task${tasks > 1 ? "s" : ""} × ${vcpu} vCPU (${architecture})` }),
-    fixed(service, context, { meter: `fargate:${architecture}:memory`, unit: "GB-hour", quantity: tasks * memoryGb * hoursPerMonth, what: `${tasks} Fargate task${tasks > 1 ? "s" : ""} × ${memoryGb} GB memory` }),
+    fixed(service, context, {
+      meter: `fargate:${architecture}:vcpu`,
+      unit: "vCPU-hour",
+      quantity: tasks * vcpu * hoursPerMonth,
+      what: `${tasks} Fargate task${tasks > 1 ? "s" : ""} × ${vcpu} vCPU (${architecture})`,
+    }),
+    fixed(service, context, {
+      meter: `fargate:${architecture}:memory`,
+      unit: "GB-hour",
+      quantity: tasks * memoryGb * hoursPerMonth,
+      what: `${tasks} Fargate task${tasks > 1 ? "s" : ""} × ${memoryGb} GB memory`,
+    }),
   ];
 };
 
 const loadBalancer: UsageRule = (balancer, context) => {
   const kind = text(balancer, "loadBalancerType");
   return [
-    fixed(balancer, context, { meter: `elb:${kind}`, unit: "LB-hour", quantity: hoursPerMonth, what: `${kind} load balancer` }),
+    fixed(balancer, context, {
+      meter: `elb:${kind}`,
+      unit: "LB-hour",
+      quantity: hoursPerMonth,
+      what: `${kind} load balancer`,
+    }),
     variable(balancer, context, "load balancer capacity units (LCU)", "new and active connections, bytes processed"),
   ];
 };
 
-const perMonth = (meter: string, unit: string, what: string): UsageRule => (resource, context) => [fixed(resource, context, { meter, unit, quantity: 1, what })];
-const hourly = (meter: string, unit: string, what: string): UsageRule => (resource, context) => [fixed(resource, context, { meter, unit, quantity: hoursPerMonth, what })];
-const usageBased = (what: string, drivenBy: (resource: BillableResource) => string): UsageRule => (resource, context) => [variable(resource, context, what, drivenBy(resource))];
+const perMonth =
+  (meter: string, unit: string, what: string): UsageRule =>
+  (resource, context) => [fixed(resource, context, { meter, unit, quantity: 1, what })];
+const hourly =
+  (meter: string, unit: string, what: string): UsageRule =>
+  (resource, context) => [fixed(resource, context, { meter, unit, quantity: hoursPerMonth, what })];
+const usageBased =
+  (what: string, drivenBy: (resource: BillableResource) => string): UsageRule =>
+  (resource, context) => [variable(resource, context, what, drivenBy(resource))];
 
 export const awsUsageRules: Readonly<Record<string, UsageRule>> = {
   [rdsInstanceType]: rdsInstance,
@@ -125,17 +231,36 @@ export const awsUsageRules: Readonly<Record<string, UsageRule>> = {
   "aws:secretsmanager/secret:Secret": perMonth("secrets-manager:secret", "secret-month", "Secrets Manager secret"),
   "aws:cloudwatch/metricAlarm:MetricAlarm": (alarm, context) => {
     const resolution = Number(alarm.inputs.period) < 60 ? "high-resolution" : "standard";
-    return [fixed(alarm, context, { meter: `cloudwatch:alarm:${resolution}`, unit: "alarm-month", quantity: 1, what: `CloudWatch alarm, ${resolution} resolution` })];
+    return [
+      fixed(alarm, context, {
+        meter: `cloudwatch:alarm:${resolution}`,
+        unit: "alarm-month",
+        quantity: 1,
+        what: `CloudWatch alarm, ${resolution} resolution`,
+      }),
+    ];
   },
   "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": usageBased(
     "automated backups replicated to this region (storage and cross-region transfer)",
     (replication) => `database size and change rate over ${replication.inputs.retentionPeriod} days`,
   ),
-  "aws:scheduler/schedule:Schedule": usageBased("Fargate time of each scheduled backup run", (schedule) => `run duration (${schedule.inputs.scheduleExpression})`),
-  "aws:s3/bucket:Bucket": usageBased("stored backup objects and their versions, requests", () => "backup size, retention and lifecycle"),
-  "aws:cloudwatch/logGroup:LogGroup": usageBased("log ingestion and storage", (group) => `log volume, kept ${group.inputs.retentionInDays} days`),
+  "aws:scheduler/schedule:Schedule": usageBased(
+    "Fargate time of each scheduled backup run",
+    (schedule) => `run duration (${schedule.inputs.scheduleExpression})`,
+  ),
+  "aws:s3/bucket:Bucket": usageBased(
+    "stored backup objects and their versions, requests",
+    () => "backup size, retention and lifecycle",
+  ),
+  "aws:cloudwatch/logGroup:LogGroup": usageBased(
+    "log ingestion and storage",
+    (group) => `log volume, kept ${group.inputs.retentionInDays} days`,
+  ),
   "aws:sns/topic:Topic": usageBased("alarm notifications", () => "notifications sent"),
-  "aws:backup/vault:Vault": usageBased("AWS Backup recovery point storage (copies into it also pay cross-region transfer)", (vault) => `database size × recovery points kept in ${vault.inputs.name}`),
+  "aws:backup/vault:Vault": usageBased(
+    "AWS Backup recovery point storage (copies into it also pay cross-region transfer)",
+    (vault) => `database size × recovery points kept in ${vault.inputs.name}`,
+  ),
   "aws:backup/restoreTestingPlan:RestoreTestingPlan": usageBased(
     "restore tests: each restore job and the restored instance until validation ends",
     (plan) => `runs of ${plan.inputs.scheduleExpression} × hours until AWS Backup deletes the restored instance`,
@@ -198,6 +323,8 @@ export const chargeFreeAwsTypes: ReadonlySet<string> = new Set([
 
 /** AWS types in the graph that are neither priced by a rule nor known to be free: an estimate would silently leave them out. */
 export function unclassifiedAwsTypes(resources: readonly BillableResource[]): string[] {
-  const types = resources.map((resource) => resource.type).filter((type) => type.startsWith("aws:") && !(type in awsUsageRules) && !chargeFreeAwsTypes.has(type));
+  const types = resources
+    .map((resource) => resource.type)
+    .filter((type) => type.startsWith("aws:") && !(type in awsUsageRules) && !chargeFreeAwsTypes.has(type));
   return [...new Set(types)].sort();
 }

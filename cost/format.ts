@@ -22,26 +22,55 @@ function rows(priced: readonly PricedUsage[]): Row[] {
       row.quantity += line.quantity;
       if (row.monthly !== undefined && monthly !== undefined) row.monthly += monthly;
     } else {
-      byCharge.set(key, { resources: [line.resource], region: line.region, what: line.what, meter: line.meter, unit: line.unit, quantity: line.quantity, unitPrice, monthly });
+      byCharge.set(key, {
+        resources: [line.resource],
+        region: line.region,
+        what: line.what,
+        meter: line.meter,
+        unit: line.unit,
+        quantity: line.quantity,
+        unitPrice,
+        monthly,
+      });
     }
   }
-  return [...byCharge.values()].sort((a, b) => a.region.localeCompare(b.region) || a.meter.localeCompare(b.meter) || a.what.localeCompare(b.what));
+  return [...byCharge.values()].sort(
+    (a, b) => a.region.localeCompare(b.region) || a.meter.localeCompare(b.meter) || a.what.localeCompare(b.what),
+  );
 }
 
 /** The estimate as Markdown: fixed charges (priced when books were given), then what depends on use. */
 export function estimateMarkdown(estimate: Estimate): string {
   const withPrices = estimate.books.length > 0;
   const header = withPrices
-    ? ["| Region | What | Resources | Meter | Quantity / month | Unit price (USD) | USD / month |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    ? [
+        "| Region | What | Resources | Meter | Quantity / month | Unit price (USD) | USD / month |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+      ]
     : ["| Region | What | Resources | Meter | Quantity / month |", "| --- | --- | --- | --- | --- |"];
   const table = rows(estimate.priced).map((row) => {
-    const resources = row.resources.length === 1 ? row.resources[0] : `${row.resources.length} (${row.resources[0]}, …)`;
+    const resources =
+      row.resources.length === 1 ? row.resources[0] : `${row.resources.length} (${row.resources[0]}, …)`;
     const cells = [row.region, row.what, resources, `\`${row.meter}\``, `${quantity(row.quantity)} ${row.unit}`];
-    if (withPrices) cells.push(row.unitPrice === undefined ? "no price" : String(row.unitPrice), row.monthly === undefined ? "–" : row.monthly.toFixed(2));
+    if (withPrices)
+      cells.push(
+        row.unitPrice === undefined ? "no price" : String(row.unitPrice),
+        row.monthly === undefined ? "–" : row.monthly.toFixed(2),
+      );
     return `| ${cells.join(" | ")} |`;
   });
-  const variable = estimate.variable.map((line) => `- ${line.resource} (${line.region}): ${line.what}; depends on ${line.drivenBy}`);
-  return [...header, ...table, "", ...(withPrices ? [...totalLines(estimate), ""] : []), "Charges that depend on use (in no total):", "", ...variable].join("\n");
+  const variable = estimate.variable.map(
+    (line) => `- ${line.resource} (${line.region}): ${line.what}; depends on ${line.drivenBy}`,
+  );
+  return [
+    ...header,
+    ...table,
+    "",
+    ...(withPrices ? [...totalLines(estimate), ""] : []),
+    "Charges that depend on use (in no total):",
+    "",
+    ...variable,
+  ].join("\n");
 }
 
 function totalLines(estimate: Estimate): string[] {

@@ -51,7 +51,11 @@ export interface UsageContext {
 export type UsageRule = (resource: BillableResource, context: UsageContext) => readonly UsageLine[];
 
 /** Applies `rules` (by resource type) to every resource; types without a rule add no line. */
-export function monthlyUsage(resources: readonly BillableResource[], region: string, rules: Readonly<Record<string, UsageRule>>): UsageLine[] {
+export function monthlyUsage(
+  resources: readonly BillableResource[],
+  region: string,
+  rules: Readonly<Record<string, UsageRule>>,
+): UsageLine[] {
   const context: UsageContext = { region, byName: new Map(resources.map((resource) => [resource.name, resource])) };
   return resources.flatMap((resource) => rules[resource.type]?.(resource, context) ?? []);
 }

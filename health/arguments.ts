@@ -35,11 +35,19 @@ export function parseArguments(argv: readonly string[]): Arguments {
     const value = parsed.values[name]?.[0];
     if (value !== undefined) values[name.slice(2)] = value;
   }
-  const args = { json: parsed.switches.has("--json"), help: parsed.help, values, thresholds: parsed.values["--threshold"] ?? [] };
+  const args = {
+    json: parsed.switches.has("--json"),
+    help: parsed.help,
+    values,
+    thresholds: parsed.values["--threshold"] ?? [],
+  };
   if (parsed.help) return args;
-  if (parsed.positional.length > 1) throw new UsageError(`one stack name, not ${parsed.positional.length}: ${parsed.positional.join(" ")}`);
+  if (parsed.positional.length > 1)
+    throw new UsageError(`one stack name, not ${parsed.positional.length}: ${parsed.positional.join(" ")}`);
   const stack = parsed.positional[0];
-  if (stack !== undefined && values["database-url"] !== undefined) throw new UsageError("give a stack or --database-url, not both");
-  if (stack === undefined && values["database-url"] === undefined) throw new UsageError("no database: name a stack or pass --database-url");
+  if (stack !== undefined && values["database-url"] !== undefined)
+    throw new UsageError("give a stack or --database-url, not both");
+  if (stack === undefined && values["database-url"] === undefined)
+    throw new UsageError("no database: name a stack or pass --database-url");
   return { ...args, stack };
 }

@@ -21,14 +21,27 @@ export function backupAgeCheck(repository: BackupRepository, now: Date, threshol
   const complete = repository.summaries
     .filter((summary) => summary.status === "complete" && !Number.isNaN(Date.parse(summary.endTime)))
     .sort((a, b) => Date.parse(b.endTime) - Date.parse(a.endTime));
-  const unreadable = repository.unreadable.length > 0 ? `; ignored unreadable manifest(s): ${repository.unreadable.join(", ")}` : "";
+  const unreadable =
+    repository.unreadable.length > 0 ? `; ignored unreadable manifest(s): ${repository.unreadable.join(", ")}` : "";
   const newest = complete[0];
   if (!newest) {
     const { threshold } = judge("backup_age", "backupAgeHours", null, thresholds, "");
-    return { name: "backup_age", status: "critical", value: null, threshold, detail: `no complete backup${unreadable}` };
+    return {
+      name: "backup_age",
+      status: "critical",
+      value: null,
+      threshold,
+      detail: `no complete backup${unreadable}`,
+    };
   }
   const hours = (now.getTime() - Date.parse(newest.endTime)) / 3_600_000;
-  return judge("backup_age", "backupAgeHours", hours, thresholds, `newest complete backup ${newest.id} ended ${newest.endTime}; ${complete.length} complete${unreadable}`);
+  return judge(
+    "backup_age",
+    "backupAgeHours",
+    hours,
+    thresholds,
+    `newest complete backup ${newest.id} ended ${newest.endTime}; ${complete.length} complete${unreadable}`,
+  );
 }
 
 /**
@@ -39,7 +52,11 @@ export function backupAgeCheck(repository: BackupRepository, now: Date, threshol
 export function readBackupRepository(repo: string): BackupRepository {
   const entries = listBackups(repo);
   return {
-    summaries: entries.flatMap((entry) => (entry.status === "complete" ? [{ id: entry.id, status: entry.status, startTime: entry.manifest.startTime, endTime: entry.manifest.endTime }] : [])),
+    summaries: entries.flatMap((entry) =>
+      entry.status === "complete"
+        ? [{ id: entry.id, status: entry.status, startTime: entry.manifest.startTime, endTime: entry.manifest.endTime }]
+        : [],
+    ),
     unreadable: entries.flatMap((entry) => (entry.status === "invalid" ? [entry.id] : [])),
   };
 }

@@ -34,14 +34,28 @@ export function pgbouncerChecks(facts: PgbouncerFacts, thresholds: Thresholds): 
   });
   const name = (pool: ConsoleRow) => `${String(pool.database)}/${String(pool.user)}`;
   return [
-    judge("pgbouncer_clients_waiting", "pgbouncerClientsWaiting", waiting, thresholds, `${waiting} client(s) waiting for a server connection across ${pools.length} pool(s)`),
-    judge("pgbouncer_max_wait", "pgbouncerMaxWaitSeconds", longest.seconds, thresholds, longest.pool ? `longest wait in pool ${name(longest.pool)}` : "no client waiting"),
+    judge(
+      "pgbouncer_clients_waiting",
+      "pgbouncerClientsWaiting",
+      waiting,
+      thresholds,
+      `${waiting} client(s) waiting for a server connection across ${pools.length} pool(s)`,
+    ),
+    judge(
+      "pgbouncer_max_wait",
+      "pgbouncerMaxWaitSeconds",
+      longest.seconds,
+      thresholds,
+      longest.pool ? `longest wait in pool ${name(longest.pool)}` : "no client waiting",
+    ),
     judge(
       "pgbouncer_pools_at_limit",
       "pgbouncerPoolsAtLimit",
       atLimit.length,
       thresholds,
-      atLimit.length > 0 ? `using every server connection: ${atLimit.map((pool) => `${name(pool)} (pool_size ${poolSize.get(pool.database)})`).join(", ")}` : "every pool has server connections to spare",
+      atLimit.length > 0
+        ? `using every server connection: ${atLimit.map((pool) => `${name(pool)} (pool_size ${poolSize.get(pool.database)})`).join(", ")}`
+        : "every pool has server connections to spare",
     ),
   ];
 }

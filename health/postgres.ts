@@ -27,17 +27,29 @@ export const sessionOptions = [
 ].join(" ");
 
 /** Runs every PostgreSQL check as the login in `url`, over `connections` sessions; results in the order of `checks`. */
-export async function checkPostgres(url: string, thresholds: Thresholds, checks: readonly PostgresCheck[] = postgresChecks, connections = reportConnections): Promise<CheckResult[]> {
-  const opened = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(connections, checks.length)) }, () => connectTo("PostgreSQL", url, undefined, sessionOptions)));
+export async function checkPostgres(
+  url: string,
+  thresholds: Thresholds,
+  checks: readonly PostgresCheck[] = postgresChecks,
+  connections = reportConnections,
+): Promise<CheckResult[]> {
+  const opened = await Promise.allSettled(
+    Array.from({ length: Math.max(1, Math.min(connections, checks.length)) }, () =>
+      connectTo("PostgreSQL", url, undefined, sessionOptions),
+    ),
+  );
   const clients = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   try {
     const failed = opened.find((result) => result.status === "rejected");
     if (failed) throw failed.reason;
     const results = new Array<CheckResult>(checks.length);
-    const queue = [...checks.keys()].sort((a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false));
+    const queue = [...checks.keys()].sort(
+      (a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false),
+    );
     await Promise.all(
       clients.map(async (client) => {
-        for (let next = queue.shift(); next !== undefined; next = queue.shift()) results[next] = await runCheck(client, checks[next], thresholds);
+        for (let next = queue.shift(); next !== undefined; next = queue.shift())
+          results[next] = await runCheck(client, checks[next], thresholds);
       }),
     );
     return results;
@@ -52,8 +64,10 @@ async function runCheck(client: Client, check: PostgresCheck, thresholds: Thresh
     return check.evaluate(rows[0], thresholds);
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
-    if ((code === "42P01" || code === "42883") && check.whenMissing) return { name: check.name, status: "ok", value: null, threshold: null, detail: check.whenMissing };
-    if (code === "55P03") return notEvaluated(check.name, `waited longer than lock_timeout (${sessionLimits.lockTimeoutMs} ms) for a lock`);
+    if ((code === "42P01" || code === "42883") && check.whenMissing)
+      return { name: check.name, status: "ok", value: null, threshold: null, detail: check.whenMissing };
+    if (code === "55P03")
+      return notEvaluated(check.name, `waited longer than lock_timeout (${sessionLimits.lockTimeoutMs} ms) for a lock`);
     return notEvaluated(check.name, message ?? String(error));
   }
 }
@@ -62,7 +76,11 @@ async function runCheck(client: Client, check: PostgresCheck, thresholds: Thresh
 export async function connectTo(server: string, url: string, database?: string, options?: string): Promise<Client> {
   try {
     const settings = settingsFromUrl(url);
-    const client = new Client({ ...clientConfig({ ...settings, database: database ?? settings.database }, applicationName), connectionTimeoutMillis: sessionLimits.connectTimeoutMs, options });
+    const client = new Client({
+      ...clientConfig({ ...settings, database: database ?? settings.database }, applicationName),
+      connectionTimeoutMillis: sessionLimits.connectTimeoutMs,
+      options,
+    });
     // An error on an idle client would otherwise be thrown from the event emitter.
     client.on("error", () => undefined);
     await client.connect();

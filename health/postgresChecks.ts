@@ -45,7 +45,13 @@ export const postgresChecks: readonly PostgresCheck[] = [
     evaluate: (row, thresholds) => {
       const used = num(row?.used);
       const max = num(row?.max_connections);
-      return judge("connections", "connectionsPercent", (100 * used) / max, thresholds, `${used} of max_connections ${max} in use`);
+      return judge(
+        "connections",
+        "connectionsPercent",
+        (100 * used) / max,
+        thresholds,
+        `${used} of max_connections ${max} in use`,
+      );
     },
   },
   {
@@ -60,7 +66,9 @@ export const postgresChecks: readonly PostgresCheck[] = [
         "longQuerySeconds",
         num(row?.seconds),
         thresholds,
-        row ? `longest: pid ${String(row.pid)} (${String(row.usename)}) for ${seconds(num(row.seconds))}, query_id ${String(row.query_id ?? "unknown")}; ${num(row.active)} active` : "no active statements",
+        row
+          ? `longest: pid ${String(row.pid)} (${String(row.usename)}) for ${seconds(num(row.seconds))}, query_id ${String(row.query_id ?? "unknown")}; ${num(row.active)} active`
+          : "no active statements",
       ),
   },
   {
@@ -93,7 +101,9 @@ export const postgresChecks: readonly PostgresCheck[] = [
         "lockWaitSeconds",
         num(row?.seconds),
         thresholds,
-        row ? `${num(row.blocked)} session(s) blocked; longest: pid ${String(row.pid)} (${String(row.usename)}) for ${seconds(num(row.seconds))}, blocked by pid ${list(row.blockers)}` : "no session waits on a lock",
+        row
+          ? `${num(row.blocked)} session(s) blocked; longest: pid ${String(row.pid)} (${String(row.usename)}) for ${seconds(num(row.seconds))}, blocked by pid ${list(row.blockers)}`
+          : "no session waits on a lock",
       ),
   },
   {
@@ -127,7 +137,13 @@ export const postgresChecks: readonly PostgresCheck[] = [
     sql: `select application_name, extract(epoch from coalesce(replay_lag, '0'))::float8 as seconds, count(*) over ()::int as replicas
             from pg_stat_replication order by replay_lag desc nulls last limit 1`,
     evaluate: (row, thresholds) =>
-      judge("replication_lag", "replicationLagSeconds", row ? num(row.seconds) : null, thresholds, row ? `${num(row.replicas)} replica(s); slowest: ${String(row.application_name)}` : "no replicas connected"),
+      judge(
+        "replication_lag",
+        "replicationLagSeconds",
+        row ? num(row.seconds) : null,
+        thresholds,
+        row ? `${num(row.replicas)} replica(s); slowest: ${String(row.application_name)}` : "no replicas connected",
+      ),
   },
   {
     name: "inactive_replication_slots",
@@ -140,7 +156,9 @@ export const postgresChecks: readonly PostgresCheck[] = [
         "inactiveSlotWalMb",
         num(row?.bytes) / 1024 / 1024,
         thresholds,
-        num(row?.slots) > 0 ? `${num(row?.slots)} inactive slot(s) holding WAL: ${String(row?.names)}` : "no inactive replication slots",
+        num(row?.slots) > 0
+          ? `${num(row?.slots)} inactive slot(s) holding WAL: ${String(row?.names)}`
+          : "no inactive replication slots",
       ),
   },
   {
@@ -151,12 +169,23 @@ export const postgresChecks: readonly PostgresCheck[] = [
                  (select count(*) from pg_ls_archive_statusdir() where name like '%.ready')::int as ready
             from pg_stat_archiver a`,
     evaluate: (row, thresholds) => {
-      if (row?.archive_mode === "off") return judge("wal_archiver", "archiveLagSeconds", null, thresholds, "archive_mode is off");
+      if (row?.archive_mode === "off")
+        return judge("wal_archiver", "archiveLagSeconds", null, thresholds, "archive_mode is off");
       const ready = num(row?.ready);
       if (row?.failing === true) {
-        return { ...judge("wal_archiver", "archiveLagSeconds", num(row.since_last_archive), thresholds, ""), status: "critical", detail: `archive_command is failing: last failure on ${String(row.last_failed_wal)} at ${String(row.last_failed_time)}; ${ready} segment(s) waiting` };
+        return {
+          ...judge("wal_archiver", "archiveLagSeconds", num(row.since_last_archive), thresholds, ""),
+          status: "critical",
+          detail: `archive_command is failing: last failure on ${String(row.last_failed_wal)} at ${String(row.last_failed_time)}; ${ready} segment(s) waiting`,
+        };
       }
-      return judge("wal_archiver", "archiveLagSeconds", ready > 0 ? num(row?.since_last_archive) : 0, thresholds, `${ready} segment(s) waiting; last archived ${String(row?.last_archived_wal ?? "none yet")}`);
+      return judge(
+        "wal_archiver",
+        "archiveLagSeconds",
+        ready > 0 ? num(row?.since_last_archive) : 0,
+        thresholds,
+        `${ready} segment(s) waiting; last archived ${String(row?.last_archived_wal ?? "none yet")}`,
+      );
     },
   },
   {
@@ -171,7 +200,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
       const hit = num(row?.hit);
       const total = hit + num(row?.read);
       const judged = total >= checkSampleMinimums.cacheHitBlocks;
-      return judge("cache_hit_ratio", "cacheHitPercent", judged ? (100 * hit) / total : null, thresholds, judged ? `${hit} of ${total} table and index block reads from shared buffers` : `only ${total} block reads so far (judged from ${checkSampleMinimums.cacheHitBlocks})`);
+      return judge(
+        "cache_hit_ratio",
+        "cacheHitPercent",
+        judged ? (100 * hit) / total : null,
+        thresholds,
+        judged
+          ? `${hit} of ${total} table and index block reads from shared buffers`
+          : `only ${total} block reads so far (judged from ${checkSampleMinimums.cacheHitBlocks})`,
+      );
     },
   },
   {
@@ -179,7 +216,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
     sql: `select count(*)::int as count, (array_agg(format('%I.%I', n.nspname, c.relname) order by n.nspname, c.relname))[1:5] as names
             from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
            where not i.indisvalid`,
-    evaluate: (row, thresholds) => countCheck("invalid_indexes", "invalidIndexes", row, thresholds, "no invalid indexes", "invalid (drop and rebuild)"),
+    evaluate: (row, thresholds) =>
+      countCheck(
+        "invalid_indexes",
+        "invalidIndexes",
+        row,
+        thresholds,
+        "no invalid indexes",
+        "invalid (drop and rebuild)",
+      ),
   },
   {
     name: "unvalidated_constraints",
@@ -187,7 +232,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
                  (array_agg(format('%I on %s', con.conname, coalesce(nullif(con.conrelid, 0)::regclass::text, con.contypid::regtype::text)) order by con.conname))[1:5] as names
             from pg_constraint con join pg_namespace n on n.oid = con.connamespace
            where not con.convalidated and n.nspname not in ('pg_catalog', 'information_schema')`,
-    evaluate: (row, thresholds) => countCheck("unvalidated_constraints", "unvalidatedConstraints", row, thresholds, "every constraint is validated", "NOT VALID (run ALTER TABLE … VALIDATE CONSTRAINT)"),
+    evaluate: (row, thresholds) =>
+      countCheck(
+        "unvalidated_constraints",
+        "unvalidatedConstraints",
+        row,
+        thresholds,
+        "every constraint is validated",
+        "NOT VALID (run ALTER TABLE … VALIDATE CONSTRAINT)",
+      ),
   },
   {
     name: "sequences",
@@ -195,7 +248,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
             from monitoring.sequence_usage() order by percent desc limit 1`,
     costly: true,
     evaluate: (row, thresholds) =>
-      judge("sequences", "sequencePercent", row ? num(row.percent) : 0, thresholds, row ? `most used: ${String(row.sequence)} at ${String(row.last_value)} of ${String(row.max_value)}` : "no sequence in use"),
+      judge(
+        "sequences",
+        "sequencePercent",
+        row ? num(row.percent) : 0,
+        thresholds,
+        row
+          ? `most used: ${String(row.sequence)} at ${String(row.last_value)} of ${String(row.max_value)}`
+          : "no sequence in use",
+      ),
   },
   {
     name: "duplicate_indexes",
@@ -209,7 +270,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
                  array(select (select string_agg(format('%I.%I', n.nspname, c.relname), ' = ' order by c.relname)
                                  from unnest(d.indexes) x join pg_class c on c.oid = x join pg_namespace n on n.oid = c.relnamespace)
                          from duplicates d order by 1 limit 5) as names`,
-    evaluate: (row, thresholds) => countCheck("duplicate_indexes", "duplicateIndexes", row, thresholds, "no duplicate indexes", "duplicate (keep one)"),
+    evaluate: (row, thresholds) =>
+      countCheck(
+        "duplicate_indexes",
+        "duplicateIndexes",
+        row,
+        thresholds,
+        "no duplicate indexes",
+        "duplicate (keep one)",
+      ),
   },
   {
     name: "unused_indexes",
@@ -226,7 +295,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
                          from unused u join pg_class c on c.oid = u.oid join pg_namespace n on n.oid = c.relnamespace
                         order by u.relpages desc, c.relname limit 5) as names`,
     evaluate: (row, thresholds) =>
-      judge("unused_indexes", "unusedIndexMb", num(row?.bytes) / 1024 / 1024, thresholds, num(row?.count) > 0 ? `${num(row?.count)} never scanned, largest: ${list(row?.names)}` : "every index has been scanned"),
+      judge(
+        "unused_indexes",
+        "unusedIndexMb",
+        num(row?.bytes) / 1024 / 1024,
+        thresholds,
+        num(row?.count) > 0
+          ? `${num(row?.count)} never scanned, largest: ${list(row?.names)}`
+          : "every index has been scanned",
+      ),
   },
   {
     name: "foreign_keys_without_index",
@@ -240,7 +317,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
                                   and (i.indkey::int2[])[0:cardinality(con.conkey) - 1] <@ con.conkey))
           select (select count(*) from missing)::int as count,
                  array(select format('%I on %s', conname, conrelid::regclass::text) from missing order by conname limit 5) as names`,
-    evaluate: (row, thresholds) => countCheck("foreign_keys_without_index", "foreignKeysWithoutIndex", row, thresholds, "every foreign key has an index", "without an index on its columns"),
+    evaluate: (row, thresholds) =>
+      countCheck(
+        "foreign_keys_without_index",
+        "foreignKeysWithoutIndex",
+        row,
+        thresholds,
+        "every foreign key has an index",
+        "without an index on its columns",
+      ),
   },
   {
     name: "dead_tuples",
@@ -267,7 +352,14 @@ export const postgresChecks: readonly PostgresCheck[] = [
              and (coalesce(last_vacuum, last_autovacuum) is null or coalesce(last_analyze, last_autoanalyze) is null)`,
     params: [checkSampleMinimums.neverVacuumedRows],
     evaluate: (row, thresholds) =>
-      countCheck("tables_never_vacuumed", "tablesNeverVacuumed", row, thresholds, `every table with ${checkSampleMinimums.neverVacuumedRows}+ rows was vacuumed and analyzed`, "never vacuumed or never analyzed"),
+      countCheck(
+        "tables_never_vacuumed",
+        "tablesNeverVacuumed",
+        row,
+        thresholds,
+        `every table with ${checkSampleMinimums.neverVacuumedRows}+ rows was vacuumed and analyzed`,
+        "never vacuumed or never analyzed",
+      ),
   },
   {
     name: "slow_statements",
@@ -291,7 +383,20 @@ export const postgresChecks: readonly PostgresCheck[] = [
   },
 ];
 
-function countCheck(name: string, threshold: Parameters<typeof judge>[1], row: Row | undefined, thresholds: Thresholds, none: string, what: string): CheckResult {
+function countCheck(
+  name: string,
+  threshold: Parameters<typeof judge>[1],
+  row: Row | undefined,
+  thresholds: Thresholds,
+  none: string,
+  what: string,
+): CheckResult {
   const count = num(row?.count);
-  return judge(name, threshold, count, thresholds, count === 0 ? none : `${count} ${what}: ${list(row?.names)}${count > 5 ? ", …" : ""}`);
+  return judge(
+    name,
+    threshold,
+    count,
+    thresholds,
+    count === 0 ? none : `${count} ${what}: ${list(row?.names)}${count > 5 ? ", …" : ""}`,
+  );
 }

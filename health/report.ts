@@ -1,4 +1,10 @@
-import { passes, thresholdDefinitions, type ThresholdDefinition, type ThresholdName, type Thresholds } from "../config/thresholds";
+import {
+  passes,
+  thresholdDefinitions,
+  type ThresholdDefinition,
+  type ThresholdName,
+  type Thresholds,
+} from "../config/thresholds";
 
 export type CheckStatus = "ok" | "warning" | "critical";
 export type ReportStatus = "healthy" | "degraded" | "unhealthy";
@@ -41,15 +47,33 @@ function rounded(value: number): number {
 }
 
 /** Judges a measured value against its threshold from the one declaration. */
-export function judge(name: string, threshold: ThresholdName, value: number | null, thresholds: Thresholds, detail: string): CheckResult {
+export function judge(
+  name: string,
+  threshold: ThresholdName,
+  value: number | null,
+  thresholds: Thresholds,
+  detail: string,
+): CheckResult {
   const levels = thresholds[threshold];
   const definition = thresholdDefinitions[threshold];
-  const status: CheckStatus = value === null ? "ok" : passes(threshold, value, levels.critical) ? "critical" : passes(threshold, value, levels.warning) ? "warning" : "ok";
+  const status: CheckStatus =
+    value === null
+      ? "ok"
+      : passes(threshold, value, levels.critical)
+        ? "critical"
+        : passes(threshold, value, levels.warning)
+          ? "warning"
+          : "ok";
   return {
     name,
     status,
     value: value === null ? null : rounded(value),
-    threshold: { warning: levels.warning, critical: levels.critical ?? null, unit: definition.unit, direction: definition.direction },
+    threshold: {
+      warning: levels.warning,
+      critical: levels.critical ?? null,
+      unit: definition.unit,
+      direction: definition.direction,
+    },
     detail,
   };
 }

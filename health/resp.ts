@@ -18,7 +18,9 @@ export interface RedisEndpoint {
 export function redisCommand(endpoint: RedisEndpoint, command: readonly string[], timeoutMs = 5_000): Promise<string> {
   const commands = [...(endpoint.auth ? [endpoint.auth] : []), command];
   return new Promise((resolve, reject) => {
-    const socket: Socket = endpoint.tls ? tlsConnect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host }) : createConnection({ host: endpoint.host, port: endpoint.port });
+    const socket: Socket = endpoint.tls
+      ? tlsConnect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+      : createConnection({ host: endpoint.host, port: endpoint.port });
     const replies: string[] = [];
     let buffer = Buffer.alloc(0);
     const finish = (error?: Error) => {
@@ -35,7 +37,10 @@ export function redisCommand(endpoint: RedisEndpoint, command: readonly string[]
         const reply = parseReply(buffer);
         if (!reply) return;
         buffer = buffer.subarray(reply.end);
-        if (reply.error) return finish(new Error(replies.length === 0 && endpoint.auth ? `AUTH refused: ${reply.error}` : reply.error));
+        if (reply.error)
+          return finish(
+            new Error(replies.length === 0 && endpoint.auth ? `AUTH refused: ${reply.error}` : reply.error),
+          );
         replies.push(reply.value);
         if (replies.length === commands.length) return finish();
       }

@@ -21,15 +21,23 @@ export interface HealthTargets {
  * reach or log in to makes the whole report unknown (exit 3), with the
  * reason and the checks that did run.
  */
-export async function healthReport(targets: HealthTargets, thresholds: Thresholds, now: () => Date = () => new Date()): Promise<Report | UnknownReport> {
+export async function healthReport(
+  targets: HealthTargets,
+  thresholds: Thresholds,
+  now: () => Date = () => new Date(),
+): Promise<Report | UnknownReport> {
   const parts: Promise<CheckResult[]>[] = [
     checkPostgres(targets.databaseUrl, thresholds),
-    targets.backupRepo === undefined ? Promise.resolve([]) : Promise.resolve().then(() => [backupAgeCheck(readBackupRepository(targets.backupRepo!), now(), thresholds)]),
+    targets.backupRepo === undefined
+      ? Promise.resolve([])
+      : Promise.resolve().then(() => [backupAgeCheck(readBackupRepository(targets.backupRepo!), now(), thresholds)]),
     targets.pgbouncerUrl === undefined ? Promise.resolve([]) : checkPgbouncer(targets.pgbouncerUrl, thresholds),
     targets.redisUrl === undefined ? Promise.resolve([]) : checkRedis(targets.redisUrl, thresholds),
   ];
   const settled = await Promise.allSettled(parts);
   const checks = settled.flatMap((part) => (part.status === "fulfilled" ? part.value : []));
-  const errors = settled.flatMap((part) => (part.status === "rejected" ? [part.reason instanceof Error ? part.reason.message : String(part.reason)] : []));
+  const errors = settled.flatMap((part) =>
+    part.status === "rejected" ? [part.reason instanceof Error ? part.reason.message : String(part.reason)] : [],
+  );
   return errors.length > 0 ? { status: "unknown", error: errors.join("; "), checks } : reportOf(checks);
 }

@@ -33,7 +33,8 @@ export function stackConfigOf(projectRoot: string, stack: string): StackConfig {
  */
 export function targetsFromOutputs(outputs: StackOutputs, config: StackConfig): HealthTargets {
   const monitoringUri = outputs.connectionUris?.[monitoringLogin];
-  if (!monitoringUri || !outputs.postgres) throw new Error(`the stack has no outputs connectionUris.${monitoringLogin} and postgres: run pulumi up first`);
+  if (!monitoringUri || !outputs.postgres)
+    throw new Error(`the stack has no outputs connectionUris.${monitoringLogin} and postgres: run pulumi up first`);
   const direct = new URL(monitoringUri);
   direct.hostname = config.aws?.adminHost ?? outputs.postgres.host;
   direct.port = String(config.aws?.adminPort ?? outputs.postgres.port);
@@ -53,10 +54,16 @@ export function targetsFromOutputs(outputs: StackOutputs, config: StackConfig): 
 
 /** `pulumi stack output --json --show-secrets`, with the project's file backend for Docker stacks (as dev:up uses). */
 export function readStackOutputs(projectRoot: string, stack: string, config: StackConfig): StackOutputs {
-  const env = config.target === "docker" ? { ...process.env, ...localBackendEnv(projectRoot, process.env) } : process.env;
-  const result = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { cwd: projectRoot, env, encoding: "utf8" });
+  const env =
+    config.target === "docker" ? { ...process.env, ...localBackendEnv(projectRoot, process.env) } : process.env;
+  const result = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], {
+    cwd: projectRoot,
+    env,
+    encoding: "utf8",
+  });
   if (result.error) throw new Error(`cannot run the Pulumi CLI (${result.error.message}); pass --database-url instead`);
   // Pulumi's own error text names the stack, never an output value.
-  if (result.status !== 0) throw new Error(`pulumi stack output failed: ${result.stderr.trim().split("\n").slice(-1)[0]}`);
+  if (result.status !== 0)
+    throw new Error(`pulumi stack output failed: ${result.stderr.trim().split("\n").slice(-1)[0]}`);
   return JSON.parse(result.stdout) as StackOutputs;
 }

@@ -49,7 +49,9 @@ export function startLocalBackups(args: LocalBackupsArgs): Promise<ServerProcess
     ],
     user: { name: "self", uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     // The URL in the environment, not the process list.
-    env: { DATABASE_URL: postgresUri(postgresSuperuser, args.secrets.superuser, localHost, args.postgresPort, "postgres") },
+    env: {
+      DATABASE_URL: postgresUri(postgresSuperuser, args.secrets.superuser, localHost, args.postgresPort, "postgres"),
+    },
     logFile,
     cwd: projectRoot,
     program: "node",

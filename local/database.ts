@@ -34,12 +34,19 @@ export async function setUpLocalDatabase(args: LocalDatabaseArgs): Promise<Apply
  */
 export function databaseSetupDigest(args: LocalDatabaseArgs): string {
   const { config, secrets } = args;
-  const verifiers = Object.fromEntries(Object.entries(secrets.logins).map(([login, credential]) => [login, credential.scramSecret]));
-  return createHash("sha256").update(JSON.stringify({ plan: planFor(config), verifiers, database: config.postgres.database })).digest("hex");
+  const verifiers = Object.fromEntries(
+    Object.entries(secrets.logins).map(([login, credential]) => [login, credential.scramSecret]),
+  );
+  return createHash("sha256")
+    .update(JSON.stringify({ plan: planFor(config), verifiers, database: config.postgres.database }))
+    .digest("hex");
 }
 
 function planFor(config: StackConfig): readonly PlannedRole[] {
-  return rolePlan(loginRoles(config.roles.extra), { statementTimeoutMs: config.roles.appStatementTimeoutMs, idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs });
+  return rolePlan(loginRoles(config.roles.extra), {
+    statementTimeoutMs: config.roles.appStatementTimeoutMs,
+    idleInTransactionTimeoutMs: config.roles.appIdleInTransactionTimeoutMs,
+  });
 }
 
 async function setUpRolesAndDatabase(args: LocalDatabaseArgs): Promise<void> {
@@ -50,10 +57,14 @@ async function setUpRolesAndDatabase(args: LocalDatabaseArgs): Promise<void> {
   try {
     // log_statement = ddl would write every role's SCRAM verifier into the server log.
     await admin.query("set log_statement = 'none'");
-    for (const role of plan) await applyRole(admin, role, role.login ? secrets.logins[role.name].scramSecret : undefined);
+    for (const role of plan)
+      await applyRole(admin, role, role.login ? secrets.logins[role.name].scramSecret : undefined);
     const database = config.postgres.database;
     const exists = await admin.query("select 1 from pg_database where datname = $1", [database]);
-    if (exists.rowCount === 0) await admin.query(`create database ${admin.escapeIdentifier(database)} owner ${admin.escapeIdentifier(ownerRole)} encoding 'UTF8' template template0`);
+    if (exists.rowCount === 0)
+      await admin.query(
+        `create database ${admin.escapeIdentifier(database)} owner ${admin.escapeIdentifier(ownerRole)} encoding 'UTF8' template template0`,
+      );
   } finally {
     await admin.end();
   }
@@ -70,33 +81,50 @@ async function applyLocalMigrations(args: LocalDatabaseArgs): Promise<ApplyResul
   const { config } = args;
   if (!config.migrations.enabled) return undefined;
   const migrations = config.migrations;
-  return applyMigrations(loginConnection(args, migratorLogin, args.port), readMigrationsDir(path.resolve(projectRoot, migrations.dir)), {
-    lockTimeoutMs: migrations.lockTimeoutMs,
-    statementTimeoutMs: migrations.statementTimeoutMs,
-    lockRetries: migrations.lockRetries,
-    lockWaitMs: migrations.lockWaitSeconds * 1000,
-    outOfOrder: migrations.outOfOrder,
-    role: ownerRole,
-  });
+  return applyMigrations(
+    loginConnection(args, migratorLogin, args.port),
+    readMigrationsDir(path.resolve(projectRoot, migrations.dir)),
+    {
+      lockTimeoutMs: migrations.lockTimeoutMs,
+      statementTimeoutMs: migrations.statementTimeoutMs,
+      lockRetries: migrations.lockRetries,
+      lockWaitMs: migrations.lockWaitSeconds * 1000,
+      outOfOrder: migrations.outOfOrder,
+      role: ownerRole,
+    },
+  );
 }
 
 /** How `login` reaches the application database on `port` (PostgreSQL or PgBouncer). */
 export function loginConnection(args: LocalDatabaseArgs, login: string, port: number): ConnectionSettings {
-  return { host: localHost, port, user: login, password: args.secrets.logins[login].password, database: args.config.postgres.database };
+  return {
+    host: localHost,
+    port,
+    user: login,
+    password: args.secrets.logins[login].password,
+    database: args.config.postgres.database,
+  };
 }
 
 async function applyRole(admin: Client, role: PlannedRole, scramSecret: string | undefined): Promise<void> {
   const name = admin.escapeIdentifier(role.name);
   const exists = (await admin.query("select 1 from pg_roles where rolname = $1", [role.name])).rowCount !== 0;
-  const attributes = role.login ? `login inherit password ${admin.escapeLiteral(scramSecret ?? "")} valid until 'infinity'` : "nologin inherit";
+  const attributes = role.login
+    ? `login inherit password ${admin.escapeLiteral(scramSecret ?? "")} valid until 'infinity'`
+    : "nologin inherit";
   await admin.query(exists ? `alter role ${name} ${attributes}` : `create role ${name} ${attributes}`);
   for (const group of role.memberOf) {
-    const member = await admin.query("select 1 from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles r on r.oid = m.member where g.rolname = $1 and r.rolname = $2", [group, role.name]);
+    const member = await admin.query(
+      "select 1 from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles r on r.oid = m.member where g.rolname = $1 and r.rolname = $2",
+      [group, role.name],
+    );
     if (member.rowCount === 0) await admin.query(`grant ${admin.escapeIdentifier(group)} to ${name}`);
   }
   const limits = role.sessionLimits;
   if (limits) {
     await admin.query(`alter role ${name} set statement_timeout = ${Number(limits.statementTimeoutMs)}`);
-    await admin.query(`alter role ${name} set idle_in_transaction_session_timeout = ${Number(limits.idleInTransactionTimeoutMs)}`);
+    await admin.query(
+      `alter role ${name} set idle_in_transaction_session_timeout = ${Number(limits.idleInTransactionTimeoutMs)}`,
+    );
   }
 }

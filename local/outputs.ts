@@ -22,10 +22,24 @@ export interface LocalOutputs {
   readonly redisMonitorUri: string;
 }
 
-export function localOutputs(config: StackConfig, host: string, ports: LocalPorts, secrets: LocalSecrets): LocalOutputs {
+export function localOutputs(
+  config: StackConfig,
+  host: string,
+  ports: LocalPorts,
+  secrets: LocalSecrets,
+): LocalOutputs {
   const database = config.postgres.database;
   const connectionUris = Object.fromEntries(
-    loginRoles(config.roles.extra).map((login) => [login.name, postgresUri(login.name, secrets.logins[login.name].password, host, login.pooled ? ports.pgbouncer : ports.postgres, database)]),
+    loginRoles(config.roles.extra).map((login) => [
+      login.name,
+      postgresUri(
+        login.name,
+        secrets.logins[login.name].password,
+        host,
+        login.pooled ? ports.pgbouncer : ports.postgres,
+        database,
+      ),
+    ]),
   );
   return {
     target: "local",

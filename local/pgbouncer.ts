@@ -33,23 +33,52 @@ export async function startLocalPgbouncer(args: LocalPgbouncerArgs): Promise<Ser
   const binary = osBinary("pgbouncer");
   const ini = path.join(state.pgbouncerDir, "pgbouncer.ini");
   const authFile = path.join(state.pgbouncerDir, "userlist.txt");
-  const files = pgbouncerFiles(config, { listenAddr: localHost, listenPort: args.port, postgresHost: localHost, postgresPort: args.postgresPort, authFile, serverTlsSslmode: "disable" });
+  const files = pgbouncerFiles(config, {
+    listenAddr: localHost,
+    listenPort: args.port,
+    postgresHost: localHost,
+    postgresPort: args.postgresPort,
+    authFile,
+    serverTlsSslmode: "disable",
+  });
   writeOwned(ini, files.pgbouncerIni, user);
-  writeOwned(authFile, renderUserlist(userlistUsers(config).map((name) => ({ user: name, scramSecret: args.secrets.logins[name].scramSecret }))), user);
+  writeOwned(
+    authFile,
+    renderUserlist(
+      userlistUsers(config).map((name) => ({ user: name, scramSecret: args.secrets.logins[name].scramSecret })),
+    ),
+    user,
+  );
   const logFile = path.join(state.logDir, "pgbouncer.log");
-  const server = await launchDetached({ command: "/bin/sh", argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec "$0" "$1"`, binary, ini], user, logFile, program: "pgbouncer" });
-  return readyOrStopped(server, "SIGINT", waitUntilReady(
-    "PgBouncer",
-    async () => {
-      const client = new Client({ host: localHost, port: args.port, user: args.probeLogin, password: args.secrets.logins[args.probeLogin].password, database: config.postgres.database });
-      await client.connect();
-      try {
-        await client.query("select 1");
-      } finally {
-        await client.end();
-      }
-    },
-    30_000,
-    () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
-  ));
+  const server = await launchDetached({
+    command: "/bin/sh",
+    argv: ["-c", `ulimit -n ${files.fileDescriptorLimit} && exec "$0" "$1"`, binary, ini],
+    user,
+    logFile,
+    program: "pgbouncer",
+  });
+  return readyOrStopped(
+    server,
+    "SIGINT",
+    waitUntilReady(
+      "PgBouncer",
+      async () => {
+        const client = new Client({
+          host: localHost,
+          port: args.port,
+          user: args.probeLogin,
+          password: args.secrets.logins[args.probeLogin].password,
+          database: config.postgres.database,
+        });
+        await client.connect();
+        try {
+          await client.query("select 1");
+        } finally {
+          await client.end();
+        }
+      },
+      30_000,
+      () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
+    ),
+  );
 }

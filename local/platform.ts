@@ -59,7 +59,11 @@ const shutdown: Readonly<Record<ServerName, { readonly signal: NodeJS.Signals; r
   backups: { signal: "SIGTERM", graceMs: 120_000 },
 };
 
-const configKeys: Readonly<Record<PortName, string>> = { postgres: "pgplat:postgres.port", pgbouncer: "pgplat:pgbouncer.port", redis: "pgplat:redis.port" };
+const configKeys: Readonly<Record<PortName, string>> = {
+  postgres: "pgplat:postgres.port",
+  pgbouncer: "pgplat:pgbouncer.port",
+  redis: "pgplat:redis.port",
+};
 const labels: Readonly<Record<PortName, string>> = { postgres: "PostgreSQL", pgbouncer: "PgBouncer", redis: "Redis" };
 
 /**
@@ -80,12 +84,23 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
     say(`reset: ${previous.dir} is empty`);
   }
   const state = ensureStateDir(args.stack, user, env);
-  const secrets = loadSecrets(state.secretsFile, [...loginRoles(config.roles.extra).map((login) => login.name), pgbouncerAdminUser]);
+  const secrets = loadSecrets(state.secretsFile, [
+    ...loginRoles(config.roles.extra).map((login) => login.name),
+    pgbouncerAdminUser,
+  ]);
   const record = readRun(state);
   const running = runningServers(record);
   if (running && record.ports) {
-    if (databaseSetupDigest({ config, port: record.ports.postgres, secrets }) !== record.databaseSetup) say(`the stack's roles changed since it started: npm run stop -- ${args.stack}, then npm start again, applies them`);
-    return { state, outputs: localOutputs(config, localHost, record.ports, secrets), servers: running, alreadyRunning: true };
+    if (databaseSetupDigest({ config, port: record.ports.postgres, secrets }) !== record.databaseSetup)
+      say(
+        `the stack's roles changed since it started: npm run stop -- ${args.stack}, then npm start again, applies them`,
+      );
+    return {
+      state,
+      outputs: localOutputs(config, localHost, record.ports, secrets),
+      servers: running,
+      alreadyRunning: true,
+    };
   }
   // Part of a stack (one server crashed or was killed): stop the rest and start all three.
   await stopLocalPlatform(state);
@@ -102,25 +117,54 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
   const redis = startLocalRedis({ config, state, user, port: ports.redis, secrets }).then(started("redis"));
   const freshData = !existsSync(path.join(state.dataDir, "PG_VERSION"));
   const rest = (async () => {
-    const postgres = await startLocalPostgres({ config, state, user, port: ports.postgres, superuserPassword: secrets.superuser }).then(started("postgres"));
+    const postgres = await startLocalPostgres({
+      config,
+      state,
+      user,
+      port: ports.postgres,
+      superuserPassword: secrets.superuser,
+    }).then(started("postgres"));
     say(`roles, database and migrations; PgBouncer on ${localHost}:${ports.pgbouncer}`);
     // PgBouncer only needs PostgreSQL listening: its readiness probe waits until the roles exist.
     // A data directory initdb just made has none of the roles, whatever the run record says.
-    const database = { config, port: ports.postgres, secrets, alreadySetUp: freshData ? undefined : record.databaseSetup };
+    const database = {
+      config,
+      port: ports.postgres,
+      secrets,
+      alreadySetUp: freshData ? undefined : record.databaseSetup,
+    };
     const [pgbouncer, migrations] = await allOrFirstError([
-      startLocalPgbouncer({ config, state, user, port: ports.pgbouncer, postgresPort: ports.postgres, secrets, probeLogin: monitoringLogin }).then(started("pgbouncer")),
+      startLocalPgbouncer({
+        config,
+        state,
+        user,
+        port: ports.pgbouncer,
+        postgresPort: ports.postgres,
+        secrets,
+        probeLogin: monitoringLogin,
+      }).then(started("pgbouncer")),
       setUpLocalDatabase(database),
     ] as const);
     run = { ...run, databaseSetup: databaseSetupDigest(database) };
     writeRun(state, run);
     if (migrations) say(`migrations: ${migrations.applied.length} applied, ${migrations.history.length} in history`);
-    const backups = config.backups.enabled ? await startLocalBackups({ config, state, postgresPort: ports.postgres, secrets }).then(started("backups")) : undefined;
-    if (backups) say(`base backups every ${config.backups.baseBackupEveryHours} h into ${state.backupsDir} (WAL archive: ${state.walArchiveDir})`);
+    const backups = config.backups.enabled
+      ? await startLocalBackups({ config, state, postgresPort: ports.postgres, secrets }).then(started("backups"))
+      : undefined;
+    if (backups)
+      say(
+        `base backups every ${config.backups.baseBackupEveryHours} h into ${state.backupsDir} (WAL archive: ${state.walArchiveDir})`,
+      );
     return { postgres, pgbouncer, backups };
   })();
   try {
     const [{ postgres, pgbouncer, backups }, redisServer] = await allOrFirstError([rest, redis] as const);
-    return { state, outputs: localOutputs(config, localHost, ports, secrets), servers: { postgres, pgbouncer, redis: redisServer, ...(backups ? { backups } : {}) }, alreadyRunning: false };
+    return {
+      state,
+      outputs: localOutputs(config, localHost, ports, secrets),
+      servers: { postgres, pgbouncer, redis: redisServer, ...(backups ? { backups } : {}) },
+      alreadyRunning: false,
+    };
   } catch (error) {
     await stopLocalPlatform(state);
     throw error;
@@ -128,7 +172,9 @@ export async function startLocalPlatform(args: StartLocalArgs): Promise<LocalPla
 }
 
 /** Like Promise.all, but settles only once every promise has: nothing is still starting when the caller cleans up. */
-async function allOrFirstError<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+async function allOrFirstError<T extends readonly unknown[]>(promises: {
+  readonly [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
   const settled = await Promise.allSettled(promises);
   const failed = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
@@ -141,7 +187,8 @@ export async function stopLocalPlatform(state: StateDir): Promise<"stopped" | "n
   const servers = record.servers ?? {};
   const alive = (Object.keys(servers) as ServerName[]).filter((name) => servers[name] && isRunning(servers[name]));
   if (alive.length > 0) writeRun(state, { ...record, stopping: true });
-  const stop = (name: ServerName) => (servers[name] ? stopServer(servers[name], shutdown[name].signal, shutdown[name].graceMs) : Promise.resolve());
+  const stop = (name: ServerName) =>
+    servers[name] ? stopServer(servers[name], shutdown[name].signal, shutdown[name].graceMs) : Promise.resolve();
   await Promise.all([stop("backups"), stop("pgbouncer"), stop("redis")]);
   await stop("postgres");
   if (existsSync(state.runFile)) writeRun(state, { ports: record.ports, databaseSetup: record.databaseSetup });
@@ -170,19 +217,32 @@ function writeRun(state: StateDir, record: RunRecord): void {
  * free, so URIs survive a restart, and is any free port otherwise.
  */
 async function choosePorts(config: StackConfig, previous: LocalPorts | undefined): Promise<LocalPorts> {
-  const configured: Readonly<Record<PortName, number | undefined>> = { postgres: config.postgres.port, pgbouncer: config.pgbouncer.port, redis: config.redis.port };
+  const configured: Readonly<Record<PortName, number | undefined>> = {
+    postgres: config.postgres.port,
+    pgbouncer: config.pgbouncer.port,
+    redis: config.redis.port,
+  };
   const names: readonly PortName[] = ["postgres", "pgbouncer", "redis"];
   const busy = [];
   for (const name of names) {
     const port = configured[name];
-    if (port !== undefined && !(await portFree(port, localHost))) busy.push(`${labels[name]}: ${localHost}:${port} is already in use (${configKeys[name]} = ${port}); stop what listens there or set another port`);
+    if (port !== undefined && !(await portFree(port, localHost)))
+      busy.push(
+        `${labels[name]}: ${localHost}:${port} is already in use (${configKeys[name]} = ${port}); stop what listens there or set another port`,
+      );
   }
-  if (busy.length > 0) throw new Error(`cannot start: ${busy.length === 1 ? "a port is" : "ports are"} in use; nothing was started:\n  - ${busy.join("\n  - ")}`);
+  if (busy.length > 0)
+    throw new Error(
+      `cannot start: ${busy.length === 1 ? "a port is" : "ports are"} in use; nothing was started:\n  - ${busy.join("\n  - ")}`,
+    );
   const chosen: Partial<Record<PortName, number>> = {};
   for (const name of names) {
     const wanted = configured[name] ?? previous?.[name];
     const taken = Object.values(chosen);
-    chosen[name] = wanted !== undefined && !taken.includes(wanted) && (await portFree(wanted, localHost)) ? wanted : await distinctFreePort(taken);
+    chosen[name] =
+      wanted !== undefined && !taken.includes(wanted) && (await portFree(wanted, localHost))
+        ? wanted
+        : await distinctFreePort(taken);
   }
   return chosen as LocalPorts;
 }

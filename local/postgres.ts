@@ -57,17 +57,26 @@ export async function startLocalPostgres(args: LocalPostgresArgs): Promise<Serve
   writeOwned(path.join(state.postgresDir, "postgresql.conf"), files.postgresqlConf, user);
   writeOwned(path.join(state.postgresDir, "pg_hba.conf"), files.pgHbaConf, user);
   const logFile = path.join(state.logDir, "postgres.log");
-  const server = await launchDetached({ command: binaries.postgres, argv: ["-D", state.dataDir, "-c", `config_file=${path.join(state.postgresDir, "postgresql.conf")}`], user, logFile });
-  return readyOrStopped(server, "SIGINT", waitUntilReady(
-    "PostgreSQL",
-    async () => {
-      const client = new Client(superuserConnection(args.port, args.superuserPassword));
-      await client.connect();
-      await client.end();
-    },
-    args.readyTimeoutMs ?? 60_000,
-    () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
-  ));
+  const server = await launchDetached({
+    command: binaries.postgres,
+    argv: ["-D", state.dataDir, "-c", `config_file=${path.join(state.postgresDir, "postgresql.conf")}`],
+    user,
+    logFile,
+  });
+  return readyOrStopped(
+    server,
+    "SIGINT",
+    waitUntilReady(
+      "PostgreSQL",
+      async () => {
+        const client = new Client(superuserConnection(args.port, args.superuserPassword));
+        await client.connect();
+        await client.end();
+      },
+      args.readyTimeoutMs ?? 60_000,
+      () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
+    ),
+  );
 }
 
 function initdb(args: LocalPostgresArgs, initdbPath: string): void {
@@ -79,7 +88,20 @@ function initdb(args: LocalPostgresArgs, initdbPath: string): void {
     // --no-sync, then one syncfs: initdb's fsync of each of its ~1,000 files is most of a cold start.
     const result = spawnSync(
       initdbPath,
-      ["-D", args.state.dataDir, "-U", postgresSuperuser, "--pwfile", pwfile, "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums", "--no-sync"],
+      [
+        "-D",
+        args.state.dataDir,
+        "-U",
+        postgresSuperuser,
+        "--pwfile",
+        pwfile,
+        "--auth=scram-sha-256",
+        "--no-locale",
+        "-E",
+        "UTF8",
+        "--data-checksums",
+        "--no-sync",
+      ],
       { cwd: "/", encoding: "utf8", ...(runningAsRoot() ? { uid: args.user.uid, gid: args.user.gid } : {}) },
     );
     if (result.status !== 0) throw new Error(`initdb failed: ${spawnFailure(result)}`);

@@ -123,13 +123,19 @@ export function freePort(host: string): Promise<number> {
     server.once("error", reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port")),
+      );
     });
   });
 }
 
 /** Waits for `ready`; when the server never gets there it is stopped with `signal`, so a failed start leaves nothing running. */
-export async function readyOrStopped(server: ServerProcess, signal: NodeJS.Signals, ready: Promise<unknown>): Promise<ServerProcess> {
+export async function readyOrStopped(
+  server: ServerProcess,
+  signal: NodeJS.Signals,
+  ready: Promise<unknown>,
+): Promise<ServerProcess> {
   try {
     await ready;
     return server;
@@ -140,7 +146,12 @@ export async function readyOrStopped(server: ServerProcess, signal: NodeJS.Signa
 }
 
 /** Retries `attempt` until it resolves; fails with the last error after `timeoutMs`, or at once with the log `gaveUp` returns once the server has exited. */
-export async function waitUntilReady<T>(what: string, attempt: () => Promise<T>, timeoutMs: number, gaveUp: () => string | undefined = () => undefined): Promise<T> {
+export async function waitUntilReady<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  timeoutMs: number,
+  gaveUp: () => string | undefined = () => undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -151,7 +162,10 @@ export async function waitUntilReady<T>(what: string, attempt: () => Promise<T>,
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s: ${(lastError as Error)?.message ?? lastError}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} did not become ready within ${timeoutMs / 1000} s: ${(lastError as Error)?.message ?? lastError}`,
+      );
     await sleep(50);
   }
 }

@@ -24,17 +24,36 @@ export async function startLocalRedis(args: LocalRedisArgs): Promise<ServerProce
   const { config, state, user, secrets } = args;
   const binary = osBinary("redis-server");
   const confFile = path.join(state.redisDir, "redis.conf");
-  writeOwned(confFile, redisFiles(config, { bind: localHost, port: args.port, dir: state.redisDir }, redisPasswordHash(secrets.redis), redisPasswordHash(secrets.redisMonitor)).redisConf, user);
+  writeOwned(
+    confFile,
+    redisFiles(
+      config,
+      { bind: localHost, port: args.port, dir: state.redisDir },
+      redisPasswordHash(secrets.redis),
+      redisPasswordHash(secrets.redisMonitor),
+    ).redisConf,
+    user,
+  );
   const logFile = path.join(state.logDir, "redis.log");
   const server = await launchDetached({ command: binary, argv: [confFile], user, logFile });
-  return readyOrStopped(server, "SIGTERM", waitUntilReady("Redis", () => redisPing(args.port, redisAppUser, secrets.redis), 30_000, () => (pidAlive(server.pid) ? undefined : logTail(logFile))));
+  return readyOrStopped(
+    server,
+    "SIGTERM",
+    waitUntilReady(
+      "Redis",
+      () => redisPing(args.port, redisAppUser, secrets.redis),
+      30_000,
+      () => (pidAlive(server.pid) ? undefined : logTail(logFile)),
+    ),
+  );
 }
 
 /** AUTH then PING; resolves on PONG. Redis answers LOADING while it reads its data back, which counts as not ready. */
 export function redisPing(port: number, user: string, password: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: localHost, port });
-    const command = (...parts: string[]) => `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join("")}`;
+    const command = (...parts: string[]) =>
+      `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join("")}`;
     let reply = "";
     socket.setTimeout(2_000, () => socket.destroy(new Error("no reply")));
     socket.on("connect", () => socket.write(command("AUTH", user, password) + command("PING")));

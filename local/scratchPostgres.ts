@@ -38,14 +38,24 @@ export function scratchState(label: string, user: ServerUser = serverUser()): St
   return prepare(stateLayout(label, root, root), user);
 }
 
-export async function startScratchPostgres(config: StackConfig, options: ScratchPostgresOptions = {}): Promise<ScratchPostgres> {
+export async function startScratchPostgres(
+  config: StackConfig,
+  options: ScratchPostgresOptions = {},
+): Promise<ScratchPostgres> {
   const user = serverUser();
   const state = options.restored?.state ?? scratchState("postgres", user);
   const superuserPassword = options.restored?.superuserPassword ?? localPassword();
   const port = await freePort(localHost);
   let server: ServerProcess;
   try {
-    server = await startLocalPostgres({ config, state, user, port, superuserPassword, readyTimeoutMs: options.restored ? 600_000 : undefined });
+    server = await startLocalPostgres({
+      config,
+      state,
+      user,
+      port,
+      superuserPassword,
+      readyTimeoutMs: options.restored ? 600_000 : undefined,
+    });
   } catch (error) {
     rmSync(state.real, { recursive: true, force: true });
     throw error;

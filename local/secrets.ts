@@ -38,10 +38,17 @@ export function localCredential(): LocalCredential {
  * written back readable by the owner only.
  */
 export function loadSecrets(file: string, users: readonly string[]): LocalSecrets {
-  const stored: Partial<LocalSecrets> = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<LocalSecrets>) : {};
+  const stored: Partial<LocalSecrets> = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Partial<LocalSecrets>)
+    : {};
   const logins: Record<string, LocalCredential> = { ...(stored.logins ?? {}) };
   for (const user of users) logins[user] ??= localCredential();
-  const secrets: LocalSecrets = { superuser: stored.superuser ?? localPassword(), redis: stored.redis ?? localPassword(), redisMonitor: stored.redisMonitor ?? localPassword(), logins };
+  const secrets: LocalSecrets = {
+    superuser: stored.superuser ?? localPassword(),
+    redis: stored.redis ?? localPassword(),
+    redisMonitor: stored.redisMonitor ?? localPassword(),
+    logins,
+  };
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }

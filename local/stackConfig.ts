@@ -22,10 +22,20 @@ export type LocalStack =
 export function loadLocalStack(target: string): LocalStack {
   const ownFile = target.endsWith(".yaml") ? path.resolve(target) : path.join(projectRoot, `Pulumi.${target}.yaml`);
   const stack = path.basename(ownFile).replace(/^Pulumi\.|\.yaml$/g, "");
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(stack)) return { ok: false, exitCode: 2, message: `stack name "${stack}" is not allowed: use lower-case letters, digits and dashes, e.g. dev-alice` };
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(stack))
+    return {
+      ok: false,
+      exitCode: 2,
+      message: `stack name "${stack}" is not allowed: use lower-case letters, digits and dashes, e.g. dev-alice`,
+    };
   const fromTemplate = !existsSync(ownFile) && !target.endsWith(".yaml") && isEphemeralStack(stack);
   const file = fromTemplate ? path.join(projectRoot, `Pulumi.${templateStack}.yaml`) : ownFile;
-  if (!existsSync(file)) return { ok: false, exitCode: 2, message: `No stack file ${path.basename(file)}; stacks with a file: ${stackNames().join(", ")}` };
+  if (!existsSync(file))
+    return {
+      ok: false,
+      exitCode: 2,
+      message: `No stack file ${path.basename(file)}; stacks with a file: ${stackNames().join(", ")}`,
+    };
   let read: ReturnType<typeof readStackFile>;
   try {
     read = readStackFile(file);
@@ -35,7 +45,13 @@ export function loadLocalStack(target: string): LocalStack {
   const decoded = decodeNamespace(read.config, configNamespace);
   const parsed = parseStackConfig(decoded.values, { awsRegion: read.config["aws:region"] });
   if (!parsed.ok || decoded.issues.length > 0) {
-    return { ok: false, exitCode: 1, message: formatIssues(maskSecretValues(withDecodeIssues(decoded.issues, parsed.ok ? [] : parsed.issues), new Set(read.secretKeys))) };
+    return {
+      ok: false,
+      exitCode: 1,
+      message: formatIssues(
+        maskSecretValues(withDecodeIssues(decoded.issues, parsed.ok ? [] : parsed.issues), new Set(read.secretKeys)),
+      ),
+    };
   }
   return { ok: true, stack, config: parsed.config, file };
 }

@@ -84,7 +84,11 @@ export function ensureStateDir(stack: string, user: ServerUser, env: NodeJS.Proc
     return prepare(stateLayout(stack, dir, dir), user);
   }
   if ((process.getuid?.() ?? 0) !== 0) throw new Error(`the server user cannot reach ${root}: ${blocked.message}`);
-  const real = path.join(reachableStateRoot, `local-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`, stack);
+  const real = path.join(
+    reachableStateRoot,
+    `local-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`,
+    stack,
+  );
   mkdirSync(real, { recursive: true, mode: 0o755 });
   symlinkSync(real, dir);
   return prepare(stateLayout(stack, dir, real), user);
@@ -101,7 +105,14 @@ export function prepare(state: StateDir, user: ServerUser): StateDir {
   mkdirSync(state.real, { recursive: true, mode: 0o755 });
   mkdirSync(state.logDir, { recursive: true, mode: 0o700 });
   // Only the server user writes these; PostgreSQL insists on 0700 for its data directory.
-  for (const owned of [state.postgresDir, state.socketDir, state.walArchiveDir, state.backupsDir, state.pgbouncerDir, state.redisDir]) {
+  for (const owned of [
+    state.postgresDir,
+    state.socketDir,
+    state.walArchiveDir,
+    state.backupsDir,
+    state.pgbouncerDir,
+    state.redisDir,
+  ]) {
     mkdirSync(owned, { recursive: true, mode: 0o700 });
     chownSync(owned, user.uid, user.gid);
   }

@@ -41,7 +41,11 @@ const defaults = {
 };
 
 /** Applies pending files, each in its own transaction, under one advisory lock held for the whole run. */
-export async function applyMigrations(connection: ConnectionSettings, migrations: readonly Migration[], engineOptions: EngineOptions = {}): Promise<ApplyResult> {
+export async function applyMigrations(
+  connection: ConnectionSettings,
+  migrations: readonly Migration[],
+  engineOptions: EngineOptions = {},
+): Promise<ApplyResult> {
   const options = { ...defaults, ...engineOptions };
   return withClient(connection, async (client) => {
     if (options.role) await assumeRole(client, options.role, connection.user);
@@ -50,7 +54,8 @@ export async function applyMigrations(connection: ConnectionSettings, migrations
       await ensureHistoryTable(client);
       // Planned under the lock: a run that waited sees what the other one applied.
       const plan = planMigrations(migrations, await readHistory(client), options);
-      if (plan.problems.length > 0) throw new MigrationError(firstFile(plan.problems), undefined, undefined, plan.problems.join("\n"));
+      if (plan.problems.length > 0)
+        throw new MigrationError(firstFile(plan.problems), undefined, undefined, plan.problems.join("\n"));
       const applied: AppliedFile[] = [];
       for (const migration of plan.pending) {
         try {
@@ -67,7 +72,11 @@ export async function applyMigrations(connection: ConnectionSettings, migrations
 }
 
 /** Every file and history entry with its state; takes no lock and changes nothing. */
-export async function migrationStatus(connection: ConnectionSettings, migrations: readonly Migration[], outOfOrder = false): Promise<{ status: readonly StatusEntry[]; problems: readonly string[] }> {
+export async function migrationStatus(
+  connection: ConnectionSettings,
+  migrations: readonly Migration[],
+  outOfOrder = false,
+): Promise<{ status: readonly StatusEntry[]; problems: readonly string[] }> {
   return withClient(connection, async (client) => {
     const plan = planMigrations(migrations, await readHistory(client), { outOfOrder });
     return { status: plan.status, problems: plan.problems };
@@ -91,7 +100,14 @@ async function applyFile(client: Client, migration: Migration, options: Required
         await runInTransaction(client, migration);
         await client.query(`${historyInsertSql(migration, performance.now() - started, true)}; commit`);
       }
-      return { file: migration.file, kind: migration.kind, version: migration.version, name: migration.name, checksum: migration.checksum, durationMs: Math.round(performance.now() - started) };
+      return {
+        file: migration.file,
+        kind: migration.kind,
+        version: migration.version,
+        name: migration.name,
+        checksum: migration.checksum,
+        durationMs: Math.round(performance.now() - started),
+      };
     } catch (caught) {
       if (!migration.noTransaction) await client.query("rollback").catch(() => undefined);
       // Errors outside the file's own SQL (a dropped connection, say) still name the file.

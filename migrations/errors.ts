@@ -45,17 +45,34 @@ export class MigrationError extends Error {
  * that was running (`statementIndex`, counted from the statements the server
  * completed).
  */
-export function fileError(migration: Migration, error: unknown, statementIndex: number, sql = migration.sql, lineOffset = 0): MigrationError {
+export function fileError(
+  migration: Migration,
+  error: unknown,
+  statementIndex: number,
+  sql = migration.sql,
+  lineOffset = 0,
+): MigrationError {
   const server = (error ?? {}) as ServerError;
   const position = server.position ? Number(server.position) : undefined;
   const statement = splitStatements(sql)[statementIndex];
-  const line = position !== undefined ? lineAt(sql, position - 1) + lineOffset : statement ? statement.line + lineOffset : undefined;
+  const line =
+    position !== undefined
+      ? lineAt(sql, position - 1) + lineOffset
+      : statement
+        ? statement.line + lineOffset
+        : undefined;
   const sqlstate = server.code;
-  const parts = [`${migration.file}:${line ?? "?"}: ${sqlstate ? `${sqlstate} ` : ""}${server.message ?? String(error)}`];
+  const parts = [
+    `${migration.file}:${line ?? "?"}: ${sqlstate ? `${sqlstate} ` : ""}${server.message ?? String(error)}`,
+  ];
   if (server.detail) parts.push(`  DETAIL: ${server.detail}`);
   if (server.hint) parts.push(`  HINT: ${server.hint}`);
   if (server.where) parts.push(`  CONTEXT: ${server.where}`);
-  parts.push(migration.noTransaction ? "  The file ran outside a transaction: statements before this one stay applied; the next run starts the file again." : "  The file was rolled back completely.");
+  parts.push(
+    migration.noTransaction
+      ? "  The file ran outside a transaction: statements before this one stay applied; the next run starts the file again."
+      : "  The file was rolled back completely.",
+  );
   return new MigrationError(migration.file, line, sqlstate, parts.join("\n"));
 }
 

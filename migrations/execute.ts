@@ -28,12 +28,19 @@ export async function runInTransaction(client: Client, migration: Migration): Pr
   class CountingQuery extends Query {
     handleCommandComplete(...args: unknown[]): void {
       completed++;
-      (Query.prototype as unknown as { handleCommandComplete: (...a: unknown[]) => void }).handleCommandComplete.apply(this, args);
+      (Query.prototype as unknown as { handleCommandComplete: (...a: unknown[]) => void }).handleCommandComplete.apply(
+        this,
+        args,
+      );
     }
   }
   try {
     await new Promise<void>((resolve, reject) => {
-      client.query(new CountingQuery(migration.sql, undefined, (error: Error | undefined) => (error ? reject(error) : resolve())) as never);
+      client.query(
+        new CountingQuery(migration.sql, undefined, (error: Error | undefined) =>
+          error ? reject(error) : resolve(),
+        ) as never,
+      );
     });
   } catch (error) {
     throw fileError(migration, error, completed);
@@ -44,8 +51,15 @@ export async function runInTransaction(client: Client, migration: Migration): Pr
  * Runs a no-transaction file statement by statement, each committing on its
  * own; a statement that hits lock_timeout is retried alone (it rolled back).
  */
-export async function runWithoutTransaction(client: Client, migration: Migration, limits: FileLimits, lockRetries: number): Promise<void> {
-  await client.query(`set lock_timeout = ${Math.round(limits.lockTimeoutMs)}; set statement_timeout = ${Math.round(limits.statementTimeoutMs)}`);
+export async function runWithoutTransaction(
+  client: Client,
+  migration: Migration,
+  limits: FileLimits,
+  lockRetries: number,
+): Promise<void> {
+  await client.query(
+    `set lock_timeout = ${Math.round(limits.lockTimeoutMs)}; set statement_timeout = ${Math.round(limits.statementTimeoutMs)}`,
+  );
   try {
     for (const statement of splitStatements(migration.sql)) {
       for (let attempt = 0; ; attempt++) {

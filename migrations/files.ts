@@ -24,7 +24,10 @@ export interface Migration {
 }
 
 export class MigrationFileError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(`${file}: ${message}`);
     this.name = "MigrationFileError";
   }
@@ -38,7 +41,10 @@ const knownDirectives = new Set(["no-transaction"]);
 export function parseMigration(file: string, content: string, kind: MigrationKind): Migration {
   const match = (kind === "versioned" ? versionedPattern : repeatablePattern).exec(file);
   if (!match) {
-    const expected = kind === "versioned" ? "V<version>__<name>.sql, e.g. V0001__create_orders.sql" : "R__<name>.sql, e.g. R__monitoring_views.sql";
+    const expected =
+      kind === "versioned"
+        ? "V<version>__<name>.sql, e.g. V0001__create_orders.sql"
+        : "R__<name>.sql, e.g. R__monitoring_views.sql";
     throw new MigrationFileError(file, `malformed name: expected ${expected} (name: letters, digits, underscores)`);
   }
   const sql = content.replace(/\r\n/g, "\n");
@@ -64,7 +70,11 @@ function directives(file: string, sql: string): Set<string> {
       if (trimmed.startsWith("--")) continue;
       break;
     }
-    if (!knownDirectives.has(directive[1])) throw new MigrationFileError(file, `unknown directive pgplat:${directive[1]} (known: ${[...knownDirectives].join(", ")})`);
+    if (!knownDirectives.has(directive[1]))
+      throw new MigrationFileError(
+        file,
+        `unknown directive pgplat:${directive[1]} (known: ${[...knownDirectives].join(", ")})`,
+      );
     found.add(directive[1]);
   }
   return found;
@@ -83,17 +93,25 @@ export function compareVersions(a: string, b: string): number {
 
 /** Versioned files in version order, then repeatables by name. Rejects malformed names and duplicate versions. */
 export function orderMigrations(migrations: readonly Migration[]): Migration[] {
-  const versioned = migrations.filter((migration) => migration.kind === "versioned").sort((a, b) => compareVersions(a.version!, b.version!));
+  const versioned = migrations
+    .filter((migration) => migration.kind === "versioned")
+    .sort((a, b) => compareVersions(a.version!, b.version!));
   versioned.forEach((migration, index) => {
     const previous = versioned[index - 1];
     if (previous && compareVersions(previous.version!, migration.version!) === 0) {
-      throw new MigrationFileError(migration.file, `duplicate version ${migration.version}: ${previous.file} has the same version`);
+      throw new MigrationFileError(
+        migration.file,
+        `duplicate version ${migration.version}: ${previous.file} has the same version`,
+      );
     }
   });
-  const repeatable = migrations.filter((migration) => migration.kind === "repeatable").sort((a, b) => a.name.localeCompare(b.name));
+  const repeatable = migrations
+    .filter((migration) => migration.kind === "repeatable")
+    .sort((a, b) => a.name.localeCompare(b.name));
   const names = new Set<string>();
   for (const migration of repeatable) {
-    if (names.has(migration.name)) throw new MigrationFileError(migration.file, `duplicate repeatable name ${migration.name}`);
+    if (names.has(migration.name))
+      throw new MigrationFileError(migration.file, `duplicate repeatable name ${migration.name}`);
     names.add(migration.name);
   }
   return [...versioned, ...repeatable];
@@ -109,7 +127,9 @@ export function readMigrationsDir(dir: string): Migration[] {
     } catch {
       return [];
     }
-    return entries.filter((file) => file.endsWith(".sql")).map((file) => parseMigration(file, readFileSync(path.join(folder, file), "utf8"), kind));
+    return entries
+      .filter((file) => file.endsWith(".sql"))
+      .map((file) => parseMigration(file, readFileSync(path.join(folder, file), "utf8"), kind));
   };
   return orderMigrations([...read("migrations", "versioned"), ...read("repeatable", "repeatable")]);
 }

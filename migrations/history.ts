@@ -26,7 +26,9 @@ export async function ensureHistoryTable(client: Client): Promise<void> {
 }
 
 export async function readHistory(client: Client): Promise<HistoryRow[]> {
-  const exists = await client.query<{ exists: boolean }>("select to_regclass($1) is not null as exists", [historyTable]);
+  const exists = await client.query<{ exists: boolean }>("select to_regclass($1) is not null as exists", [
+    historyTable,
+  ]);
   if (!exists.rows[0].exists) return [];
   const { rows } = await client.query(
     `select installed_rank, version, name, kind, checksum, applied_at, duration_ms, applied_by, success from ${historyTable} order by installed_rank`,
@@ -50,11 +52,23 @@ export async function readHistory(client: Client): Promise<HistoryRow[]> {
  */
 export function historyInsertSql(migration: Migration, durationMs: number, success: boolean): string {
   const literal = (value: string | undefined) => (value === undefined ? "null" : `'${value.replace(/'/g, "''")}'`);
-  const values = [literal(migration.version), literal(migration.name), literal(migration.kind), literal(migration.checksum), String(Math.max(0, Math.round(durationMs))), String(success)];
+  const values = [
+    literal(migration.version),
+    literal(migration.name),
+    literal(migration.kind),
+    literal(migration.checksum),
+    String(Math.max(0, Math.round(durationMs))),
+    String(success),
+  ];
   // session_user is the login that ran the migration; current_user is the role it acted as (SET ROLE app_owner).
   return `insert into ${historyTable} (version, name, kind, checksum, duration_ms, success, applied_by) values (${values.join(", ")}, session_user)`;
 }
 
-export async function recordRun(client: Client, migration: Migration, durationMs: number, success: boolean): Promise<void> {
+export async function recordRun(
+  client: Client,
+  migration: Migration,
+  durationMs: number,
+  success: boolean,
+): Promise<void> {
   await client.query(historyInsertSql(migration, durationMs, success));
 }

@@ -19,9 +19,14 @@ export class LockWaitTimeout extends Error {
 export async function acquireMigrationLock(client: Client, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [migrationLockKey.toString()]);
+    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [
+      migrationLockKey.toString(),
+    ]);
     if (rows[0].locked) return;
-    if (Date.now() >= deadline) throw new LockWaitTimeout(`another migration run holds the lock (${await describeHolder(client)}); waited ${Math.round(waitMs / 1000)}s`);
+    if (Date.now() >= deadline)
+      throw new LockWaitTimeout(
+        `another migration run holds the lock (${await describeHolder(client)}); waited ${Math.round(waitMs / 1000)}s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now()))));
   }
 }
@@ -39,5 +44,7 @@ async function describeHolder(client: Client): Promise<string> {
     [migrationLockKey.toString()],
   );
   const holder = rows[0];
-  return holder ? `pid ${holder.pid}, application_name '${holder.application_name}', user ${holder.usename}, connected ${holder.held_for} ago` : "the holder has just released it";
+  return holder
+    ? `pid ${holder.pid}, application_name '${holder.application_name}', user ${holder.usename}, connected ${holder.held_for} ago`
+    : "the holder has just released it";
 }

@@ -22,7 +22,12 @@ export function splitStatements(sql: string): Statement[] {
   let firstSignificant = -1;
   let index = 0;
   const finish = (end: number) => {
-    if (firstSignificant >= 0) statements.push({ sql: sql.slice(firstSignificant, end).trim(), offset: firstSignificant, line: lineAt(sql, firstSignificant) });
+    if (firstSignificant >= 0)
+      statements.push({
+        sql: sql.slice(firstSignificant, end).trim(),
+        offset: firstSignificant,
+        line: lineAt(sql, firstSignificant),
+      });
     firstSignificant = -1;
   };
   while (index < sql.length) {

@@ -37,7 +37,9 @@ export function isCidr(parsed: ReturnType<typeof parseCidr>): parsed is Cidr {
 
 /** Whether the ranges together cover every address of `family`. */
 export function coversWholeFamily(ranges: readonly Cidr[], family: 4 | 6): boolean {
-  const sorted = ranges.filter((range) => range.family === family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const sorted = ranges
+    .filter((range) => range.family === family)
+    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   let next = 0n;
   for (const range of sorted) {
     if (range.first > next) return false;

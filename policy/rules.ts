@@ -32,30 +32,40 @@ export interface ResourcePolicy {
 /** Ports of PostgreSQL, PgBouncer and Redis: never open to the internet. */
 export const protectedPorts = [5432, 6432, 6379] as const;
 
-const ofType = (type: string, check: (inputs: Readonly<Record<string, unknown>>, context: PolicyContext) => string[]) => (resource: CheckedResource, context: PolicyContext) =>
-  resource.type === type ? check(resource.inputs, context) : [];
+const ofType =
+  (type: string, check: (inputs: Readonly<Record<string, unknown>>, context: PolicyContext) => string[]) =>
+  (resource: CheckedResource, context: PolicyContext) =>
+    resource.type === type ? check(resource.inputs, context) : [];
 
 export const resourcePolicies: readonly ResourcePolicy[] = [
   {
     name: "rds-encrypted",
     description: "RDS storage is encrypted.",
-    check: ofType("aws:rds/instance:Instance", (inputs) => (inputs.storageEncrypted === true ? [] : ["storageEncrypted must be true"])),
+    check: ofType("aws:rds/instance:Instance", (inputs) =>
+      inputs.storageEncrypted === true ? [] : ["storageEncrypted must be true"],
+    ),
   },
   {
     name: "rds-not-public",
     description: "RDS is not publicly accessible.",
-    check: ofType("aws:rds/instance:Instance", (inputs) => (inputs.publiclyAccessible === true ? ["publiclyAccessible must be false"] : [])),
+    check: ofType("aws:rds/instance:Instance", (inputs) =>
+      inputs.publiclyAccessible === true ? ["publiclyAccessible must be false"] : [],
+    ),
   },
   {
     name: "rds-production-safety",
-    description: "In production, RDS primaries have deletion protection, a final snapshot and at least 7 days of backups.",
+    description:
+      "In production, RDS primaries have deletion protection, a final snapshot and at least 7 days of backups.",
     check: ofType("aws:rds/instance:Instance", (inputs, context) => {
       // Read replicas hold no data of their own; the primary carries backups and snapshots.
       if (!context.production || inputs.replicateSourceDb !== undefined) return [];
       const problems: string[] = [];
       if (inputs.deletionProtection !== true) problems.push("deletionProtection must be true in production");
       if (inputs.skipFinalSnapshot === true) problems.push("skipFinalSnapshot must be false in production");
-      if (typeof inputs.backupRetentionPeriod !== "number" || inputs.backupRetentionPeriod < 7) problems.push(`backupRetentionPeriod is ${String(inputs.backupRetentionPeriod)}; production needs at least 7 days`);
+      if (typeof inputs.backupRetentionPeriod !== "number" || inputs.backupRetentionPeriod < 7)
+        problems.push(
+          `backupRetentionPeriod is ${String(inputs.backupRetentionPeriod)}; production needs at least 7 days`,
+        );
       return problems;
     }),
   },
@@ -64,7 +74,9 @@ export const resourcePolicies: readonly ResourcePolicy[] = [
     description: "The RDS parameter group sets rds.force_ssl = 1.",
     check: ofType("aws:rds/parameterGroup:ParameterGroup", (inputs) => {
       const parameters = (inputs.parameters ?? []) as { name: string; value: string }[];
-      return parameters.some((parameter) => parameter.name === "rds.force_ssl" && parameter.value === "1") ? [] : ["parameter rds.force_ssl must be 1"];
+      return parameters.some((parameter) => parameter.name === "rds.force_ssl" && parameter.value === "1")
+        ? []
+        : ["parameter rds.force_ssl must be 1"];
     }),
   },
   {
@@ -82,34 +94,53 @@ export const resourcePolicies: readonly ResourcePolicy[] = [
     name: "s3-public-access-blocked",
     description: "S3 public access blocks are fully on.",
     check: ofType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (inputs) =>
-      ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((flag) => inputs[flag] !== true).map((flag) => `${flag} must be true`),
+      ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
+        .filter((flag) => inputs[flag] !== true)
+        .map((flag) => `${flag} must be true`),
     ),
   },
   {
     name: "s3-versioning",
     description: "S3 versioning is enabled.",
-    check: ofType("aws:s3/bucketVersioning:BucketVersioning", (inputs) => ((inputs.versioningConfiguration as { status?: string } | undefined)?.status === "Enabled" ? [] : ["versioning must be Enabled"])),
+    check: ofType("aws:s3/bucketVersioning:BucketVersioning", (inputs) =>
+      (inputs.versioningConfiguration as { status?: string } | undefined)?.status === "Enabled"
+        ? []
+        : ["versioning must be Enabled"],
+    ),
   },
   {
     name: "s3-encrypted",
     description: "S3 default encryption is SSE-KMS.",
-    check: ofType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", (inputs) => {
-      const rules = (inputs.rules ?? []) as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[];
-      return rules.some((rule) => rule.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms") ? [] : ["default encryption must be aws:kms"];
-    }),
+    check: ofType(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      (inputs) => {
+        const rules = (inputs.rules ?? []) as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[];
+        return rules.some((rule) => rule.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms")
+          ? []
+          : ["default encryption must be aws:kms"];
+      },
+    ),
   },
   {
     name: "s3-tls-only",
     description: "S3 bucket policies deny requests without TLS.",
-    check: ofType("aws:s3/bucketPolicy:BucketPolicy", (inputs) => (deniesInsecureTransport(inputs.policy) ? [] : ["the policy must deny aws:SecureTransport = false"])),
+    check: ofType("aws:s3/bucketPolicy:BucketPolicy", (inputs) =>
+      deniesInsecureTransport(inputs.policy) ? [] : ["the policy must deny aws:SecureTransport = false"],
+    ),
   },
   {
     name: "docker-database-ports-not-on-every-interface",
     description: `Docker containers publish ${protectedPorts.join(", ")} on a chosen host address (loopback by default), never on every interface (no address, 0.0.0.0, :: or any spelling of them).`,
     check: ofType("docker:index/container:Container", (inputs) =>
       ((inputs.ports ?? []) as { internal?: number; ip?: unknown }[])
-        .filter((port) => (protectedPorts as readonly number[]).includes(Number(port.internal)) && publishedEverywhere(port.ip))
-        .map((port) => `port ${port.internal} is published on every interface of the host (${port.ip === undefined ? "no address" : String(port.ip)}); bind it to an address (pgplat:docker.bindAddress, 127.0.0.1 by default)`),
+        .filter(
+          (port) =>
+            (protectedPorts as readonly number[]).includes(Number(port.internal)) && publishedEverywhere(port.ip),
+        )
+        .map(
+          (port) =>
+            `port ${port.internal} is published on every interface of the host (${port.ip === undefined ? "no address" : String(port.ip)}); bind it to an address (pgplat:docker.bindAddress, 127.0.0.1 by default)`,
+        ),
     ),
   },
   {
@@ -129,7 +160,10 @@ function publishedEverywhere(ip: unknown): boolean {
 }
 
 function deniesInsecureTransport(policy: unknown): boolean {
-  const document = typeof policy === "string" ? (JSON.parse(policy) as { Statement?: unknown[] }) : (policy as { Statement?: unknown[] } | undefined);
+  const document =
+    typeof policy === "string"
+      ? (JSON.parse(policy) as { Statement?: unknown[] })
+      : (policy as { Statement?: unknown[] } | undefined);
   return (document?.Statement ?? []).some((statement) => {
     const candidate = statement as { Effect?: string; Condition?: { Bool?: Record<string, string> } };
     return candidate.Effect === "Deny" && candidate.Condition?.Bool?.["aws:SecureTransport"] === "false";
@@ -149,9 +183,11 @@ export interface IngressShape {
 
 /** The ingress rules a resource declares: a standalone rule, or a security group's inline list. */
 export function ingressOf(resource: CheckedResource): IngressShape[] {
-  if (resource.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") return [resource.inputs as IngressShape];
+  if (resource.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    return [resource.inputs as IngressShape];
   if (resource.type === "aws:ec2/securityGroup:SecurityGroup") return (resource.inputs.ingress ?? []) as IngressShape[];
-  if (resource.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && resource.inputs.type === "ingress") return [resource.inputs as IngressShape];
+  if (resource.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && resource.inputs.type === "ingress")
+    return [resource.inputs as IngressShape];
   return [];
 }
 
@@ -166,12 +202,16 @@ export function openToTheInternet(rules: readonly IngressShape[]): string[] {
     const open = protectedPorts.filter((port) => wholeFamiliesCovered(cidrsFor(port)).includes(family));
     if (open.length === 0) return [];
     const cidrs = [...new Set(open.flatMap(cidrsFor))];
-    return [`${open.length === 1 ? "port" : "ports"} ${open.join(", ")} open to the whole IPv${family} internet (${cidrs.join(", ")})`];
+    return [
+      `${open.length === 1 ? "port" : "ports"} ${open.join(", ")} open to the whole IPv${family} internet (${cidrs.join(", ")})`,
+    ];
   });
 }
 
 function cidrsOf(rule: IngressShape): string[] {
-  return [rule.cidrIpv4, rule.cidrIpv6, ...(rule.cidrBlocks ?? []), ...(rule.ipv6CidrBlocks ?? [])].filter((cidr): cidr is string => typeof cidr === "string");
+  return [rule.cidrIpv4, rule.cidrIpv6, ...(rule.cidrBlocks ?? []), ...(rule.ipv6CidrBlocks ?? [])].filter(
+    (cidr): cidr is string => typeof cidr === "string",
+  );
 }
 
 function coversPort(rule: IngressShape, port: number): boolean {
@@ -184,7 +224,11 @@ function coversPort(rule: IngressShape, port: number): boolean {
 /** Runs every resource policy, then every stack policy, over a graph. */
 export function checkResources(resources: readonly CheckedResource[], context: PolicyContext): Violation[] {
   return [
-    ...resources.flatMap((resource) => resourcePolicies.flatMap((policy) => policy.check(resource, context).map((message) => ({ policy: policy.name, resource: resource.name, message })))),
+    ...resources.flatMap((resource) =>
+      resourcePolicies.flatMap((policy) =>
+        policy.check(resource, context).map((message) => ({ policy: policy.name, resource: resource.name, message })),
+      ),
+    ),
     ...stackPolicies.flatMap((policy) => policy.check(resources, context)),
   ];
 }
@@ -197,12 +241,19 @@ const uriWithPassword = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]+:[^@\s]+@/i;
  * or that is a URI carrying a password, must be secret. `isSecret` tells how
  * the caller marks secret values.
  */
-export function plainSecretOutputs(outputs: Readonly<Record<string, unknown>>, isSecret: (value: unknown) => boolean): Violation[] {
+export function plainSecretOutputs(
+  outputs: Readonly<Record<string, unknown>>,
+  isSecret: (value: unknown) => boolean,
+): Violation[] {
   const found: Violation[] = [];
   const visit = (value: unknown, path: string, key: string) => {
     if (isSecret(value)) return;
     if (typeof value === "string" && (credentialKey.test(key) || uriWithPassword.test(value))) {
-      found.push({ policy: "no-plain-secret-outputs", resource: "stack outputs", message: `output ${path} carries a credential in plain text; wrap it in pulumi.secret` });
+      found.push({
+        policy: "no-plain-secret-outputs",
+        resource: "stack outputs",
+        message: `output ${path} carries a credential in plain text; wrap it in pulumi.secret`,
+      });
     } else if (value !== null && typeof value === "object") {
       for (const [childKey, child] of Object.entries(value)) visit(child, `${path}.${childKey}`, childKey);
     }

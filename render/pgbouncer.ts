@@ -36,7 +36,13 @@ const identifierPattern = /^[A-Za-z0-9_.-]+$/;
 
 /** pgbouncer.ini with SCRAM authentication against a userlist of SCRAM verifiers. */
 export function renderPgbouncerIni(args: PgbouncerIniArgs): string {
-  for (const name of [args.database.name, args.database.dbname, args.database.host, ...args.adminUsers, ...args.statsUsers]) {
+  for (const name of [
+    args.database.name,
+    args.database.dbname,
+    args.database.host,
+    ...args.adminUsers,
+    ...args.statsUsers,
+  ]) {
     if (!identifierPattern.test(name)) throw new Error(`pgbouncer.ini: '${name}' is not a plain name`);
   }
   const database = `${args.database.name} = host=${args.database.host} port=${args.database.port} dbname=${args.database.dbname}`;
@@ -86,7 +92,8 @@ export interface UserlistEntry {
 export function renderUserlist(entries: readonly UserlistEntry[]): string {
   return entries
     .map((entry) => {
-      if (!entry.scramSecret.startsWith("SCRAM-SHA-256$")) throw new Error(`userlist.txt: the entry for ${entry.user} is not a SCRAM verifier`);
+      if (!entry.scramSecret.startsWith("SCRAM-SHA-256$"))
+        throw new Error(`userlist.txt: the entry for ${entry.user} is not a SCRAM verifier`);
       return `${quoteUserlist(entry.user)} ${quoteUserlist(entry.scramSecret)}`;
     })
     .join("\n")

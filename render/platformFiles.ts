@@ -1,4 +1,10 @@
-import { monitoringLogin, pgbouncerAdminUser, pgbouncerLimits, superuserReservedConnections, type StackConfig } from "../config";
+import {
+  monitoringLogin,
+  pgbouncerAdminUser,
+  pgbouncerLimits,
+  superuserReservedConnections,
+  type StackConfig,
+} from "../config";
 import { renderPgHba } from "./pgHba";
 import { renderPgbouncerIni, type PgbouncerIniArgs } from "./pgbouncer";
 import { renderPostgresqlConf } from "./postgresqlConf";
@@ -20,7 +26,10 @@ export interface PostgresLayout {
   readonly requireTls: boolean;
 }
 
-export function postgresFiles(config: StackConfig, layout: PostgresLayout): { readonly postgresqlConf: string; readonly pgHbaConf: string } {
+export function postgresFiles(
+  config: StackConfig,
+  layout: PostgresLayout,
+): { readonly postgresqlConf: string; readonly pgHbaConf: string } {
   const postgres = config.postgres;
   const tuning = tune(tuningInput(postgres));
   const postgresqlConf = renderPostgresqlConf({
@@ -31,9 +40,18 @@ export function postgresFiles(config: StackConfig, layout: PostgresLayout): { re
     unixSocketDirectories: layout.unixSocketDirectories,
     slowStatementMs: postgres.slowStatementMs,
     superuserReservedConnections,
-    archive: config.backups.enabled ? { scriptPath: layout.archiveScript, archiveDir: layout.archiveDir, timeoutSeconds: postgres.archiveTimeoutSeconds } : undefined,
+    archive: config.backups.enabled
+      ? {
+          scriptPath: layout.archiveScript,
+          archiveDir: layout.archiveDir,
+          timeoutSeconds: postgres.archiveTimeoutSeconds,
+        }
+      : undefined,
   });
-  return { postgresqlConf, pgHbaConf: renderPgHba({ allowedClients: postgres.allowedClients, requireTls: layout.requireTls }) };
+  return {
+    postgresqlConf,
+    pgHbaConf: renderPgHba({ allowedClients: postgres.allowedClients, requireTls: layout.requireTls }),
+  };
 }
 
 export interface PgbouncerLayout {
@@ -50,7 +68,12 @@ function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): Pgboun
   return {
     listenAddr: layout.listenAddr,
     listenPort: layout.listenPort,
-    database: { name: config.postgres.database, host: layout.postgresHost, port: layout.postgresPort, dbname: config.postgres.database },
+    database: {
+      name: config.postgres.database,
+      host: layout.postgresHost,
+      port: layout.postgresPort,
+      dbname: config.postgres.database,
+    },
     authFile: layout.authFile,
     poolMode: pgbouncer.poolMode,
     defaultPoolSize: pgbouncer.defaultPoolSize,
@@ -68,8 +91,14 @@ function pgbouncerSettings(config: StackConfig, layout: PgbouncerLayout): Pgboun
 }
 
 /** pgbouncer.ini and the nofile limit it needs; the userlist comes from `renderUserlist` once verifiers exist. */
-export function pgbouncerFiles(config: StackConfig, layout: PgbouncerLayout): { readonly pgbouncerIni: string; readonly fileDescriptorLimit: number } {
-  return { pgbouncerIni: renderPgbouncerIni(pgbouncerSettings(config, layout)), fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit };
+export function pgbouncerFiles(
+  config: StackConfig,
+  layout: PgbouncerLayout,
+): { readonly pgbouncerIni: string; readonly fileDescriptorLimit: number } {
+  return {
+    pgbouncerIni: renderPgbouncerIni(pgbouncerSettings(config, layout)),
+    fileDescriptorLimit: pgbouncerLimits(config).fileDescriptorLimit,
+  };
 }
 
 export interface RedisLayout {
@@ -84,7 +113,12 @@ export const redisHealthcheckUser = "healthcheck";
 export const redisMonitorUser = "monitor";
 
 /** `monitorPasswordSha256` adds the monitoring user (the Docker target always does). */
-export function redisFiles(config: StackConfig, layout: RedisLayout, appPasswordSha256: string, monitorPasswordSha256?: string): { readonly redisConf: string } {
+export function redisFiles(
+  config: StackConfig,
+  layout: RedisLayout,
+  appPasswordSha256: string,
+  monitorPasswordSha256?: string,
+): { readonly redisConf: string } {
   return {
     redisConf: renderRedisConf({
       ...layout,
@@ -94,7 +128,10 @@ export function redisFiles(config: StackConfig, layout: RedisLayout, appPassword
       maxmemoryBytes: config.redis.maxmemoryMb * 1024 * 1024,
       maxmemoryPolicy: config.redis.maxmemoryPolicy,
       healthcheckUser: redisHealthcheckUser,
-      monitor: monitorPasswordSha256 === undefined ? undefined : { user: redisMonitorUser, passwordSha256: monitorPasswordSha256 },
+      monitor:
+        monitorPasswordSha256 === undefined
+          ? undefined
+          : { user: redisMonitorUser, passwordSha256: monitorPasswordSha256 },
     }),
   };
 }

@@ -30,35 +30,47 @@ export function archiveCommand(scriptPath: string, archiveDir: string): string {
 
 export function renderPostgresqlConf(args: PostgresqlConfArgs): string {
   const sections: [string, Record<string, string | number>][] = [
-    ["Connections", {
-      listen_addresses: quoteConfString(args.listenAddresses),
-      port: args.port,
-      unix_socket_directories: quoteConfString(args.unixSocketDirectories ?? "/var/run/postgresql"),
-      superuser_reserved_connections: args.superuserReservedConnections,
-      hba_file: quoteConfString(args.hbaFile),
-    }],
-    ["Authentication: SCRAM only; pg_hba.conf accepts nothing else", {
-      password_encryption: quoteConfString("scram-sha-256"),
-    }],
+    [
+      "Connections",
+      {
+        listen_addresses: quoteConfString(args.listenAddresses),
+        port: args.port,
+        unix_socket_directories: quoteConfString(args.unixSocketDirectories ?? "/var/run/postgresql"),
+        superuser_reserved_connections: args.superuserReservedConnections,
+        hba_file: quoteConfString(args.hbaFile),
+      },
+    ],
+    [
+      "Authentication: SCRAM only; pg_hba.conf accepts nothing else",
+      {
+        password_encryption: quoteConfString("scram-sha-256"),
+      },
+    ],
     ["Tuning (render/tuning.ts)", tuningSettings(args.tuning)],
-    ["Statistics", {
-      shared_preload_libraries: quoteConfString("pg_stat_statements"),
-      "pg_stat_statements.max": 10000,
-      "pg_stat_statements.track": "top",
-      track_io_timing: "on",
-    }],
-    ["Logging to stderr (the container log)", {
-      log_destination: quoteConfString("stderr"),
-      logging_collector: "off",
-      log_line_prefix: quoteConfString("%m [%p] %q%u@%d/%a "),
-      log_min_duration_statement: args.slowStatementMs,
-      log_checkpoints: "on",
-      log_lock_waits: "on",
-      log_temp_files: 0,
-      log_autovacuum_min_duration: quoteConfString("10s"),
-      log_statement: quoteConfString("ddl"),
-      log_timezone: quoteConfString("UTC"),
-    }],
+    [
+      "Statistics",
+      {
+        shared_preload_libraries: quoteConfString("pg_stat_statements"),
+        "pg_stat_statements.max": 10000,
+        "pg_stat_statements.track": "top",
+        track_io_timing: "on",
+      },
+    ],
+    [
+      "Logging to stderr (the container log)",
+      {
+        log_destination: quoteConfString("stderr"),
+        logging_collector: "off",
+        log_line_prefix: quoteConfString("%m [%p] %q%u@%d/%a "),
+        log_min_duration_statement: args.slowStatementMs,
+        log_checkpoints: "on",
+        log_lock_waits: "on",
+        log_temp_files: 0,
+        log_autovacuum_min_duration: quoteConfString("10s"),
+        log_statement: quoteConfString("ddl"),
+        log_timezone: quoteConfString("UTC"),
+      },
+    ],
     ["WAL and archiving", walSettings(args.archive)],
     ["Locale", { timezone: quoteConfString("UTC") }],
   ];

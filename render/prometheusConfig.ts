@@ -15,7 +15,10 @@ export function renderPrometheusConfig(args: PrometheusConfigArgs): string {
   const document = {
     global: { scrape_interval: interval, evaluation_interval: interval },
     rule_files: [args.ruleFile],
-    scrape_configs: Object.entries(args.targets).map(([job, target]) => ({ job_name: job, static_configs: [{ targets: [target] }] })),
+    scrape_configs: Object.entries(args.targets).map(([job, target]) => ({
+      job_name: job,
+      static_configs: [{ targets: [target] }],
+    })),
   };
   return `# Rendered by pgplat (render/prometheusConfig.ts).\n${stringify(document, { lineWidth: 0 })}`;
 }

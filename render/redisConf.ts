@@ -22,7 +22,8 @@ export interface RedisConfArgs {
  * What the monitoring user may run: statistics and configuration reads only
  * (what the health report and redis_exporter ask), no keys, no writes.
  */
-export const redisMonitorPermissions = "resetkeys resetchannels -@all +ping +info +config|get +client|list +client|setname +slowlog|get +slowlog|len +latency|latest +cluster|info +select";
+export const redisMonitorPermissions =
+  "resetkeys resetchannels -@all +ping +info +config|get +client|list +client|setname +slowlog|get +slowlog|len +latency|latest +cluster|info +select";
 
 export function redisPasswordHash(password: string): string {
   return createHash("sha256").update(password, "utf8").digest("hex");
@@ -52,7 +53,9 @@ export function renderRedisConf(args: RedisConfArgs): string {
     "user default off resetkeys resetchannels -@all",
     `user ${args.appUser} on #${args.appPasswordSha256} ${args.appPermissions}`,
     `user ${args.healthcheckUser} on nopass resetkeys resetchannels -@all +ping`,
-    ...(args.monitor ? [`user ${args.monitor.user} on #${args.monitor.passwordSha256} ${redisMonitorPermissions}`] : []),
+    ...(args.monitor
+      ? [`user ${args.monitor.user} on #${args.monitor.passwordSha256} ${redisMonitorPermissions}`]
+      : []),
     "enable-debug-command no",
     "enable-module-command no",
     "enable-protected-configs no",

@@ -21,7 +21,8 @@ export function renderRestoreCredentials(args: RestoreCredentialsArgs): string {
   if (args.ensured) {
     const role = identifier(args.ensured.login.role);
     lines.push(`DO $$ BEGIN CREATE ROLE ${role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;`);
-    for (const fn of args.ensured.functions) lines.push(`GRANT EXECUTE ON FUNCTION pg_catalog.${identifier(fn)} TO ${role};`);
+    for (const fn of args.ensured.functions)
+      lines.push(`GRANT EXECUTE ON FUNCTION pg_catalog.${identifier(fn)} TO ${role};`);
   }
   for (const credential of [...args.existing, ...(args.ensured ? [args.ensured.login] : [])]) {
     lines.push(`ALTER ROLE ${identifier(credential.role)} WITH LOGIN PASSWORD ${literal(credential.password)};`);

@@ -38,7 +38,14 @@ export interface Tuning {
 
 /** The tuning input a stack's PostgreSQL settings give, built once for the Docker postgresql.conf and the RDS parameter group. */
 export function tuningInput(postgres: Pick<TuningInput, keyof TuningInput>): TuningInput {
-  return { memoryMb: postgres.memoryMb, vcpus: postgres.vcpus, storageGb: postgres.storageGb, storageKind: postgres.storageKind, maxConnections: postgres.maxConnections, workload: postgres.workload };
+  return {
+    memoryMb: postgres.memoryMb,
+    vcpus: postgres.vcpus,
+    storageGb: postgres.storageGb,
+    storageKind: postgres.storageKind,
+    maxConnections: postgres.maxConnections,
+    workload: postgres.workload,
+  };
 }
 
 const kbPerMb = 1024;
@@ -84,7 +91,13 @@ function walBuffers(sharedBuffersKb: number): number {
 }
 
 function walSizes(workload: TuningWorkload, storageGb: number): { minMb: number; maxMb: number } {
-  const pgtune = { web: [1024, 4096], oltp: [2048, 8192], dw: [4096, 16384], mixed: [1024, 4096], desktop: [100, 2048] }[workload];
+  const pgtune = {
+    web: [1024, 4096],
+    oltp: [2048, 8192],
+    dw: [4096, 16384],
+    mixed: [1024, 4096],
+    desktop: [100, 2048],
+  }[workload];
   // Departure: pgtune ignores disk size. WAL up to max_wal_size must fit next to
   // the data, so it is capped at a quarter of the storage (and min_wal_size at a
   // quarter of that) — a 20 GiB dev volume must not be a quarter full of WAL.
@@ -100,7 +113,12 @@ function parallelism(vcpus: number, workload: TuningWorkload) {
   if (vcpus < 2) {
     // Departure: pgtune emits nothing for one vCPU, leaving PostgreSQL's default
     // of 2 workers per gather; on one core parallel plans only add overhead.
-    return { maxWorkerProcesses, maxParallelWorkers: 1, maxParallelWorkersPerGather: 0, maxParallelMaintenanceWorkers: 0 };
+    return {
+      maxWorkerProcesses,
+      maxParallelWorkers: 1,
+      maxParallelWorkersPerGather: 0,
+      maxParallelMaintenanceWorkers: 0,
+    };
   }
   const half = Math.ceil(vcpus / 2);
   return {

@@ -50,21 +50,51 @@ interface Flags extends CliArguments {
 }
 
 const commands: Record<string, { readonly flags: OptionKinds; readonly run: Command }> = {
-  take: { flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value", "--record-url": "value" }, run: take },
+  take: {
+    flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value", "--record-url": "value" },
+    run: take,
+  },
   list: { flags: { "--repo": "value", "--json": "switch" }, run: list },
   verify: { flags: { "--repo": "value", "--wal-archive": "value", "--backup": "value" }, run: verify },
-  prune: { flags: { "--repo": "value", "--wal-archive": "value", "--retention-days": "value", "--dry-run": "switch" }, run: prune },
+  prune: {
+    flags: { "--repo": "value", "--wal-archive": "value", "--retention-days": "value", "--dry-run": "switch" },
+    run: prune,
+  },
   schedule: {
-    flags: { "--database-url": "value", "--pgdata": "value", "--repo": "value", "--wal-archive": "value", "--every-hours": "value", "--retention-days": "value", "--record-url": "value" },
+    flags: {
+      "--database-url": "value",
+      "--pgdata": "value",
+      "--repo": "value",
+      "--wal-archive": "value",
+      "--every-hours": "value",
+      "--retention-days": "value",
+      "--record-url": "value",
+    },
     run: schedule,
   },
   check: { flags: { "--repo": "value", "--max-age-minutes": "value" }, run: check },
-  restore: { flags: { "--repo": "value", "--wal-archive": "value", "--into": "value", "--time": "value", "--latest": "switch", "--backup": "value" }, run: restore },
+  restore: {
+    flags: {
+      "--repo": "value",
+      "--wal-archive": "value",
+      "--into": "value",
+      "--time": "value",
+      "--latest": "switch",
+      "--backup": "value",
+    },
+    run: restore,
+  },
 };
 
 async function take(flags: Flags): Promise<number> {
-  const manifest = await takeBackup({ connection: settingsFromUrl(databaseUrl(flags)), pgdata: flags.required("--pgdata"), repo: flags.required("--repo") });
-  console.log(`backup ${manifest.id} complete: ${manifest.files.length} files, ${megabytes(manifest.sizeBytes)} (${megabytes(manifest.storedBytes)} stored), WAL ${manifest.startWalSegment}..${manifest.endWalSegment}`);
+  const manifest = await takeBackup({
+    connection: settingsFromUrl(databaseUrl(flags)),
+    pgdata: flags.required("--pgdata"),
+    repo: flags.required("--repo"),
+  });
+  console.log(
+    `backup ${manifest.id} complete: ${manifest.files.length} files, ${megabytes(manifest.sizeBytes)} (${megabytes(manifest.storedBytes)} stored), WAL ${manifest.startWalSegment}..${manifest.endWalSegment}`,
+  );
   const recordUrl = flags.value("--record-url");
   if (recordUrl !== undefined) {
     // The backup stands either way; an unrecorded one only leaves the exported age behind, and the alert says so.
@@ -80,7 +110,16 @@ async function list(flags: Flags): Promise<number> {
   const entries = listBackups(flags.required("--repo")).map((entry) =>
     entry.status === "complete"
       ? summary(entry.manifest)
-      : { id: entry.id, status: entry.status, startTime: null, endTime: null, startLsn: null, endLsn: null, timeline: null, ...(entry.status === "invalid" ? { problem: entry.problem } : {}) },
+      : {
+          id: entry.id,
+          status: entry.status,
+          startTime: null,
+          endTime: null,
+          startLsn: null,
+          endLsn: null,
+          timeline: null,
+          ...(entry.status === "invalid" ? { problem: entry.problem } : {}),
+        },
   );
   if (flags.switches.has("--json")) {
     console.log(JSON.stringify(entries, null, 2));
@@ -88,14 +127,48 @@ async function list(flags: Flags): Promise<number> {
   }
   if (entries.length === 0) console.log("no backups");
   for (const entry of entries) {
-    console.log([entry.id, entry.status.padEnd(10), entry.startTime ?? "-", entry.endTime ?? "-", entry.timeline ?? "-", "sizeBytes" in entry ? megabytes(entry.sizeBytes) : "-"].join("  "));
+    console.log(
+      [
+        entry.id,
+        entry.status.padEnd(10),
+        entry.startTime ?? "-",
+        entry.endTime ?? "-",
+        entry.timeline ?? "-",
+        "sizeBytes" in entry ? megabytes(entry.sizeBytes) : "-",
+      ].join("  "),
+    );
   }
   return 0;
 }
 
 function summary(manifest: Manifest) {
-  const { id, status, startTime, endTime, startLsn, endLsn, timeline, startWalSegment, endWalSegment, sizeBytes, storedBytes } = manifest;
-  return { id, status, startTime, endTime, startLsn, endLsn, timeline, startWalSegment, endWalSegment, sizeBytes, storedBytes, files: manifest.files.length };
+  const {
+    id,
+    status,
+    startTime,
+    endTime,
+    startLsn,
+    endLsn,
+    timeline,
+    startWalSegment,
+    endWalSegment,
+    sizeBytes,
+    storedBytes,
+  } = manifest;
+  return {
+    id,
+    status,
+    startTime,
+    endTime,
+    startLsn,
+    endLsn,
+    timeline,
+    startWalSegment,
+    endWalSegment,
+    sizeBytes,
+    storedBytes,
+    files: manifest.files.length,
+  };
 }
 
 async function verify(flags: Flags): Promise<number> {
@@ -103,7 +176,10 @@ async function verify(flags: Flags): Promise<number> {
   const backups = completeBackups(repo);
   const named = flags.value("--backup");
   const selected = named === undefined ? backups : backups.filter((backup) => backup.id === named);
-  if (selected.length === 0) throw new Error(named === undefined ? `${repo} holds no complete backup to verify` : `no complete backup ${named} in ${repo}`);
+  if (selected.length === 0)
+    throw new Error(
+      named === undefined ? `${repo} holds no complete backup to verify` : `no complete backup ${named} in ${repo}`,
+    );
   const failures: string[] = [];
   for (const backup of selected) {
     const result = await verifyBackup(repo, flags.required("--wal-archive"), backup);
@@ -111,9 +187,15 @@ async function verify(flags: Flags): Promise<number> {
       console.log(`${backup.id}: ${problem}`);
       failures.push(`backup ${backup.id}: ${problem}`);
     }
-    if (result.problems.length === 0) console.log(`${backup.id}: ok (${result.filesChecked} files; WAL ${result.walChecked.from}..${result.walChecked.to}, ${result.walChecked.count} segments)`);
+    if (result.problems.length === 0)
+      console.log(
+        `${backup.id}: ok (${result.filesChecked} files; WAL ${result.walChecked.from}..${result.walChecked.to}, ${result.walChecked.count} segments)`,
+      );
   }
-  if (failures.length > 0) throw new Error(`verify failed: ${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more problem(s), listed on stdout)` : ""}`);
+  if (failures.length > 0)
+    throw new Error(
+      `verify failed: ${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more problem(s), listed on stdout)` : ""}`,
+    );
   return 0;
 }
 
@@ -123,11 +205,20 @@ async function prune(flags: Flags): Promise<number> {
   const dryRun = flags.switches.has("--dry-run");
   const entries = listBackups(repo);
   const segmentSize = entries.find((entry) => entry.status === "complete")?.manifest.walSegmentSize ?? 16 * 1024 * 1024;
-  const plan = planPrune({ entries, archiveNames: readArchive(walArchive, segmentSize).names, now: microsFromDate(new Date()), retentionDays: retentionDays(flags), isRunning: isTakeRunning });
+  const plan = planPrune({
+    entries,
+    archiveNames: readArchive(walArchive, segmentSize).names,
+    now: microsFromDate(new Date()),
+    retentionDays: retentionDays(flags),
+    isRunning: isTakeRunning,
+  });
   const verb = dryRun ? "would delete" : "deleted";
   if (!dryRun) applyPrune(plan, repo, walArchive);
   for (const backup of plan.deleteBackups) console.log(`${verb} backup ${backup.id}: ${backup.reason}`);
-  if (plan.deleteWal.length > 0) console.log(`${verb} ${plan.deleteWal.length} WAL file(s) before ${plan.walCutoff}: ${plan.deleteWal[0]}..${plan.deleteWal[plan.deleteWal.length - 1]}`);
+  if (plan.deleteWal.length > 0)
+    console.log(
+      `${verb} ${plan.deleteWal.length} WAL file(s) before ${plan.walCutoff}: ${plan.deleteWal[0]}..${plan.deleteWal[plan.deleteWal.length - 1]}`,
+    );
   console.log(`kept ${plan.keep.length} backup(s)${plan.keep.length > 0 ? `: ${plan.keep.join(", ")}` : ""}`);
   return 0;
 }
@@ -139,7 +230,8 @@ async function schedule(flags: Flags): Promise<number> {
   const intervalMs = everyHours * 3_600_000;
   let stopping = false;
   const wake: Array<() => void> = [];
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => ((stopping = true), wake.splice(0).forEach((resolve) => resolve())));
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    process.on(signal, () => ((stopping = true), wake.splice(0).forEach((resolve) => resolve())));
   console.log(`backups every ${everyHours} h into ${repo}, kept for ${retentionDays(flags)} days`);
   while (!stopping) {
     const newest = newestEnd(repo);
@@ -165,7 +257,10 @@ async function check(flags: Flags): Promise<number> {
   const newest = newestEnd(flags.required("--repo"));
   if (newest === undefined) throw new Error("no complete backup yet");
   const ageMinutes = (Date.now() - newest) / 60_000;
-  if (ageMinutes > maxAgeMinutes) throw new Error(`the newest complete backup ended ${ageMinutes.toFixed(0)} minutes ago; at most ${maxAgeMinutes} allowed`);
+  if (ageMinutes > maxAgeMinutes)
+    throw new Error(
+      `the newest complete backup ended ${ageMinutes.toFixed(0)} minutes ago; at most ${maxAgeMinutes} allowed`,
+    );
   console.log(`newest complete backup ended ${ageMinutes.toFixed(1)} minutes ago`);
   return 0;
 }
@@ -173,15 +268,23 @@ async function check(flags: Flags): Promise<number> {
 async function restore(flags: Flags): Promise<number> {
   const time = flags.value("--time");
   const latest = flags.switches.has("--latest");
-  if ((time === undefined) === !latest) throw new UsageError("give exactly one of --time <ISO 8601 with offset> and --latest");
+  if ((time === undefined) === !latest)
+    throw new UsageError("give exactly one of --time <ISO 8601 with offset> and --latest");
   let target: RecoveryTarget = { kind: "latest" };
   if (time !== undefined) {
     const micros = parseInstant(time);
-    if (micros === undefined) throw new UsageError(`--time ${time} is not an ISO 8601 time with an offset, such as 2026-11-30T14:05:00+01:00`);
+    if (micros === undefined)
+      throw new UsageError(`--time ${time} is not an ISO 8601 time with an offset, such as 2026-11-30T14:05:00+01:00`);
     target = { kind: "time", time: micros };
   }
   const started = Date.now();
-  const result = await restoreBackup({ repo: flags.required("--repo"), walArchive: flags.required("--wal-archive"), into: flags.required("--into"), target, backupId: flags.value("--backup") });
+  const result = await restoreBackup({
+    repo: flags.required("--repo"),
+    walArchive: flags.required("--wal-archive"),
+    into: flags.required("--into"),
+    target,
+    backupId: flags.value("--backup"),
+  });
   const until = target.kind === "time" ? formatInstant(target.time) : "the end of the archive";
   console.log(
     `restored backup ${result.backup.id} into ${flags.required("--into")} in ${((Date.now() - started) / 1000).toFixed(1)} s; starting PostgreSQL on it replays ${result.segments.length} archived segment(s) on timeline ${result.timeline} to ${until} and promotes`,
@@ -204,7 +307,8 @@ function retentionDays(flags: Flags): number {
   const text = flags.value("--retention-days");
   if (text === undefined) return backupDefaults.retentionDays;
   const days = Number(text);
-  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--retention-days ${text}: a whole number of days, at least 1`);
+  if (!Number.isInteger(days) || days < 1)
+    throw new UsageError(`--retention-days ${text}: a whole number of days, at least 1`);
   return days;
 }
 
@@ -230,7 +334,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   // A logical dump from the AWS backup task's bucket, rather than a base backup.
-  if (name === "restore" && rest.includes("--from-s3")) return (await import("./dumps/restoreFromS3")).restoreFromS3Cli(rest);
+  if (name === "restore" && rest.includes("--from-s3"))
+    return (await import("./dumps/restoreFromS3")).restoreFromS3Cli(rest);
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command ${name}`);
   const parsed = parseCliArguments(rest, command.flags);

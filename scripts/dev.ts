@@ -15,8 +15,32 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parse, stringify } from "yaml";
 import { configNamespace, formatIssues, parseStackConfig, type StackConfig } from "../config";
-import { checkDockerStack, checkPulumiVersion, checkSharedBackendSecrets, checkStackName, defaultDevStack, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, stateDirName, templateStack, upConfigSource, type DevArgs } from "./devCommands";
-import { expiresAtTag, formatStackTable, isEphemeralStack, lifecycleTags, parseTtl, reapVerdict, shortStackName, type LocalStackConfig, type StackSummary } from "./devExpiry";
+import {
+  checkDockerStack,
+  checkPulumiVersion,
+  checkSharedBackendSecrets,
+  checkStackName,
+  defaultDevStack,
+  deployConsent,
+  localBackendEnv,
+  parseDevArgs,
+  pulumiArgs,
+  stateDirName,
+  templateStack,
+  upConfigSource,
+  type DevArgs,
+} from "./devCommands";
+import {
+  expiresAtTag,
+  formatStackTable,
+  isEphemeralStack,
+  lifecycleTags,
+  parseTtl,
+  reapVerdict,
+  shortStackName,
+  type LocalStackConfig,
+  type StackSummary,
+} from "./devExpiry";
 import { exitWhenFlushed } from "./lib/exit";
 import { namespaceValues, readStackFile } from "./plan/stackConfig";
 
@@ -57,7 +81,9 @@ async function up(args: DevArgs): Promise<number> {
 function selectStack(pulumi: PulumiCli, stack: string, fromTemplate: boolean): void {
   const exists = pulumi.stacks().some((summary) => shortStackName(summary.name) === stack);
   if (fromTemplate && exists) {
-    step(`stack ${stack} exists but has no Pulumi.${stack}.yaml here: restore its settings, config from Pulumi.${templateStack}.yaml`);
+    step(
+      `stack ${stack} exists but has no Pulumi.${stack}.yaml here: restore its settings, config from Pulumi.${templateStack}.yaml`,
+    );
     pulumi.run(pulumiArgs.configRefresh(stack));
   } else if (fromTemplate) {
     step(`new stack ${stack}: config from Pulumi.${templateStack}.yaml`);
@@ -116,7 +142,10 @@ function reap(dryRun: boolean): number {
   const pulumi = pulumiCli([]);
   const now = new Date();
   // Tags are read only for dev-<name> stacks: nothing else is ever a candidate.
-  const candidates = pulumi.stacks().filter((summary) => isEphemeralStack(summary.name)).map((summary) => ({ ...summary, tags: pulumi.tags(summary.name) }));
+  const candidates = pulumi
+    .stacks()
+    .filter((summary) => isEphemeralStack(summary.name))
+    .map((summary) => ({ ...summary, tags: pulumi.tags(summary.name) }));
   const expired: StackSummary[] = [];
   for (const stack of candidates) {
     const file = stackFile(shortStackName(stack.name));
@@ -127,14 +156,18 @@ function reap(dryRun: boolean): number {
   let failed = 0;
   for (const stack of expired) {
     if (dryRun) {
-      console.log(`would reap ${stack.name} (expired ${stack.tags[expiresAtTag]}, ${stack.resourceCount ?? 0} resources)`);
+      console.log(
+        `would reap ${stack.name} (expired ${stack.tags[expiresAtTag]}, ${stack.resourceCount ?? 0} resources)`,
+      );
       continue;
     }
     step(`reap ${stack.name}: destroy and remove (expired ${stack.tags[expiresAtTag]})`);
     const ok = pulumi.tryRun(pulumiArgs.destroy(stack.name)) && pulumi.tryRun(pulumiArgs.remove(stack.name));
     if (!ok) failed++;
   }
-  console.log(`${dryRun ? "Would reap" : "Reaped"} ${expired.length - failed} of ${expired.length} expired stack(s)${failed ? `; ${failed} failed` : ""}.`);
+  console.log(
+    `${dryRun ? "Would reap" : "Reaped"} ${expired.length - failed} of ${expired.length} expired stack(s)${failed ? `; ${failed} failed` : ""}.`,
+  );
   return failed > 0 ? 1 : 0;
 }
 
@@ -175,12 +208,23 @@ function pulumiCli(alsoRequire: readonly "docker"[]): PulumiCli {
   checkSharedBackendSecrets(process.env);
   const backend = localBackendEnv(projectRoot, process.env);
   const env = { ...process.env, ...backend };
-  checkPulumiVersion(requireTool("pulumi", ["version"], "install the Pulumi CLI: https://www.pulumi.com/docs/install/"), backend.PULUMI_BACKEND_URL);
-  if (alsoRequire.includes("docker")) requireTool("docker", ["info"], "install Docker and start its engine (docker info must work)");
-  if (env.PULUMI_BACKEND_URL === `file://${projectRoot}/${stateDirName}`) mkdirSync(path.join(projectRoot, stateDirName), { recursive: true });
-  const tryRun = (args: readonly string[]) => spawnSync("pulumi", args, { cwd: projectRoot, env, stdio: "inherit" }).status === 0;
+  checkPulumiVersion(
+    requireTool("pulumi", ["version"], "install the Pulumi CLI: https://www.pulumi.com/docs/install/"),
+    backend.PULUMI_BACKEND_URL,
+  );
+  if (alsoRequire.includes("docker"))
+    requireTool("docker", ["info"], "install Docker and start its engine (docker info must work)");
+  if (env.PULUMI_BACKEND_URL === `file://${projectRoot}/${stateDirName}`)
+    mkdirSync(path.join(projectRoot, stateDirName), { recursive: true });
+  const tryRun = (args: readonly string[]) =>
+    spawnSync("pulumi", args, { cwd: projectRoot, env, stdio: "inherit" }).status === 0;
   const json = (args: readonly string[]): unknown => {
-    const result = spawnSync("pulumi", args, { cwd: projectRoot, env, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+    const result = spawnSync("pulumi", args, {
+      cwd: projectRoot,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+      encoding: "utf8",
+    });
     if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed`);
     return JSON.parse(result.stdout || "null");
   };
@@ -189,7 +233,8 @@ function pulumiCli(alsoRequire: readonly "docker"[]): PulumiCli {
       if (!tryRun(args)) throw new Error(`pulumi ${args.join(" ")} failed`);
     },
     tryRun,
-    stacks: () => ((json(pulumiArgs.list()) as StackSummary[] | null) ?? []).map((summary) => ({ ...summary, tags: {} })),
+    stacks: () =>
+      ((json(pulumiArgs.list()) as StackSummary[] | null) ?? []).map((summary) => ({ ...summary, tags: {} })),
     tags: (stack) => (json(pulumiArgs.tags(stack)) as Record<string, string> | null) ?? {},
   };
 }

@@ -41,7 +41,10 @@ const usage = [
  * `npm run dev:up --yes` (without `--`) hand the flag to npm, which passes
  * it on only as npm_config_dry_run / npm_config_yes.
  */
-export function parseDevArgs(argv: readonly string[], environment: Readonly<Record<string, string | undefined>> = {}): DevArgs {
+export function parseDevArgs(
+  argv: readonly string[],
+  environment: Readonly<Record<string, string | undefined>> = {},
+): DevArgs {
   const [action, ...rest] = argv;
   if (action !== "up" && action !== "down" && action !== "list" && action !== "reap") throw new Error(usage);
   let stack: string | undefined;
@@ -55,7 +58,13 @@ export function parseDevArgs(argv: readonly string[], environment: Readonly<Reco
     else if (action === "up" && arg === "--ttl") ttl = requireValue(rest[++index], "--ttl");
     else if (action === "up" && arg.startsWith("--ttl=")) ttl = arg.slice("--ttl=".length);
     else if (action === "reap" && arg === "--dry-run") dryRun = true;
-    else if (!arg.startsWith("-") && stack === undefined && passThrough.length === 0 && (action === "up" || action === "down")) stack = arg;
+    else if (
+      !arg.startsWith("-") &&
+      stack === undefined &&
+      passThrough.length === 0 &&
+      (action === "up" || action === "down")
+    )
+      stack = arg;
     else if (action === "up" || action === "down") passThrough.push(arg);
     else throw new Error(`unknown argument ${arg}\n${usage}`);
   }
@@ -68,23 +77,34 @@ function requireValue(value: string | undefined, flag: string): string {
 }
 
 export function checkStackName(stack: string): void {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(stack)) throw new Error(`stack name "${stack}" is not allowed: use lower-case letters, digits and dashes, e.g. dev-alice`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(stack))
+    throw new Error(`stack name "${stack}" is not allowed: use lower-case letters, digits and dashes, e.g. dev-alice`);
 }
 
 /**
  * Which file holds the config dev:up deploys: the stack's own, or the dev
  * template for a new dev-<name> stack. Anything else without a file is refused.
  */
-export function upConfigSource(stack: string, stackFileExists: boolean): { readonly stack: string; readonly fromTemplate: boolean } {
+export function upConfigSource(
+  stack: string,
+  stackFileExists: boolean,
+): { readonly stack: string; readonly fromTemplate: boolean } {
   if (stackFileExists) return { stack, fromTemplate: false };
-  if (!isEphemeralStack(stack)) throw new Error(`no Pulumi.${stack}.yaml: name a new local stack dev-<name> to start it from Pulumi.${templateStack}.yaml`);
+  if (!isEphemeralStack(stack))
+    throw new Error(
+      `no Pulumi.${stack}.yaml: name a new local stack dev-<name> to start it from Pulumi.${templateStack}.yaml`,
+    );
   return { stack: templateStack, fromTemplate: true };
 }
 
 /** What the stack file says, checked before any Pulumi command runs. */
 export function checkDockerStack(file: string, target: string, environment: string, action: "up" | "down"): void {
-  if (target !== "docker") throw new Error(`${file} has target ${target}; dev:${action} handles Docker stacks only (run other targets with the Pulumi CLI)`);
-  if (environment === "production") throw new Error(`${file} is a production stack; dev:${action} never touches production stacks`);
+  if (target !== "docker")
+    throw new Error(
+      `${file} has target ${target}; dev:${action} handles Docker stacks only (run other targets with the Pulumi CLI)`,
+    );
+  if (environment === "production")
+    throw new Error(`${file} is a production stack; dev:${action} never touches production stacks`);
 }
 
 /**
@@ -93,7 +113,11 @@ export function checkDockerStack(file: string, target: string, environment: stri
  */
 export type Consent = "given" | "ask" | "refused";
 
-export function deployConsent(yes: boolean, environment: Readonly<Record<string, string | undefined>>, interactive: boolean): Consent {
+export function deployConsent(
+  yes: boolean,
+  environment: Readonly<Record<string, string | undefined>>,
+  interactive: boolean,
+): Consent {
   if (yes || isCi(environment)) return "given";
   return interactive ? "ask" : "refused";
 }
@@ -104,16 +128,44 @@ export function isCi(environment: Readonly<Record<string, string | undefined>>):
 }
 
 export const pulumiArgs = {
-  select: (stack: string, exists: boolean): string[] => (exists ? ["stack", "select", stack] : ["stack", "select", "--create", stack]),
+  select: (stack: string, exists: boolean): string[] =>
+    exists ? ["stack", "select", stack] : ["stack", "select", "--create", stack],
   /** Restores a stack's secrets settings (encryption salt or key) when its file is missing, e.g. on a fresh CI checkout. */
   configRefresh: (stack: string): string[] => ["config", "refresh", "--stack", stack, "--force"],
   tags: (stack: string): string[] => ["stack", "tag", "ls", "--stack", stack, "--json"],
-  setTag: (stack: string, name: string, value: string): string[] => ["stack", "tag", "set", "--stack", stack, name, value],
+  setTag: (stack: string, name: string, value: string): string[] => [
+    "stack",
+    "tag",
+    "set",
+    "--stack",
+    stack,
+    name,
+    value,
+  ],
   preview: (stack: string, passThrough: readonly string[]): string[] => ["preview", "--stack", stack, ...passThrough],
   /** Only ever called with consent; after a confirmed preview the preview is not repeated. */
-  up: (stack: string, passThrough: readonly string[], previewed: boolean): string[] => ["up", "--stack", stack, "--yes", ...(previewed ? ["--skip-preview"] : []), ...passThrough],
-  destroy: (stack: string, passThrough: readonly string[] = []): string[] => ["destroy", "--stack", stack, "--yes", ...passThrough],
-  remove: (stack: string): string[] => ["stack", "rm", stack, "--yes", ...(committedStacks.has(stack) ? ["--preserve-config"] : [])],
+  up: (stack: string, passThrough: readonly string[], previewed: boolean): string[] => [
+    "up",
+    "--stack",
+    stack,
+    "--yes",
+    ...(previewed ? ["--skip-preview"] : []),
+    ...passThrough,
+  ],
+  destroy: (stack: string, passThrough: readonly string[] = []): string[] => [
+    "destroy",
+    "--stack",
+    stack,
+    "--yes",
+    ...passThrough,
+  ],
+  remove: (stack: string): string[] => [
+    "stack",
+    "rm",
+    stack,
+    "--yes",
+    ...(committedStacks.has(stack) ? ["--preserve-config"] : []),
+  ],
   list: (): string[] => ["stack", "ls", "--json"],
 };
 
@@ -122,13 +174,17 @@ export const pulumiArgs = {
  * another. The well-known local passphrase is only ever used for that
  * project-local backend: a shared backend needs its own secret.
  */
-export function localBackendEnv(projectRoot: string, environment: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function localBackendEnv(
+  projectRoot: string,
+  environment: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const env: Record<string, string> = {
     PULUMI_BACKEND_URL: environment.PULUMI_BACKEND_URL || `file://${projectRoot}/${stateDirName}`,
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
   const local = !environment.PULUMI_BACKEND_URL;
-  if (local && !environment.PULUMI_CONFIG_PASSPHRASE && !environment.PULUMI_CONFIG_PASSPHRASE_FILE) env.PULUMI_CONFIG_PASSPHRASE = defaultLocalPassphrase;
+  if (local && !environment.PULUMI_CONFIG_PASSPHRASE && !environment.PULUMI_CONFIG_PASSPHRASE_FILE)
+    env.PULUMI_CONFIG_PASSPHRASE = defaultLocalPassphrase;
   return env;
 }
 
@@ -142,7 +198,9 @@ export function checkSharedBackendSecrets(environment: Readonly<Record<string, s
   const backend = environment.PULUMI_BACKEND_URL;
   if (!backend || /^https?:\/\//.test(backend)) return;
   if (environment.PULUMI_CONFIG_PASSPHRASE || environment.PULUMI_CONFIG_PASSPHRASE_FILE) return;
-  throw new Error(`PULUMI_BACKEND_URL=${backend} is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to its passphrase`);
+  throw new Error(
+    `PULUMI_BACKEND_URL=${backend} is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to its passphrase`,
+  );
 }
 
 /** Self-managed backends keep stack tags (and so expiry) from this Pulumi release on. */
@@ -158,6 +216,8 @@ export function checkPulumiVersion(versionOutput: string, backendUrl: string): v
   const version = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
   const older = version.findIndex((part, index) => part !== minimumPulumiForTags[index]);
   if (older >= 0 && version[older] < minimumPulumiForTags[older]) {
-    throw new Error(`Pulumi CLI ${versionOutput.trim() || "(unknown version)"} does not keep stack tags on ${backendUrl}: install ${minimumPulumiForTags.join(".")} or newer (https://www.pulumi.com/docs/install/)`);
+    throw new Error(
+      `Pulumi CLI ${versionOutput.trim() || "(unknown version)"} does not keep stack tags on ${backendUrl}: install ${minimumPulumiForTags.join(".")} or newer (https://www.pulumi.com/docs/install/)`,
+    );
   }
 }

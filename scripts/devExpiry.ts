@@ -37,12 +37,18 @@ export function isEphemeralStack(name: string): boolean {
 export function parseTtl(text: string): number {
   const match = /^(\d+)(m|h|d)$/.exec(text.trim());
   const hours = match ? Number(match[1]) * { m: 1 / 60, h: 1, d: 24 }[match[2] as "m" | "h" | "d"] : NaN;
-  if (!(hours > 0) || hours > 8760) throw new Error(`--ttl ${text}: give a duration such as 90m, 36h or 7d (more than 0, at most 365d)`);
+  if (!(hours > 0) || hours > 8760)
+    throw new Error(`--ttl ${text}: give a duration such as 90m, 36h or 7d (more than 0, at most 365d)`);
   return hours;
 }
 
 /** Tags `dev:up` sets before deploying: creation time once, expiry (ephemeral stacks only) on every run. */
-export function lifecycleTags(stack: string, existing: Readonly<Record<string, string>>, now: Date, ttlHours: number): Record<string, string> {
+export function lifecycleTags(
+  stack: string,
+  existing: Readonly<Record<string, string>>,
+  now: Date,
+  ttlHours: number,
+): Record<string, string> {
   const tags: Record<string, string> = {};
   if (!existing[createdAtTag]) tags[createdAtTag] = now.toISOString();
   if (isEphemeralStack(stack)) tags[expiresAtTag] = new Date(now.getTime() + ttlHours * 3_600_000).toISOString();
@@ -59,11 +65,15 @@ export type ReapVerdict = { readonly reap: true } | { readonly reap: false; read
 export function reapVerdict(stack: StackSummary, now: Date, local?: LocalStackConfig): ReapVerdict {
   if (!isEphemeralStack(stack.name)) return { reap: false, reason: "not an ephemeral dev-<name> stack" };
   if (local && (local.environment === "production" || local.target !== "docker")) {
-    return { reap: false, reason: `protected: its stack file has target ${local.target}, environment ${local.environment}` };
+    return {
+      reap: false,
+      reason: `protected: its stack file has target ${local.target}, environment ${local.environment}`,
+    };
   }
   const expires = expiryOf(stack);
   if (expires === undefined) return { reap: false, reason: `no ${expiresAtTag} tag` };
-  if (expires.getTime() > now.getTime()) return { reap: false, reason: `expires in ${formatDuration(expires.getTime() - now.getTime())}` };
+  if (expires.getTime() > now.getTime())
+    return { reap: false, reason: `expires in ${formatDuration(expires.getTime() - now.getTime())}` };
   return { reap: true };
 }
 
@@ -87,10 +97,29 @@ export function formatStackTable(stacks: readonly StackSummary[], now: Date): st
   const rows = stacks.map((stack) => {
     const created = Date.parse(stack.tags[createdAtTag] ?? "");
     const expires = expiryOf(stack);
-    const expiry = !expires ? (isEphemeralStack(stack.name) ? "not recorded" : "never") : expires <= now ? `expired ${formatDuration(now.getTime() - expires.getTime())} ago` : `in ${formatDuration(expires.getTime() - now.getTime())}`;
-    return [stack.name, Number.isNaN(created) ? "unknown" : formatDuration(now.getTime() - created), expiry, String(stack.resourceCount ?? 0), stack.lastUpdate ?? "never"];
+    const expiry = !expires
+      ? isEphemeralStack(stack.name)
+        ? "not recorded"
+        : "never"
+      : expires <= now
+        ? `expired ${formatDuration(now.getTime() - expires.getTime())} ago`
+        : `in ${formatDuration(expires.getTime() - now.getTime())}`;
+    return [
+      stack.name,
+      Number.isNaN(created) ? "unknown" : formatDuration(now.getTime() - created),
+      expiry,
+      String(stack.resourceCount ?? 0),
+      stack.lastUpdate ?? "never",
+    ];
   });
   const table = [["STACK", "AGE", "EXPIRES", "RESOURCES", "LAST UPDATE"], ...rows];
   const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
-  return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd()).join("\n");
+  return table
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -19,10 +19,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const stack = argv[0] ?? "dev";
   const { config: raw } = readStackFile(path.join(__dirname, "..", `Pulumi.${stack}.yaml`));
   const parsed = parseStackConfig(namespaceValues(raw, configNamespace));
-  if (!parsed.ok) throw new Error(`Pulumi.${stack}.yaml is invalid: ${parsed.issues.map((issue) => issue.key).join(", ")} (run npm run -s plan -- ${stack})`);
+  if (!parsed.ok)
+    throw new Error(
+      `Pulumi.${stack}.yaml is invalid: ${parsed.issues.map((issue) => issue.key).join(", ")} (run npm run -s plan -- ${stack})`,
+    );
   if (!parsed.config.backups.enabled) throw new Error(`stack ${stack} has backups.enabled = false: nothing to drill`);
   const report = await runDrill(parsed.config, (line) => console.log(`drill: ${line}`));
-  console.log(`rows committed before the target: ${report.committedBeforeTarget}; restored: ${report.restoredAtTarget}; after the target restored: ${report.restoredAfterTarget}; before it missing: ${report.missingBeforeTarget}`);
+  console.log(
+    `rows committed before the target: ${report.committedBeforeTarget}; restored: ${report.restoredAtTarget}; after the target restored: ${report.restoredAfterTarget}; before it missing: ${report.missingBeforeTarget}`,
+  );
   console.log(`RPO ${report.rpoSeconds.toFixed(1)} s (bound: archive_timeout ${report.archiveTimeoutSeconds} s)`);
   console.log(`RTO ${report.rtoSeconds.toFixed(1)} s (restore + replay to the target until the server accepts writes)`);
   console.log(report.passed ? "drill: PASS" : "drill: FAIL");

@@ -28,7 +28,12 @@ function resolve(args: Arguments): { targets: HealthTargets; thresholds: Thresho
     targets = { ...targetsFromOutputs(readStackOutputs(projectRoot, args.stack, config), config), backupRepo };
     declared = config.thresholds;
   } else {
-    targets = { databaseUrl: args.values["database-url"], pgbouncerUrl: args.values["pgbouncer-url"], redisUrl: args.values["redis-url"], backupRepo };
+    targets = {
+      databaseUrl: args.values["database-url"],
+      pgbouncerUrl: args.values["pgbouncer-url"],
+      redisUrl: args.values["redis-url"],
+      backupRepo,
+    };
     const defaults = parseStackConfig({ target: "docker" });
     if (!defaults.ok) throw new Error("the default thresholds do not validate");
     declared = defaults.config.thresholds;

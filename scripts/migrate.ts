@@ -10,7 +10,14 @@
 import * as path from "node:path";
 import { ownerRole } from "../config/roles";
 import { migrationDefaults } from "../config/schema";
-import { applyMigrations, MigrationError, migrationStatus, readMigrationsDir, RoleError, settingsFromUrl } from "../migrations";
+import {
+  applyMigrations,
+  MigrationError,
+  migrationStatus,
+  readMigrationsDir,
+  RoleError,
+  settingsFromUrl,
+} from "../migrations";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseCliArguments, UsageError } from "./lib/cliArgs";
 
@@ -23,20 +30,39 @@ interface Arguments {
   readonly role: string | undefined;
 }
 
-const usage = "usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order] [--role <role> | --no-role]";
+const usage =
+  "usage: npm run -s migrate -- status|apply [--database-url <url>] [--dir <dir>] [--out-of-order] [--role <role> | --no-role]";
 
-function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Arguments | "help" {
-  const args = parseCliArguments(argv, { "--database-url": "value", "--dir": "value", "--out-of-order": "switch", "--role": "value", "--no-role": "switch" });
+function parseArguments(
+  argv: readonly string[],
+  environment: Readonly<Record<string, string | undefined>>,
+): Arguments | "help" {
+  const args = parseCliArguments(argv, {
+    "--database-url": "value",
+    "--dir": "value",
+    "--out-of-order": "switch",
+    "--role": "value",
+    "--no-role": "switch",
+  });
   if (args.help) return "help";
   const [command, ...extra] = args.positional;
-  if (command !== "status" && command !== "apply") throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);
+  if (command !== "status" && command !== "apply")
+    throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);
   if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(" ")}`);
-  if (args.switches.has("--no-role") && args.values["--role"]) throw new UsageError("--role and --no-role exclude each other");
+  if (args.switches.has("--no-role") && args.values["--role"])
+    throw new UsageError("--role and --no-role exclude each other");
   const value = (flag: string) => args.values[flag]?.[0];
   const databaseUrl = value("--database-url") ?? environment.DATABASE_URL;
-  if (!databaseUrl) throw new Error("no database: pass --database-url postgresql://user:password@host:port/db or set DATABASE_URL");
+  if (!databaseUrl)
+    throw new Error("no database: pass --database-url postgresql://user:password@host:port/db or set DATABASE_URL");
   const role = args.switches.has("--no-role") ? undefined : (value("--role") ?? ownerRole);
-  return { command, databaseUrl, dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", migrationDefaults.dir)), outOfOrder: args.switches.has("--out-of-order"), role };
+  return {
+    command,
+    databaseUrl,
+    dir: path.resolve(value("--dir") ?? path.join(__dirname, "..", migrationDefaults.dir)),
+    outOfOrder: args.switches.has("--out-of-order"),
+    role,
+  };
 }
 
 async function main(): Promise<number> {
@@ -67,7 +93,9 @@ main().then(
       return exitWhenFlushed(2);
     }
     if (error instanceof RoleError) {
-      console.error(`${error.message}\npass --role <a role ${error.login} is a member of> so what the migrations create belongs to it, or --no-role to act as ${error.login} itself (a database pgplat did not provision has no ${ownerRole})`);
+      console.error(
+        `${error.message}\npass --role <a role ${error.login} is a member of> so what the migrations create belongs to it, or --no-role to act as ${error.login} itself (a database pgplat did not provision has no ${ownerRole})`,
+      );
       return exitWhenFlushed(1);
     }
     if (error instanceof MigrationError && error.applied.length > 0) {

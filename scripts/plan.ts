@@ -45,7 +45,9 @@ async function main(argv: readonly string[]): Promise<number> {
   ];
   // Stdout stays the plan (pure JSON with --json); the verdict goes to stderr.
   if (violations.length > 0) {
-    process.stderr.write(`Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${maskGraphSecrets(violation.message, graph.resources)}`).join("\n")}\n`);
+    process.stderr.write(
+      `Policy violations (${violations.length}):\n${violations.map((violation) => `  - [${violation.policy}] ${violation.resource}: ${maskGraphSecrets(violation.message, graph.resources)}`).join("\n")}\n`,
+    );
     return 1;
   }
   const guardrails = new Set([...resourcePolicies, ...stackPolicies].map((policy) => policy.name)).size + 1;
@@ -60,7 +62,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n${usage}\n`);
       return exitWhenFlushed(2);
     }
-    process.stderr.write(`plan failed: ${error instanceof Error ? (process.env.PGPLAT_DEBUG ? error.stack : error.message) : String(error)}\n`);
+    process.stderr.write(
+      `plan failed: ${error instanceof Error ? (process.env.PGPLAT_DEBUG ? error.stack : error.message) : String(error)}\n`,
+    );
     exitWhenFlushed(1);
   },
 );

@@ -33,23 +33,34 @@ async function main(argv: readonly string[]): Promise<number> {
   // From here on a signal never leaves detached servers behind: it is noted and acted on once the start settles.
   let signalled: NodeJS.Signals | undefined;
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => (signalled ??= signal));
-  const platform = await startLocalPlatform({ stack: loaded.stack, config: loaded.config, reset: args.switches.has("--reset"), say });
+  const platform = await startLocalPlatform({
+    stack: loaded.stack,
+    config: loaded.config,
+    reset: args.switches.has("--reset"),
+    say,
+  });
   if (signalled && !platform.alreadyRunning) {
     say(`${signalled} while starting: stopping what started`);
     await stopLocalPlatform(platform.state);
     return 1;
   }
-  if (platform.alreadyRunning) say(`already running (state in ${platform.state.dir}); npm run stop -- ${loaded.stack} stops it`);
+  if (platform.alreadyRunning)
+    say(`already running (state in ${platform.state.dir}); npm run stop -- ${loaded.stack} stops it`);
   console.log(json ? JSON.stringify(platform.outputs, null, 2) : formatOutputs(loaded.stack, platform.outputs));
   if (args.switches.has("--detach") || platform.alreadyRunning) {
-    if (!platform.alreadyRunning) say(`running in the background (logs in ${platform.state.logDir}); npm run stop -- ${loaded.stack} stops it`);
+    if (!platform.alreadyRunning)
+      say(`running in the background (logs in ${platform.state.logDir}); npm run stop -- ${loaded.stack} stops it`);
     return 0;
   }
   return runInForeground(platform, say, () => signalled);
 }
 
 /** Until SIGINT or SIGTERM, then stops all three; ends early (non-zero) if a server dies, or quietly if `npm run stop` stopped them. */
-async function runInForeground(platform: LocalPlatform, say: (line: string) => void, signalled: () => NodeJS.Signals | undefined): Promise<number> {
+async function runInForeground(
+  platform: LocalPlatform,
+  say: (line: string) => void,
+  signalled: () => NodeJS.Signals | undefined,
+): Promise<number> {
   say("running; Ctrl-C stops it");
   while (!signalled()) {
     await sleep(200);
@@ -60,7 +71,9 @@ async function runInForeground(platform: LocalPlatform, say: (line: string) => v
       return 0;
     }
     if (!runningServers(record)) {
-      console.error(`pgplat ${platform.state.stack}: a server exited (see ${platform.state.logDir}); stopping the others`);
+      console.error(
+        `pgplat ${platform.state.stack}: a server exited (see ${platform.state.logDir}); stopping the others`,
+      );
       await stopLocalPlatform(platform.state);
       return 1;
     }

@@ -23,6 +23,10 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
-  console.error(error instanceof UsageError ? `${error.message}\n${usage}` : `npm run stop: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof UsageError
+      ? `${error.message}\n${usage}`
+      : `npm run stop: ${error instanceof Error ? error.message : String(error)}`,
+  );
   exitWhenFlushed(error instanceof UsageError ? 2 : 1);
 });

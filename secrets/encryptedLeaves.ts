@@ -41,8 +41,13 @@ export function encryptedLeaves(args: EncryptedLeavesArgs): EncryptedLeaf[] {
     const value = decode(text);
     const all = leaves(value, fullKey);
     const secure = securePaths(args.stackFileConfig?.[fullKey], fullKey);
-    if (secure === undefined || !sameShape(args.stackFileConfig?.[fullKey], value)) return all.map((leaf) => ({ ...leaf, certain: false }));
-    return all.filter((leaf) => secure.some((path) => leaf.key === path || leaf.key.startsWith(`${path}.`) || leaf.key.startsWith(`${path}[`))).map((leaf) => ({ ...leaf, certain: true }));
+    if (secure === undefined || !sameShape(args.stackFileConfig?.[fullKey], value))
+      return all.map((leaf) => ({ ...leaf, certain: false }));
+    return all
+      .filter((leaf) =>
+        secure.some((path) => leaf.key === path || leaf.key.startsWith(`${path}.`) || leaf.key.startsWith(`${path}[`)),
+      )
+      .map((leaf) => ({ ...leaf, certain: true }));
   });
 }
 
@@ -58,12 +63,19 @@ function decode(text: string): unknown {
 
 function leaves(value: unknown, at: string): Omit<EncryptedLeaf, "certain">[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => leaves(item, `${at}[${index}]`));
-  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([name, item]) => leaves(item, `${at}.${name}`));
-  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? [{ key: at, value }] : [];
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).flatMap(([name, item]) => leaves(item, `${at}.${name}`));
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? [{ key: at, value }]
+    : [];
 }
 
 const isSecure = (node: unknown): boolean =>
-  node !== null && typeof node === "object" && !Array.isArray(node) && Object.keys(node).length === 1 && typeof (node as { secure?: unknown }).secure === "string";
+  node !== null &&
+  typeof node === "object" &&
+  !Array.isArray(node) &&
+  Object.keys(node).length === 1 &&
+  typeof (node as { secure?: unknown }).secure === "string";
 
 /** Paths of the `secure:` values in a stack file entry; undefined when it has none. */
 function securePaths(node: unknown, at: string): string[] | undefined {
@@ -71,7 +83,8 @@ function securePaths(node: unknown, at: string): string[] | undefined {
   const visit = (item: unknown, path: string): void => {
     if (isSecure(item)) found.push(path);
     else if (Array.isArray(item)) item.forEach((child, index) => visit(child, `${path}[${index}]`));
-    else if (item !== null && typeof item === "object") Object.entries(item).forEach(([name, child]) => visit(child, `${path}.${name}`));
+    else if (item !== null && typeof item === "object")
+      Object.entries(item).forEach(([name, child]) => visit(child, `${path}.${name}`));
   };
   visit(node, at);
   return found.length > 0 ? found : undefined;
@@ -80,12 +93,22 @@ function securePaths(node: unknown, at: string): string[] | undefined {
 /** Whether the file entry has the same structure as the value given, with equal plain leaves (a `secure:` leaf matches anything). */
 function sameShape(fileNode: unknown, value: unknown): boolean {
   if (isSecure(fileNode)) return value !== undefined;
-  if (Array.isArray(fileNode)) return Array.isArray(value) && value.length === fileNode.length && fileNode.every((item, index) => sameShape(item, value[index]));
+  if (Array.isArray(fileNode))
+    return (
+      Array.isArray(value) &&
+      value.length === fileNode.length &&
+      fileNode.every((item, index) => sameShape(item, value[index]))
+    );
   if (fileNode !== null && typeof fileNode === "object") {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
     const fileKeys = Object.keys(fileNode);
     const valueKeys = Object.keys(value);
-    return fileKeys.length === valueKeys.length && fileKeys.every((name) => sameShape((fileNode as Record<string, unknown>)[name], (value as Record<string, unknown>)[name]));
+    return (
+      fileKeys.length === valueKeys.length &&
+      fileKeys.every((name) =>
+        sameShape((fileNode as Record<string, unknown>)[name], (value as Record<string, unknown>)[name]),
+      )
+    );
   }
   // The engine hands scalars over as text: `5` in the file arrives as "5".
   return fileNode === value || String(fileNode) === String(value);

@@ -19,7 +19,9 @@ export function secretWhereCarried(value: unknown, needles: readonly Needle[]): 
     return items.some((item, index) => item !== value[index]) ? items : value;
   }
   const entries = Object.entries(value).map(([name, item]) => [name, secretWhereCarried(item, needles)] as const);
-  return entries.some(([name, item]) => item !== (value as Record<string, unknown>)[name]) ? Object.fromEntries(entries) : value;
+  return entries.some(([name, item]) => item !== (value as Record<string, unknown>)[name])
+    ? Object.fromEntries(entries)
+    : value;
 }
 
 interface OutputsOwner {
@@ -41,8 +43,14 @@ export function traceIntoResources(needles: readonly Needle[]): void {
   pulumi.runtime.registerStackTransformation(({ resource, type, name, props, opts }) => {
     // Names are in URNs, logs and state in plain text: refuse rather than leak (the message names the key, not the value).
     // Only for values the stack file marks encrypted: one merely under a secret key may be plain, and must not block a deploy.
-    const named = nameCarries(name, needles.filter((needle) => needle.certain));
-    if (named) throw new pulumi.RunError(`A ${type} would be named after the encrypted value of ${named.keys.join(", ")}, and Pulumi cannot keep resource names secret; leave that value unencrypted or report this as a pgplat bug.`);
+    const named = nameCarries(
+      name,
+      needles.filter((needle) => needle.certain),
+    );
+    if (named)
+      throw new pulumi.RunError(
+        `A ${type} would be named after the encrypted value of ${named.keys.join(", ")}, and Pulumi cannot keep resource names secret; leave that value unencrypted or report this as a pgplat bug.`,
+      );
     if (resource instanceof pulumi.ComponentResource) {
       const owner = resource as unknown as OutputsOwner;
       const register = owner.registerOutputs.bind(owner);

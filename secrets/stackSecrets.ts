@@ -32,11 +32,15 @@ export function nameable(text: string): boolean {
 export function keepEncryptedConfigSecret(): StackSecrets {
   const config = pulumi.runtime.allConfig();
   const secretKeys = Object.keys(config).filter(isSecretKey);
-  const { needles, untraced } = needlesOf(encryptedLeaves({ config, secretKeys, stackFileConfig: secretKeys.length > 0 ? stackFileConfig() : undefined }));
+  const { needles, untraced } = needlesOf(
+    encryptedLeaves({ config, secretKeys, stackFileConfig: secretKeys.length > 0 ? stackFileConfig() : undefined }),
+  );
   traced = needles;
   traceIntoResources(needles);
   if (untraced.length > 0) {
-    pulumi.log.warn(`Encrypted but too short to trace (fewer than 4 characters, or true/false): ${untraced.join(", ")}. pgplat keeps longer encrypted values secret wherever they end up; values this short are not told apart from the ones it writes itself.`);
+    pulumi.log.warn(
+      `Encrypted but too short to trace (fewer than 4 characters, or true/false): ${untraced.join(", ")}. pgplat keeps longer encrypted values secret wherever they end up; values this short are not told apart from the ones it writes itself.`,
+    );
   }
   return { outputs: <T>(outputs: T) => secretWhereCarried(outputs, needles) as T, untraced };
 }
@@ -47,7 +51,8 @@ function stackFileConfig(): Record<string, unknown> | undefined {
   const file = process.env[stackFileVariable] || path.join(root, `Pulumi.${pulumi.getStack()}.yaml`);
   try {
     const document: unknown = parse(readFileSync(file, "utf8"));
-    const block = document !== null && typeof document === "object" ? (document as { config?: unknown }).config : undefined;
+    const block =
+      document !== null && typeof document === "object" ? (document as { config?: unknown }).config : undefined;
     return block !== null && typeof block === "object" ? (block as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

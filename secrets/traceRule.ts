@@ -43,7 +43,12 @@ export function needlesOf(leaves: readonly EncryptedLeaf[]): Needles {
     }
     const numeric = typeof leaf.value === "number" || /^-?\d+(\.\d+)?$/.test(text);
     const known = needles.get(text);
-    needles.set(text, { text, numeric, keys: [...(known?.keys ?? []), leaf.key], certain: (known?.certain ?? false) || leaf.certain });
+    needles.set(text, {
+      text,
+      numeric,
+      keys: [...(known?.keys ?? []), leaf.key],
+      certain: (known?.certain ?? false) || leaf.certain,
+    });
   }
   return { needles: [...needles.values()], untraced };
 }
@@ -63,14 +68,21 @@ export function scalarCarries(value: unknown, needles: readonly Needle[]): boole
 export function nameCarries(name: string, needles: readonly Needle[]): Needle | undefined {
   const letters = (text: string) => text.replace(/[^A-Za-z0-9]/g, "").toLowerCase();
   const plainName = letters(name);
-  return needles.find((needle) => letters(needle.text).length >= minimumTracedLength && plainName.includes(letters(needle.text)));
+  return needles.find(
+    (needle) => letters(needle.text).length >= minimumTracedLength && plainName.includes(letters(needle.text)),
+  );
 }
 
 function wholeNumberIn(text: string, number: string): boolean {
   for (let at = text.indexOf(number); at >= 0; at = text.indexOf(number, at + 1)) {
     const before = text[at - 1];
     const after = text[at + number.length];
-    if (!/[\d.]/.test(before ?? "") && !/\d/.test(after ?? "") && !(after === "." && /\d/.test(text[at + number.length + 1] ?? ""))) return true;
+    if (
+      !/[\d.]/.test(before ?? "") &&
+      !/\d/.test(after ?? "") &&
+      !(after === "." && /\d/.test(text[at + number.length + 1] ?? ""))
+    )
+      return true;
   }
   return false;
 }

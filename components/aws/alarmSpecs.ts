@@ -1,7 +1,14 @@
 import type { StackConfig } from "../../config";
 
 /** What an alarm watches; the component maps each to the identifiers CloudWatch needs. */
-export type AlarmSubject = "rdsInstance" | "replicationGroup" | "poolerCluster" | "poolerService" | "poolerLoadBalancer" | "poolerTargetGroup" | `replica${number}`;
+export type AlarmSubject =
+  | "rdsInstance"
+  | "replicationGroup"
+  | "poolerCluster"
+  | "poolerService"
+  | "poolerLoadBalancer"
+  | "poolerTargetGroup"
+  | `replica${number}`;
 
 /** One CloudWatch alarm, as data: `components/aws/alarms.ts` turns each into a MetricAlarm. */
 export interface AlarmSpec {
@@ -22,10 +29,23 @@ const gib = 1024 ** 3;
 /** pgplat leaves autovacuum_freeze_max_age at PostgreSQL's (and RDS's) default. */
 export const autovacuumFreezeMaxAge = 200_000_000;
 const mib = 1024 ** 2;
-type Base = Omit<AlarmSpec, "namespace" | "dimensions" | "periodSeconds" | "evaluationPeriods"> & Partial<Pick<AlarmSpec, "evaluationPeriods" | "periodSeconds">>;
+type Base = Omit<AlarmSpec, "namespace" | "dimensions" | "periodSeconds" | "evaluationPeriods"> &
+  Partial<Pick<AlarmSpec, "evaluationPeriods" | "periodSeconds">>;
 
-const rds = (spec: Base, instance: AlarmSubject = "rdsInstance"): AlarmSpec => ({ namespace: "AWS/RDS", dimensions: { DBInstanceIdentifier: instance }, periodSeconds: 300, evaluationPeriods: 3, ...spec });
-const cache = (spec: Base): AlarmSpec => ({ namespace: "AWS/ElastiCache", dimensions: { ReplicationGroupId: "replicationGroup" }, periodSeconds: 300, evaluationPeriods: 3, ...spec });
+const rds = (spec: Base, instance: AlarmSubject = "rdsInstance"): AlarmSpec => ({
+  namespace: "AWS/RDS",
+  dimensions: { DBInstanceIdentifier: instance },
+  periodSeconds: 300,
+  evaluationPeriods: 3,
+  ...spec,
+});
+const cache = (spec: Base): AlarmSpec => ({
+  namespace: "AWS/ElastiCache",
+  dimensions: { ReplicationGroupId: "replicationGroup" },
+  periodSeconds: 300,
+  evaluationPeriods: 3,
+  ...spec,
+});
 
 /**
  * The alarms for RDS, its replicas, the pooler and the cache, with thresholds
@@ -33,12 +53,22 @@ const cache = (spec: Base): AlarmSpec => ({ namespace: "AWS/ElastiCache", dimens
  * signal, the alarm fires at its warning level (`pgplat:thresholds`), so an
  * alarm is raised whenever the report would stop saying healthy.
  */
-export function alarmSpecs(config: StackConfig, targets: { readonly pgbouncerTasks?: number; readonly readReplicas: number }): readonly AlarmSpec[] {
+export function alarmSpecs(
+  config: StackConfig,
+  targets: { readonly pgbouncerTasks?: number; readonly readReplicas: number },
+): readonly AlarmSpec[] {
   const { pgbouncerTasks, readReplicas } = targets;
   const alarms = config.alarms;
   const levels = config.thresholds;
   return [
-    rds({ name: "rds-cpu", description: `RDS CPU above ${alarms.cpuPercent}%`, metric: "CPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.cpuPercent }),
+    rds({
+      name: "rds-cpu",
+      description: `RDS CPU above ${alarms.cpuPercent}%`,
+      metric: "CPUUtilization",
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: alarms.cpuPercent,
+    }),
     rds({
       name: "rds-free-storage",
       description: `RDS free storage below ${alarms.freeStoragePercent}% of ${config.postgres.storageGb} GiB`,
@@ -72,18 +102,60 @@ export function alarmSpecs(config: StackConfig, targets: { readonly pgbouncerTas
       comparison: "GreaterThanThreshold",
       threshold: Math.floor((autovacuumFreezeMaxAge * levels.wraparoundPercent.warning) / 100),
     }),
-    rds({ name: "rds-read-latency", description: `RDS read latency above ${alarms.latencySeconds}s`, metric: "ReadLatency", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.latencySeconds }),
-    rds({ name: "rds-write-latency", description: `RDS write latency above ${alarms.latencySeconds}s`, metric: "WriteLatency", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.latencySeconds }),
+    rds({
+      name: "rds-read-latency",
+      description: `RDS read latency above ${alarms.latencySeconds}s`,
+      metric: "ReadLatency",
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: alarms.latencySeconds,
+    }),
+    rds({
+      name: "rds-write-latency",
+      description: `RDS write latency above ${alarms.latencySeconds}s`,
+      metric: "WriteLatency",
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: alarms.latencySeconds,
+    }),
     ...Array.from({ length: readReplicas }, (_, index) =>
       rds(
-        { name: `rds-replica-${index + 1}-lag`, description: `Read replica ${index + 1} lags more than ${levels.replicationLagSeconds.warning}s`, metric: "ReplicaLag", statistic: "Maximum", comparison: "GreaterThanThreshold", threshold: levels.replicationLagSeconds.warning },
+        {
+          name: `rds-replica-${index + 1}-lag`,
+          description: `Read replica ${index + 1} lags more than ${levels.replicationLagSeconds.warning}s`,
+          metric: "ReplicaLag",
+          statistic: "Maximum",
+          comparison: "GreaterThanThreshold",
+          threshold: levels.replicationLagSeconds.warning,
+        },
         `replica${index + 1}`,
       ),
     ),
     ...(pgbouncerTasks === undefined ? [] : pgbouncerAlarms(pgbouncerTasks)),
-    cache({ name: "cache-cpu", description: `ElastiCache engine CPU above ${alarms.cpuPercent}%`, metric: "EngineCPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold", threshold: alarms.cpuPercent }),
-    cache({ name: "cache-memory", description: `ElastiCache memory above ${levels.redisMemoryPercent.warning}%`, metric: "DatabaseMemoryUsagePercentage", statistic: "Maximum", comparison: "GreaterThanThreshold", threshold: levels.redisMemoryPercent.warning }),
-    cache({ name: "cache-evictions", description: `ElastiCache evictions above ${levels.redisEvictions.warning} per 5 minutes`, metric: "Evictions", statistic: "Sum", comparison: "GreaterThanThreshold", threshold: levels.redisEvictions.warning }),
+    cache({
+      name: "cache-cpu",
+      description: `ElastiCache engine CPU above ${alarms.cpuPercent}%`,
+      metric: "EngineCPUUtilization",
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: alarms.cpuPercent,
+    }),
+    cache({
+      name: "cache-memory",
+      description: `ElastiCache memory above ${levels.redisMemoryPercent.warning}%`,
+      metric: "DatabaseMemoryUsagePercentage",
+      statistic: "Maximum",
+      comparison: "GreaterThanThreshold",
+      threshold: levels.redisMemoryPercent.warning,
+    }),
+    cache({
+      name: "cache-evictions",
+      description: `ElastiCache evictions above ${levels.redisEvictions.warning} per 5 minutes`,
+      metric: "Evictions",
+      statistic: "Sum",
+      comparison: "GreaterThanThreshold",
+      threshold: levels.redisEvictions.warning,
+    }),
   ];
 }
 

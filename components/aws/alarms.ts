@@ -20,7 +20,12 @@ export class Alarms extends pulumi.ComponentResource {
     const tags = { "pgplat:stack": args.namePrefix };
     // Alarm notifications carry no data; CloudWatch cannot publish to topics under AWS-managed keys.
     this.topic = new aws.sns.Topic(`${name}-topic`, { name: `${args.namePrefix}-alarms`, tags }, { parent: this });
-    if (args.email) new aws.sns.TopicSubscription(`${name}-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.email }, { parent: this });
+    if (args.email)
+      new aws.sns.TopicSubscription(
+        `${name}-email`,
+        { topic: this.topic.arn, protocol: "email", endpoint: args.email },
+        { parent: this },
+      );
     for (const spec of args.specs) {
       new aws.cloudwatch.MetricAlarm(
         `${name}-${spec.name}`,

@@ -47,22 +47,52 @@ export class AwsBackup extends pulumi.ComponentResource {
     const keep = { ...child, protect: args.protect, retainOnDelete: args.protect };
     // Only an unprotected (throwaway) stack may delete recovery points with its vault.
     const forceDestroy = !args.protect;
-    this.vault = new aws.backup.Vault(`${name}-vault`, { name: `${args.namePrefix}-vault`, kmsKeyArn: args.kmsKeyArn, forceDestroy, tags }, keep);
+    this.vault = new aws.backup.Vault(
+      `${name}-vault`,
+      { name: `${args.namePrefix}-vault`, kmsKeyArn: args.kmsKeyArn, forceDestroy, tags },
+      keep,
+    );
     if (args.replica) {
-      this.copyVault = new aws.backup.Vault(`${name}-copy-vault`, { region: args.replica.region, name: `${args.namePrefix}-vault-copy`, kmsKeyArn: args.replica.kmsKeyArn, forceDestroy, tags }, keep);
+      this.copyVault = new aws.backup.Vault(
+        `${name}-copy-vault`,
+        {
+          region: args.replica.region,
+          name: `${args.namePrefix}-vault-copy`,
+          kmsKeyArn: args.replica.kmsKeyArn,
+          forceDestroy,
+          tags,
+        },
+        keep,
+      );
     }
     this.lock(name, args);
 
-    const role = new aws.iam.Role(`${name}-role`, { namePrefix: `${args.namePrefix}-awsbackup-`, assumeRolePolicy: JSON.stringify(assumeRolePolicy("backup.amazonaws.com")), tags }, child);
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        namePrefix: `${args.namePrefix}-awsbackup-`,
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("backup.amazonaws.com")),
+        tags,
+      },
+      child,
+    );
     const partition = aws.getPartitionOutput({}, child).partition;
     for (const [suffix, policy] of [
       ["backup", "AWSBackupServiceRolePolicyForBackup"],
       ["restores", "AWSBackupServiceRolePolicyForRestores"],
     ]) {
-      new aws.iam.RolePolicyAttachment(`${name}-role-${suffix}`, { role: role.name, policyArn: partition.apply((value) => managedPolicyArn(value, `service-role/${policy}`)) }, child);
+      new aws.iam.RolePolicyAttachment(
+        `${name}-role-${suffix}`,
+        { role: role.name, policyArn: partition.apply((value) => managedPolicyArn(value, `service-role/${policy}`)) },
+        child,
+      );
     }
     const keyArns = [args.kmsKeyArn, ...(args.replica ? [args.replica.kmsKeyArn] : [])];
-    new aws.iam.RolePolicy(`${name}-role-keys`, { role: role.name, policy: pulumi.all(keyArns).apply((arns) => JSON.stringify(backupKeyPolicy(arns))) }, child);
+    new aws.iam.RolePolicy(
+      `${name}-role-keys`,
+      { role: role.name, policy: pulumi.all(keyArns).apply((arns) => JSON.stringify(backupKeyPolicy(arns))) },
+      child,
+    );
 
     this.plan = new aws.backup.Plan(
       `${name}-plan`,
@@ -77,13 +107,24 @@ export class AwsBackup extends pulumi.ComponentResource {
           completionWindow: completionWindowMinutes,
           lifecycle: { deleteAfter: args.plan[ruleName].retentionDays },
           recoveryPointTags: { ...tags, "pgplat:rule": ruleName },
-          ...(this.copyVault && { copyActions: [{ destinationVaultArn: this.copyVault.arn, lifecycle: { deleteAfter: args.plan[ruleName].retentionDays } }] }),
+          ...(this.copyVault && {
+            copyActions: [
+              {
+                destinationVaultArn: this.copyVault.arn,
+                lifecycle: { deleteAfter: args.plan[ruleName].retentionDays },
+              },
+            ],
+          }),
         })),
         tags,
       },
       child,
     );
-    new aws.backup.Selection(`${name}-selection`, { name: `${args.namePrefix}-primary`, planId: this.plan.id, iamRoleArn: role.arn, resources: [args.instanceArn] }, child);
+    new aws.backup.Selection(
+      `${name}-selection`,
+      { name: `${args.namePrefix}-primary`, planId: this.plan.id, iamRoleArn: role.arn, resources: [args.instanceArn] },
+      child,
+    );
     if (args.plan.restoreTesting.enabled) this.restoreTesting(name, args, role);
     this.registerOutputs({});
   }
@@ -98,8 +139,17 @@ export class AwsBackup extends pulumi.ComponentResource {
       // Without changeableForDays the lock is in governance mode; with it, compliance mode once they pass.
       ...(lock.mode === "compliance" && { changeableForDays: lock.changeableForDays }),
     };
-    new aws.backup.VaultLockConfiguration(`${name}-vault-lock`, { backupVaultName: this.vault.name, ...settings }, { parent: this });
-    if (this.copyVault) new aws.backup.VaultLockConfiguration(`${name}-copy-vault-lock`, { region: args.replica!.region, backupVaultName: this.copyVault.name, ...settings }, { parent: this });
+    new aws.backup.VaultLockConfiguration(
+      `${name}-vault-lock`,
+      { backupVaultName: this.vault.name, ...settings },
+      { parent: this },
+    );
+    if (this.copyVault)
+      new aws.backup.VaultLockConfiguration(
+        `${name}-copy-vault-lock`,
+        { region: args.replica!.region, backupVaultName: this.copyVault.name, ...settings },
+        { parent: this },
+      );
   }
 
   private restoreTesting(name: string, args: AwsBackupArgs, role: aws.iam.Role): void {
@@ -111,7 +161,12 @@ export class AwsBackup extends pulumi.ComponentResource {
         scheduleExpression: testing.schedule,
         scheduleExpressionTimezone: "Etc/UTC",
         startWindowHours: testing.startWindowHours,
-        recoveryPointSelection: { algorithm: "LATEST_WITHIN_WINDOW", includeVaults: [this.vault.arn], recoveryPointTypes: ["SNAPSHOT"], selectionWindowDays: testing.selectionWindowDays },
+        recoveryPointSelection: {
+          algorithm: "LATEST_WITHIN_WINDOW",
+          includeVaults: [this.vault.arn],
+          recoveryPointTypes: ["SNAPSHOT"],
+          selectionWindowDays: testing.selectionWindowDays,
+        },
         tags: { "pgplat:stack": args.namePrefix },
       },
       { parent: this },
@@ -126,7 +181,10 @@ export class AwsBackup extends pulumi.ComponentResource {
         iamRoleArn: role.arn,
         validationWindowHours: testing.validationWindowHours,
         // The restored instance lands in the platform's private subnets, behind its security group, never the default VPC.
-        restoreMetadataOverrides: { dbSubnetGroupName: args.subnetGroupName, vpcSecurityGroupIds: pulumi.output(args.securityGroupId).apply((id) => JSON.stringify([id])) },
+        restoreMetadataOverrides: {
+          dbSubnetGroupName: args.subnetGroupName,
+          vpcSecurityGroupIds: pulumi.output(args.securityGroupId).apply((id) => JSON.stringify([id])),
+        },
       },
       { parent: this },
     );

@@ -76,29 +76,51 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     if (!awsConfig) throw new Error("the aws target needs pgplat:aws (config validation should have said so)");
     const foundation = this.foundation(name, args, awsConfig);
     const master = this.masterCredentials(foundation.rds.instance);
-    const backupTask = config.backups.enabled ? this.dumps(name, args, awsConfig, foundation, master.secretArn) : undefined;
+    const backupTask = config.backups.enabled
+      ? this.dumps(name, args, awsConfig, foundation, master.secretArn)
+      : undefined;
     const awsBackup = this.snapshotBackups(name, args, awsConfig, foundation);
     const cache = this.cache(name, config, awsConfig, foundation);
     const logins = platformLogins(name, config, this);
     this.database(name, config, awsConfig, foundation.rds.instance, master.password, logins);
-    const pooler = awsConfig.pooler === "rds-proxy" ? this.proxy(name, config, foundation, logins) : this.pgbouncerTasks(name, config, awsConfig, foundation, logins);
+    const pooler =
+      awsConfig.pooler === "rds-proxy"
+        ? this.proxy(name, config, foundation, logins)
+        : this.pgbouncerTasks(name, config, awsConfig, foundation, logins);
     const alarms = this.alarms(name, args, awsConfig, foundation.rds, cache, pooler.pgbouncer);
     if (backupTask) this.backupAlerts(name, args, alarms, backupTask, awsBackup !== undefined);
 
     const instance = foundation.rds.instance;
     this.pooler = pooler.endpoint;
     this.postgres = { host: instance.address, port: instance.port };
-    this.connectionUris = connectionUris(config, logins, { host: instance.address, port: instance.port, sslmode: "require" }, { host: pooler.endpoint.host, port: pooler.endpoint.port, sslmode: pooler.sslmode });
+    this.connectionUris = connectionUris(
+      config,
+      logins,
+      { host: instance.address, port: instance.port, sslmode: "require" },
+      { host: pooler.endpoint.host, port: pooler.endpoint.port, sslmode: pooler.sslmode },
+    );
     this.redis = { host: cache.replicationGroup.primaryEndpointAddress, port: pulumi.output(cachePort) };
-    this.redisUri = pulumi.secret(pulumi.all([cache.replicationGroup.primaryEndpointAddress, cache.authToken]).apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`));
+    this.redisUri = pulumi.secret(
+      pulumi
+        .all([cache.replicationGroup.primaryEndpointAddress, cache.authToken])
+        .apply(([host, token]) => `rediss://:${token}@${host}:${cachePort}/0`),
+    );
     this.registerOutputs({});
   }
 
   /** The VPC (the stack's own, or a minimal one), the key, the database's network and RDS itself. */
   private foundation(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig): Foundation {
     const postgres = config.postgres;
-    const vpc = awsConfig.vpcId && awsConfig.subnetIds ? { vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds } : this.minimalVpc(name, namePrefix, awsConfig);
-    const placement: ServicePlacement = { namePrefix, ...vpc, allowedCidrs: awsConfig.allowedCidrs, allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds };
+    const vpc =
+      awsConfig.vpcId && awsConfig.subnetIds
+        ? { vpcId: awsConfig.vpcId, subnetIds: awsConfig.subnetIds }
+        : this.minimalVpc(name, namePrefix, awsConfig);
+    const placement: ServicePlacement = {
+      namePrefix,
+      ...vpc,
+      allowedCidrs: awsConfig.allowedCidrs,
+      allowedSecurityGroupIds: awsConfig.allowedSecurityGroupIds,
+    };
     const key = new PlatformKey(`${name}-kms`, { namePrefix, protect: awsConfig.protect }, { parent: this });
     const network = new DatabaseNetwork(`${name}-network`, { ...placement, port: postgresPort }, { parent: this });
     const rds = new RdsPostgres(
@@ -134,26 +156,43 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   }
 
   /** A minimal VPC when the stack brings none (throwaway stacks). */
-  private minimalVpc(name: string, namePrefix: string, awsConfig: AwsConfig): Pick<ServicePlacement, "vpcId" | "subnetIds"> {
+  private minimalVpc(
+    name: string,
+    namePrefix: string,
+    awsConfig: AwsConfig,
+  ): Pick<ServicePlacement, "vpcId" | "subnetIds"> {
     const vpc = new MinimalVpc(`${name}-vpc`, { namePrefix, cidr: awsConfig.vpcCidr }, { parent: this });
     return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
   }
 
   /** The master user's secret (RDS manages it in Secrets Manager) and the password read from it. */
-  private masterCredentials(instance: aws.rds.Instance): { readonly secretArn: pulumi.Output<string>; readonly password: pulumi.Output<string> } {
+  private masterCredentials(instance: aws.rds.Instance): {
+    readonly secretArn: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
+  } {
     const secretArn = instance.masterUserSecrets.apply((secrets) => {
       const arn = secrets?.[0]?.secretArn;
       if (!arn) throw new Error("RDS did not report its managed master secret");
       return arn;
     });
     const password = pulumi.secret(
-      secretArn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }, { parent: this }).secretString.apply((text) => (JSON.parse(text) as { password: string }).password)),
+      secretArn.apply((arn) =>
+        aws.secretsmanager
+          .getSecretVersionOutput({ secretId: arn }, { parent: this })
+          .secretString.apply((text) => (JSON.parse(text) as { password: string }).password),
+      ),
     );
     return { secretArn, password };
   }
 
   /** The backup bucket and the scheduled task that fills it with dumps. */
-  private dumps(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig, { placement, key, network, rds }: Foundation, credentialsSecretArn: pulumi.Output<string>): BackupTask {
+  private dumps(
+    name: string,
+    { config, namePrefix }: AwsPlatformArgs,
+    awsConfig: AwsConfig,
+    { placement, key, network, rds }: Foundation,
+    credentialsSecretArn: pulumi.Output<string>,
+  ): BackupTask {
     const backups = config.backups;
     const bucket = new BackupBucket(
       `${name}-backup-bucket`,
@@ -168,7 +207,11 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
       },
       { parent: this },
     );
-    const image = new BackupImage(`${name}-backup-image`, { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: key.key.arn, protect: awsConfig.protect }, { parent: this });
+    const image = new BackupImage(
+      `${name}-backup-image`,
+      { namePrefix, engineVersion: awsConfig.engineVersion, kmsKeyArn: key.key.arn, protect: awsConfig.protect },
+      { parent: this },
+    );
     const task = new BackupTask(
       `${name}-backup-task`,
       {
@@ -193,13 +236,28 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   }
 
   /** Automated backups replicated to another region, and the AWS Backup plan; returns the plan when there is one. */
-  private snapshotBackups(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig, { key, network, rds }: Foundation): AwsBackup | undefined {
+  private snapshotBackups(
+    name: string,
+    { config, namePrefix }: AwsPlatformArgs,
+    awsConfig: AwsConfig,
+    { key, network, rds }: Foundation,
+  ): AwsBackup | undefined {
     const replicaRegion = awsConfig.backupReplicaRegion;
     const instanceArn = rds.instance.arn;
     const replication =
       replicaRegion === undefined
         ? undefined
-        : new BackupReplication(`${name}-backup-replication`, { namePrefix, region: replicaRegion, sourceInstanceArn: instanceArn, retentionDays: config.backups.retentionDays, protect: awsConfig.protect }, { parent: this });
+        : new BackupReplication(
+            `${name}-backup-replication`,
+            {
+              namePrefix,
+              region: replicaRegion,
+              sourceInstanceArn: instanceArn,
+              retentionDays: config.backups.retentionDays,
+              protect: awsConfig.protect,
+            },
+            { parent: this },
+          );
     if (!awsConfig.backupPlan.enabled) return undefined;
     return new AwsBackup(
       `${name}-aws-backup`,
@@ -237,13 +295,21 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   }
 
   /** Roles, the application database and migrations, over the admin endpoint as the RDS master user. */
-  private database(name: string, config: StackConfig, awsConfig: AwsConfig, instance: aws.rds.Instance, masterPassword: pulumi.Output<string>, logins: PlatformLogins): DatabaseSetup {
+  private database(
+    name: string,
+    config: StackConfig,
+    awsConfig: AwsConfig,
+    instance: aws.rds.Instance,
+    masterPassword: pulumi.Output<string>,
+    logins: PlatformLogins,
+  ): DatabaseSetup {
     return new DatabaseSetup(
       `${name}-database`,
       {
         admin: {
           // An encrypted adminHost (an SSM forward, a bastion) stays secret in the provider's inputs.
-          host: awsConfig.adminHost === undefined ? instance.address : asConfigured("aws.adminHost", awsConfig.adminHost),
+          host:
+            awsConfig.adminHost === undefined ? instance.address : asConfigured("aws.adminHost", awsConfig.adminHost),
           port: awsConfig.adminPort === undefined ? instance.port : asConfigured("aws.adminPort", awsConfig.adminPort),
           username: rdsMasterUser,
           password: masterPassword,
@@ -259,7 +325,12 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   }
 
   /** RDS Proxy with the PgBouncer pool budget as its share of max_connections; TLS is always on. */
-  private proxy(name: string, config: StackConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerStep {
+  private proxy(
+    name: string,
+    config: StackConfig,
+    { placement, key, network, rds }: Foundation,
+    { credentials }: PlatformLogins,
+  ): PoolerStep {
     const budget = pgbouncerLimits(config).maxDbConnections;
     const proxy = new RdsProxy(
       `${name}-proxy`,
@@ -267,18 +338,34 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
         ...placement,
         instanceIdentifier: rds.instance.identifier,
         kmsKeyArn: key.key.arn,
-        logins: pooledLoginNames(config).map((login) => ({ name: login, password: credentials.byUser[login].password })),
+        logins: pooledLoginNames(config).map((login) => ({
+          name: login,
+          password: credentials.byUser[login].password,
+        })),
         maxConnectionsPercent: Math.min(100, Math.ceil((budget * 100) / config.postgres.maxConnections)),
       },
       { parent: this },
     );
     network.admit(`${name}-network`, "proxy", proxy.securityGroup.id);
-    return { endpoint: { kind: "rds-proxy", host: proxy.proxy.endpoint, port: pulumi.output(proxyPort) }, sslmode: "require" };
+    return {
+      endpoint: { kind: "rds-proxy", host: proxy.proxy.endpoint, port: pulumi.output(proxyPort) },
+      sslmode: "require",
+    };
   }
 
   /** PgBouncer on Fargate, with the same ini and SCRAM userlist as Docker; it reaches RDS over TLS. */
-  private pgbouncerTasks(name: string, config: StackConfig, awsConfig: AwsConfig, { placement, key, network, rds }: Foundation, { credentials }: PlatformLogins): PoolerStep {
-    const pgbouncerIni = rds.instance.address.apply((host) => pgbouncerFiles(config, { ...poolerLayout, postgresHost: host, postgresPort, serverTlsSslmode: "require" }).pgbouncerIni);
+  private pgbouncerTasks(
+    name: string,
+    config: StackConfig,
+    awsConfig: AwsConfig,
+    { placement, key, network, rds }: Foundation,
+    { credentials }: PlatformLogins,
+  ): PoolerStep {
+    const pgbouncerIni = rds.instance.address.apply(
+      (host) =>
+        pgbouncerFiles(config, { ...poolerLayout, postgresHost: host, postgresPort, serverTlsSslmode: "require" })
+          .pgbouncerIni,
+    );
     const pooler = new Pooler(
       `${name}-pooler`,
       {
@@ -297,15 +384,29 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
     );
     network.admit(`${name}-network`, "pooler", pooler.securityGroup.id);
     // PgBouncer itself speaks plain TCP: TLS to clients needs the NLB's TLS listener (aws.poolerCertificateArn).
-    return { endpoint: { kind: "pgbouncer", host: pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) }, sslmode: awsConfig.poolerCertificateArn ? "require" : "disable", pgbouncer: pooler };
+    return {
+      endpoint: { kind: "pgbouncer", host: pooler.loadBalancer.dnsName, port: pulumi.output(poolerPort) },
+      sslmode: awsConfig.poolerCertificateArn ? "require" : "disable",
+      pgbouncer: pooler,
+    };
   }
 
-  private alarms(name: string, { config, namePrefix }: AwsPlatformArgs, awsConfig: AwsConfig, rds: RdsPostgres, cache: Cache, pooler: Pooler | undefined): Alarms {
+  private alarms(
+    name: string,
+    { config, namePrefix }: AwsPlatformArgs,
+    awsConfig: AwsConfig,
+    rds: RdsPostgres,
+    cache: Cache,
+    pooler: Pooler | undefined,
+  ): Alarms {
     return new Alarms(
       `${name}-alarms`,
       {
         namePrefix,
-        specs: alarmSpecs(config, { pgbouncerTasks: pooler ? awsConfig.poolerTasks : undefined, readReplicas: awsConfig.readReplicas }),
+        specs: alarmSpecs(config, {
+          pgbouncerTasks: pooler ? awsConfig.poolerTasks : undefined,
+          readReplicas: awsConfig.readReplicas,
+        }),
         subjects: {
           rdsInstance: rds.instance.identifier,
           replicationGroup: cache.replicationGroup.replicationGroupId,
@@ -324,9 +425,18 @@ export class AwsPlatform extends pulumi.ComponentResource implements PlatformEnd
   }
 
   /** Missed or failed backups raise an alarm on the same topic. */
-  private backupAlerts(name: string, { config, namePrefix }: AwsPlatformArgs, alarms: Alarms, task: BackupTask, awsBackupJobs: boolean): BackupAlerts {
+  private backupAlerts(
+    name: string,
+    { config, namePrefix }: AwsPlatformArgs,
+    alarms: Alarms,
+    task: BackupTask,
+    awsBackupJobs: boolean,
+  ): BackupAlerts {
     const period = schedulePeriodHours(config.backups.schedule);
-    if (period === undefined) throw new Error("backups.schedule has no period the missed-backup alarm understands (config validation should have said so)");
+    if (period === undefined)
+      throw new Error(
+        "backups.schedule has no period the missed-backup alarm understands (config validation should have said so)",
+      );
     return new BackupAlerts(
       `${name}-backup-alerts`,
       {

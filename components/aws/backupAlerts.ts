@@ -56,7 +56,9 @@ export class BackupAlerts extends pulumi.ComponentResource {
       {
         name: `${args.namePrefix}-backup-task-failed`,
         description: `${args.namePrefix}: the backup task stopped without a complete backup`,
-        eventPattern: pulumi.output(args.clusterArn).apply((clusterArn) => JSON.stringify(taskFailedPattern(clusterArn, args.taskFamily))),
+        eventPattern: pulumi
+          .output(args.clusterArn)
+          .apply((clusterArn) => JSON.stringify(taskFailedPattern(clusterArn, args.taskFamily))),
         tags,
       },
       child,
@@ -77,15 +79,29 @@ export class BackupAlerts extends pulumi.ComponentResource {
     if (args.awsBackupJobs) {
       const jobsFailed = new aws.cloudwatch.EventRule(
         `${name}-jobs-failed`,
-        { name: `${args.namePrefix}-backup-jobs-failed`, description: `${args.namePrefix}: AWS Backup jobs that failed, expired or were aborted`, eventPattern: JSON.stringify(backupJobsFailedPattern), tags },
+        {
+          name: `${args.namePrefix}-backup-jobs-failed`,
+          description: `${args.namePrefix}: AWS Backup jobs that failed, expired or were aborted`,
+          eventPattern: JSON.stringify(backupJobsFailedPattern),
+          tags,
+        },
         child,
       );
-      new aws.cloudwatch.EventTarget(`${name}-jobs-failed-target`, { rule: jobsFailed.name, arn: args.topicArn }, child);
+      new aws.cloudwatch.EventTarget(
+        `${name}-jobs-failed-target`,
+        { rule: jobsFailed.name, arn: args.topicArn },
+        child,
+      );
       rules.push(jobsFailed);
     }
     new aws.sns.TopicPolicy(
       `${name}-topic-policy`,
-      { arn: args.topicArn, policy: pulumi.all([args.topicArn, ...rules.map((rule) => rule.arn)]).apply(([topicArn, ...ruleArns]) => JSON.stringify(alarmTopicPolicy(topicArn, ruleArns))) },
+      {
+        arn: args.topicArn,
+        policy: pulumi
+          .all([args.topicArn, ...rules.map((rule) => rule.arn)])
+          .apply(([topicArn, ...ruleArns]) => JSON.stringify(alarmTopicPolicy(topicArn, ruleArns))),
+      },
       child,
     );
     const windowHours = args.schedulePeriodHours + args.marginHours;

@@ -26,20 +26,49 @@ export class BackupBucket extends pulumi.ComponentResource {
     const child = { parent: this };
     this.bucket = new aws.s3.Bucket(
       `${name}-bucket`,
-      { bucketPrefix: `${args.namePrefix}-backups-`, objectLockEnabled: args.objectLockDays !== undefined, forceDestroy: false, tags: { "pgplat:stack": args.namePrefix } },
+      {
+        bucketPrefix: `${args.namePrefix}-backups-`,
+        objectLockEnabled: args.objectLockDays !== undefined,
+        forceDestroy: false,
+        tags: { "pgplat:stack": args.namePrefix },
+      },
       { ...child, protect: args.protect, retainOnDelete: args.protect },
     );
     const bucket = this.bucket.id;
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: "Enabled" } }, child);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child,
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      child,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket, versioningConfiguration: { status: "Enabled" } },
+      child,
+    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
-      { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }] },
+      {
+        bucket,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
       child,
     );
     // The policy is attached after the public access block, which would otherwise race it.
-    new aws.s3.BucketPolicy(`${name}-tls-only`, { bucket, policy: this.bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) }, { ...child, dependsOn: [publicAccess] });
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      { bucket, policy: this.bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+      { ...child, dependsOn: [publicAccess] },
+    );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
@@ -62,7 +91,11 @@ export class BackupBucket extends pulumi.ComponentResource {
     if (args.objectLockDays !== undefined) {
       new aws.s3.BucketObjectLockConfiguration(
         `${name}-object-lock`,
-        { bucket, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "GOVERNANCE", days: args.objectLockDays } } },
+        {
+          bucket,
+          objectLockEnabled: "Enabled",
+          rule: { defaultRetention: { mode: "GOVERNANCE", days: args.objectLockDays } },
+        },
         { ...child, dependsOn: [versioning] },
       );
     }

@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
-import { backupCommand, backupDockerfile, backupImageBuild, backupImageContext, backupImageProblems } from "./backupImageFacts";
+import {
+  backupCommand,
+  backupDockerfile,
+  backupImageBuild,
+  backupImageContext,
+  backupImageProblems,
+} from "./backupImageFacts";
 
 /** Images kept in the repository; older ones expire (tags are immutable, so every change is a new image). */
 const keptImages = 10;
@@ -49,7 +55,16 @@ export class BackupImage extends pulumi.ComponentResource {
       `${name}-lifecycle`,
       {
         repository: this.repository.name,
-        policy: JSON.stringify({ rules: [{ rulePriority: 1, description: `keep the last ${keptImages} images`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keptImages }, action: { type: "expire" } }] }),
+        policy: JSON.stringify({
+          rules: [
+            {
+              rulePriority: 1,
+              description: `keep the last ${keptImages} images`,
+              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keptImages },
+              action: { type: "expire" },
+            },
+          ],
+        }),
       },
       child,
     );
@@ -58,8 +73,18 @@ export class BackupImage extends pulumi.ComponentResource {
       `${name}-image`,
       {
         imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${build.tag}`,
-        build: { context: backupImageContext, dockerfile: backupDockerfile, platform: "linux/arm64", args: { ...build.args }, builderVersion: "BuilderBuildKit" },
-        registry: { server: this.repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) },
+        build: {
+          context: backupImageContext,
+          dockerfile: backupDockerfile,
+          platform: "linux/arm64",
+          args: { ...build.args },
+          builderVersion: "BuilderBuildKit",
+        },
+        registry: {
+          server: this.repository.repositoryUrl,
+          username: token.userName,
+          password: pulumi.secret(token.password),
+        },
       },
       child,
     );

@@ -19,12 +19,23 @@ export class BackupReplication extends pulumi.ComponentResource {
     // KMS keys are regional: the copies need a key in their own region.
     const key = (this.key = new aws.kms.Key(
       `${name}-key`,
-      { region: args.region, description: `${args.namePrefix}: replicated PostgreSQL backups`, enableKeyRotation: true, deletionWindowInDays: 30, tags: { "pgplat:stack": args.namePrefix } },
+      {
+        region: args.region,
+        description: `${args.namePrefix}: replicated PostgreSQL backups`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: { "pgplat:stack": args.namePrefix },
+      },
       { parent: this, protect: args.protect, retainOnDelete: args.protect },
     ));
     new aws.rds.InstanceAutomatedBackupsReplication(
       `${name}-replication`,
-      { region: args.region, sourceDbInstanceArn: args.sourceInstanceArn, kmsKeyId: key.arn, retentionPeriod: args.retentionDays },
+      {
+        region: args.region,
+        sourceDbInstanceArn: args.sourceInstanceArn,
+        kmsKeyId: key.arn,
+        retentionPeriod: args.retentionDays,
+      },
       { parent: this },
     );
     this.registerOutputs({});

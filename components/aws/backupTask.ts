@@ -46,17 +46,44 @@ export class BackupTask extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = { "pgplat:stack": args.namePrefix };
     this.family = `${args.namePrefix}-backup`;
-    const cluster = (this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-backups`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child));
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/backups`, retentionInDays: args.logRetentionDays, tags }, child);
+    const cluster = (this.cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      { name: `${args.namePrefix}-backups`, settings: [{ name: "containerInsights", value: "enabled" }], tags },
+      child,
+    ));
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/pgplat/${args.namePrefix}/backups`, retentionInDays: args.logRetentionDays, tags },
+      child,
+    );
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
-      { namePrefix: `${args.namePrefix}-backup-task-`, description: `${args.namePrefix}: backup task (egress only)`, vpcId: args.vpcId, egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "PostgreSQL, S3 and AWS APIs" }], tags },
+      {
+        namePrefix: `${args.namePrefix}-backup-task-`,
+        description: `${args.namePrefix}: backup task (egress only)`,
+        vpcId: args.vpcId,
+        egress: [
+          {
+            protocol: "-1",
+            fromPort: 0,
+            toPort: 0,
+            cidrBlocks: ["0.0.0.0/0"],
+            description: "PostgreSQL, S3 and AWS APIs",
+          },
+        ],
+        tags,
+      },
       child,
     );
     const taskRole = this.role(`${name}-task-role`, `${args.namePrefix}-backup-task-`, "ecs-tasks.amazonaws.com");
     new aws.iam.RolePolicy(
       `${name}-task-policy`,
-      { role: taskRole.name, policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, keyArn]) => JSON.stringify(backupWriterPolicy(bucketArn, backupPrefix, keyArn))) },
+      {
+        role: taskRole.name,
+        policy: pulumi
+          .all([args.bucketArn, args.kmsKeyArn])
+          .apply(([bucketArn, keyArn]) => JSON.stringify(backupWriterPolicy(bucketArn, backupPrefix, keyArn))),
+      },
       child,
     );
     // The missed-backup alarm watches the metric the task sends after each complete run.
@@ -69,7 +96,11 @@ export class BackupTask extends pulumi.ComponentResource {
       child,
     );
     // The RDS master secret is encrypted with the platform key, so the role needs kms:Decrypt as well.
-    const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, { namePrefix: `${args.namePrefix}-backup-exec-`, secretArns: [args.credentialsSecretArn], kmsKeyArn: args.kmsKeyArn });
+    const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, {
+      namePrefix: `${args.namePrefix}-backup-exec-`,
+      secretArns: [args.credentialsSecretArn],
+      kmsKeyArn: args.kmsKeyArn,
+    });
     this.taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
@@ -81,44 +112,66 @@ export class BackupTask extends pulumi.ComponentResource {
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" },
         taskRoleArn: taskRole.arn,
         executionRoleArn: executionRole.arn,
-        containerDefinitions: pulumi.all([args.image, args.bucketName, args.postgresHost, args.credentialsSecretArn, args.kmsKeyArn, logGroup.name]).apply(([image, bucketName, host, secretArn, keyArn, logGroupName]) =>
-          JSON.stringify([
-            {
-              name: "backup",
-              image,
-              essential: true,
-              command: [backupCommand],
-              environment: [
-                { name: "PGHOST", value: host },
-                { name: "PGDATABASE", value: args.database },
-                { name: "PGSSLMODE", value: "require" },
-                { name: "BACKUP_BUCKET", value: bucketName },
-                { name: "BACKUP_PREFIX", value: backupPrefix },
-                { name: "BACKUP_KMS_KEY_ID", value: keyArn },
-                { name: "BACKUP_METRIC_NAMESPACE", value: dumpMetric.namespace },
-                { name: "BACKUP_METRIC_STACK", value: args.namePrefix },
-              ],
-              // Credentials come from Secrets Manager at start; they never appear in the task definition.
-              secrets: [
-                { name: "PGUSER", valueFrom: `${secretArn}:username::` },
-                { name: "PGPASSWORD", valueFrom: `${secretArn}:password::` },
-              ],
-              logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "backup" } },
-            },
-          ]),
-        ),
+        containerDefinitions: pulumi
+          .all([
+            args.image,
+            args.bucketName,
+            args.postgresHost,
+            args.credentialsSecretArn,
+            args.kmsKeyArn,
+            logGroup.name,
+          ])
+          .apply(([image, bucketName, host, secretArn, keyArn, logGroupName]) =>
+            JSON.stringify([
+              {
+                name: "backup",
+                image,
+                essential: true,
+                command: [backupCommand],
+                environment: [
+                  { name: "PGHOST", value: host },
+                  { name: "PGDATABASE", value: args.database },
+                  { name: "PGSSLMODE", value: "require" },
+                  { name: "BACKUP_BUCKET", value: bucketName },
+                  { name: "BACKUP_PREFIX", value: backupPrefix },
+                  { name: "BACKUP_KMS_KEY_ID", value: keyArn },
+                  { name: "BACKUP_METRIC_NAMESPACE", value: dumpMetric.namespace },
+                  { name: "BACKUP_METRIC_STACK", value: args.namePrefix },
+                ],
+                // Credentials come from Secrets Manager at start; they never appear in the task definition.
+                secrets: [
+                  { name: "PGUSER", valueFrom: `${secretArn}:username::` },
+                  { name: "PGPASSWORD", valueFrom: `${secretArn}:password::` },
+                ],
+                logConfiguration: {
+                  logDriver: "awslogs",
+                  options: {
+                    "awslogs-group": logGroupName,
+                    "awslogs-region": args.region,
+                    "awslogs-stream-prefix": "backup",
+                  },
+                },
+              },
+            ]),
+          ),
         tags,
       },
       child,
     );
-    const schedulerRole = this.role(`${name}-scheduler-role`, `${args.namePrefix}-backup-sched-`, "scheduler.amazonaws.com");
+    const schedulerRole = this.role(
+      `${name}-scheduler-role`,
+      `${args.namePrefix}-backup-sched-`,
+      "scheduler.amazonaws.com",
+    );
     new aws.iam.RolePolicy(
       `${name}-scheduler-policy`,
       {
         role: schedulerRole.name,
         policy: pulumi
           .all([this.taskDefinition.arn, cluster.arn, taskRole.arn, executionRole.arn])
-          .apply(([taskArn, clusterArn, taskRoleArn, executionRoleArn]) => JSON.stringify(schedulerRunTaskPolicy(taskArn, clusterArn, [taskRoleArn, executionRoleArn]))),
+          .apply(([taskArn, clusterArn, taskRoleArn, executionRoleArn]) =>
+            JSON.stringify(schedulerRunTaskPolicy(taskArn, clusterArn, [taskRoleArn, executionRoleArn])),
+          ),
       },
       child,
     );
@@ -136,7 +189,11 @@ export class BackupTask extends pulumi.ComponentResource {
           ecsParameters: {
             taskDefinitionArn: this.taskDefinition.arn,
             launchType: "FARGATE",
-            networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [this.securityGroup.id], assignPublicIp: false },
+            networkConfiguration: {
+              subnets: [...args.subnetIds],
+              securityGroups: [this.securityGroup.id],
+              assignPublicIp: false,
+            },
           },
           retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
         },
@@ -147,6 +204,10 @@ export class BackupTask extends pulumi.ComponentResource {
   }
 
   private role(name: string, namePrefix: string, service: string): aws.iam.Role {
-    return new aws.iam.Role(name, { namePrefix, assumeRolePolicy: JSON.stringify(assumeRolePolicy(service)) }, { parent: this });
+    return new aws.iam.Role(
+      name,
+      { namePrefix, assumeRolePolicy: JSON.stringify(assumeRolePolicy(service)) },
+      { parent: this },
+    );
   }
 }

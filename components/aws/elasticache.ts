@@ -27,15 +27,45 @@ export class Cache extends pulumi.ComponentResource {
     super("pgplat:aws:Cache", name, {}, opts);
     const child = { parent: this };
     const tags = { "pgplat:stack": args.namePrefix };
-    const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, { namePrefix: `${args.namePrefix}-redis-`, description: `${args.namePrefix}: Redis clients`, vpcId: args.vpcId, tags }, child);
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        namePrefix: `${args.namePrefix}-redis-`,
+        description: `${args.namePrefix}: Redis clients`,
+        vpcId: args.vpcId,
+        tags,
+      },
+      child,
+    );
     for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) {
-      ingressRule(name, this, { securityGroupId: securityGroup.id, port: cachePort, service: "Redis", tags, ...client });
+      ingressRule(name, this, {
+        securityGroupId: securityGroup.id,
+        port: cachePort,
+        service: "Redis",
+        tags,
+        ...client,
+      });
     }
-    const subnetGroup = new aws.elasticache.SubnetGroup(`${name}-subnets`, { name: `${args.namePrefix}-redis`, description: `${args.namePrefix}: private subnets for Redis`, subnetIds: [...args.subnetIds], tags }, child);
+    const subnetGroup = new aws.elasticache.SubnetGroup(
+      `${name}-subnets`,
+      {
+        name: `${args.namePrefix}-redis`,
+        description: `${args.namePrefix}: private subnets for Redis`,
+        subnetIds: [...args.subnetIds],
+        tags,
+      },
+      child,
+    );
     const family = `${args.engine}${args.engineVersion.split(".")[0]}`;
     const parameterGroup = new aws.elasticache.ParameterGroup(
       `${name}-parameters`,
-      { name: `${args.namePrefix}-${family}`, family, description: `${args.namePrefix}: tuned by pgplat`, parameters: [{ name: "maxmemory-policy", value: args.maxmemoryPolicy }], tags },
+      {
+        name: `${args.namePrefix}-${family}`,
+        family,
+        description: `${args.namePrefix}: tuned by pgplat`,
+        parameters: [{ name: "maxmemory-policy", value: args.maxmemoryPolicy }],
+        tags,
+      },
       child,
     );
     // ElastiCache accepts printable ASCII except / " @ in tokens; letters and digits only keeps it simple.

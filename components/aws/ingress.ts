@@ -24,8 +24,14 @@ export interface IngressSource {
 export function clientSources(cidrs: readonly string[], securityGroupIds: readonly string[]): IngressSource[] {
   const label = (text: string, fallback: string) => (nameable(text) ? text.replace(/[/:]/g, "_") : fallback);
   return [
-    ...cidrs.map((cidr, index) => ({ label: label(cidr, `encrypted-cidr-${index}`), source: cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr } })),
-    ...securityGroupIds.map((group, index) => ({ label: label(group, `encrypted-group-${index}`), source: { referencedSecurityGroupId: group } })),
+    ...cidrs.map((cidr, index) => ({
+      label: label(cidr, `encrypted-cidr-${index}`),
+      source: cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr },
+    })),
+    ...securityGroupIds.map((group, index) => ({
+      label: label(group, `encrypted-group-${index}`),
+      source: { referencedSecurityGroupId: group },
+    })),
   ];
 }
 
@@ -33,11 +39,24 @@ export function clientSources(cidrs: readonly string[], securityGroupIds: readon
 export function ingressRule(
   name: string,
   parent: pulumi.Resource,
-  rule: { readonly securityGroupId: pulumi.Input<string>; readonly port: number; readonly service: string; readonly tags: Record<string, string> } & IngressSource,
+  rule: {
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly port: number;
+    readonly service: string;
+    readonly tags: Record<string, string>;
+  } & IngressSource,
 ): aws.vpc.SecurityGroupIngressRule {
   return new aws.vpc.SecurityGroupIngressRule(
     `${name}-from-${rule.label}`,
-    { securityGroupId: rule.securityGroupId, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, description: `${rule.service} from ${rule.label}`, ...rule.source, tags: rule.tags },
+    {
+      securityGroupId: rule.securityGroupId,
+      ipProtocol: "tcp",
+      fromPort: rule.port,
+      toPort: rule.port,
+      description: `${rule.service} from ${rule.label}`,
+      ...rule.source,
+      tags: rule.tags,
+    },
     { parent },
   );
 }

@@ -14,11 +14,20 @@ export class PlatformKey extends pulumi.ComponentResource {
     super("pgplat:aws:Key", name, {}, opts);
     this.key = new aws.kms.Key(
       `${name}-key`,
-      { description: `${args.namePrefix}: PostgreSQL platform data`, enableKeyRotation: true, deletionWindowInDays: 30, tags: { "pgplat:stack": args.namePrefix } },
+      {
+        description: `${args.namePrefix}: PostgreSQL platform data`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: { "pgplat:stack": args.namePrefix },
+      },
       // Losing the key loses every snapshot encrypted with it.
       { parent: this, protect: args.protect, retainOnDelete: args.protect },
     );
-    new aws.kms.Alias(`${name}-alias`, { name: `alias/${args.namePrefix}`, targetKeyId: this.key.keyId }, { parent: this });
+    new aws.kms.Alias(
+      `${name}-alias`,
+      { name: `alias/${args.namePrefix}`, targetKeyId: this.key.keyId },
+      { parent: this },
+    );
     this.registerOutputs({});
   }
 }

@@ -22,10 +22,24 @@ export class DatabaseNetwork extends pulumi.ComponentResource {
     const tags = { "pgplat:stack": args.namePrefix };
     this.port = args.port;
     this.tags = tags;
-    this.subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { namePrefix: `${args.namePrefix}-`, description: `${args.namePrefix}: private subnets for PostgreSQL`, subnetIds: [...args.subnetIds], tags }, { parent: this });
+    this.subnetGroup = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      {
+        namePrefix: `${args.namePrefix}-`,
+        description: `${args.namePrefix}: private subnets for PostgreSQL`,
+        subnetIds: [...args.subnetIds],
+        tags,
+      },
+      { parent: this },
+    );
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-postgres`,
-      { namePrefix: `${args.namePrefix}-postgres-`, description: `${args.namePrefix}: PostgreSQL clients`, vpcId: args.vpcId, tags },
+      {
+        namePrefix: `${args.namePrefix}-postgres-`,
+        description: `${args.namePrefix}: PostgreSQL clients`,
+        vpcId: args.vpcId,
+        tags,
+      },
       { parent: this },
     );
     for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) this.rule(name, client);
@@ -38,6 +52,12 @@ export class DatabaseNetwork extends pulumi.ComponentResource {
   }
 
   private rule(name: string, client: IngressSource): aws.vpc.SecurityGroupIngressRule {
-    return ingressRule(`${name}-postgres`, this, { securityGroupId: this.securityGroup.id, port: this.port, service: "PostgreSQL", tags: this.tags, ...client });
+    return ingressRule(`${name}-postgres`, this, {
+      securityGroupId: this.securityGroup.id,
+      port: this.port,
+      service: "PostgreSQL",
+      tags: this.tags,
+      ...client,
+    });
   }
 }

@@ -20,7 +20,11 @@ export interface PoolerArgs extends ServicePlacement {
 
 export const poolerPort = 6432;
 /** Where the container writes the files it receives through its environment. */
-export const poolerLayout = Object.freeze({ listenAddr: "0.0.0.0", listenPort: poolerPort, authFile: "/tmp/userlist.txt" });
+export const poolerLayout = Object.freeze({
+  listenAddr: "0.0.0.0",
+  listenPort: poolerPort,
+  authFile: "/tmp/userlist.txt",
+});
 
 /**
  * Writes the ini and the userlist (which arrives from Secrets Manager) from
@@ -47,23 +51,85 @@ export class Pooler extends pulumi.ComponentResource {
     super("pgplat:aws:Pooler", name, {}, opts);
     const child = { parent: this };
     const tags = { "pgplat:stack": args.namePrefix };
-    const lbSecurityGroup = new aws.ec2.SecurityGroup(`${name}-nlb-sg`, { namePrefix: `${args.namePrefix}-pooler-nlb-`, description: `${args.namePrefix}: pooler clients`, vpcId: args.vpcId, tags }, child);
-    for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) {
-      ingressRule(name, this, { securityGroupId: lbSecurityGroup.id, port: poolerPort, service: "PgBouncer", tags, ...client });
-    }
-    new aws.vpc.SecurityGroupEgressRule(`${name}-nlb-to-tasks`, { securityGroupId: lbSecurityGroup.id, ipProtocol: "tcp", fromPort: poolerPort, toPort: poolerPort, cidrIpv4: "0.0.0.0/0", description: "to PgBouncer tasks", tags }, child);
-    this.securityGroup = new aws.ec2.SecurityGroup(
-      `${name}-tasks-sg`,
-      { namePrefix: `${args.namePrefix}-pooler-`, description: `${args.namePrefix}: PgBouncer tasks`, vpcId: args.vpcId, egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "PostgreSQL and AWS APIs" }], tags },
+    const lbSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-nlb-sg`,
+      {
+        namePrefix: `${args.namePrefix}-pooler-nlb-`,
+        description: `${args.namePrefix}: pooler clients`,
+        vpcId: args.vpcId,
+        tags,
+      },
       child,
     );
-    ingressRule(name, this, { securityGroupId: this.securityGroup.id, port: poolerPort, service: "PgBouncer", tags, label: "nlb", source: { referencedSecurityGroupId: lbSecurityGroup.id } });
+    for (const client of clientSources(args.allowedCidrs, args.allowedSecurityGroupIds)) {
+      ingressRule(name, this, {
+        securityGroupId: lbSecurityGroup.id,
+        port: poolerPort,
+        service: "PgBouncer",
+        tags,
+        ...client,
+      });
+    }
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-nlb-to-tasks`,
+      {
+        securityGroupId: lbSecurityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: poolerPort,
+        toPort: poolerPort,
+        cidrIpv4: "0.0.0.0/0",
+        description: "to PgBouncer tasks",
+        tags,
+      },
+      child,
+    );
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-tasks-sg`,
+      {
+        namePrefix: `${args.namePrefix}-pooler-`,
+        description: `${args.namePrefix}: PgBouncer tasks`,
+        vpcId: args.vpcId,
+        egress: [
+          { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "PostgreSQL and AWS APIs" },
+        ],
+        tags,
+      },
+      child,
+    );
+    ingressRule(name, this, {
+      securityGroupId: this.securityGroup.id,
+      port: poolerPort,
+      service: "PgBouncer",
+      tags,
+      label: "nlb",
+      source: { referencedSecurityGroupId: lbSecurityGroup.id },
+    });
 
-    const userlistSecret = new aws.secretsmanager.Secret(`${name}-userlist`, { namePrefix: `${args.namePrefix}-pgbouncer-userlist-`, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7, tags }, child);
-    new aws.secretsmanager.SecretVersion(`${name}-userlist-version`, { secretId: userlistSecret.id, secretString: pulumi.secret(args.userlist) }, child);
-    const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, { namePrefix: `${args.namePrefix}-pooler-exec-`, secretArns: [userlistSecret.arn], kmsKeyArn: args.kmsKeyArn });
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/pgplat/${args.namePrefix}/pgbouncer`, retentionInDays: args.logRetentionDays, tags }, child);
-    const cluster = (this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: `${args.namePrefix}-pooler`, settings: [{ name: "containerInsights", value: "enabled" }], tags }, child));
+    const userlistSecret = new aws.secretsmanager.Secret(
+      `${name}-userlist`,
+      { namePrefix: `${args.namePrefix}-pgbouncer-userlist-`, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7, tags },
+      child,
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-userlist-version`,
+      { secretId: userlistSecret.id, secretString: pulumi.secret(args.userlist) },
+      child,
+    );
+    const executionRole = secretReadingExecutionRole(`${name}-execution-role`, this, {
+      namePrefix: `${args.namePrefix}-pooler-exec-`,
+      secretArns: [userlistSecret.arn],
+      kmsKeyArn: args.kmsKeyArn,
+    });
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/pgplat/${args.namePrefix}/pgbouncer`, retentionInDays: args.logRetentionDays, tags },
+      child,
+    );
+    const cluster = (this.cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      { name: `${args.namePrefix}-pooler`, settings: [{ name: "containerInsights", value: "enabled" }], tags },
+      child,
+    ));
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
@@ -73,29 +139,46 @@ export class Pooler extends pulumi.ComponentResource {
         cpu: "512",
         memory: "1024",
         executionRoleArn: executionRole.arn,
-        containerDefinitions: pulumi.all([userlistSecret.arn, logGroup.name, args.pgbouncerIni]).apply(([secretArn, logGroupName, pgbouncerIni]) =>
-          JSON.stringify([
-            {
-              name: "pgbouncer",
-              image: args.image,
-              essential: true,
-              entryPoint: ["/bin/sh", "-c"],
-              command: [poolerStartScript],
-              portMappings: [{ containerPort: poolerPort, protocol: "tcp" }],
-              environment: [{ name: "PGBOUNCER_INI", value: pgbouncerIni }],
-              secrets: [{ name: "PGBOUNCER_USERLIST", valueFrom: secretArn }],
-              ulimits: [{ name: "nofile", softLimit: args.fileDescriptorLimit, hardLimit: args.fileDescriptorLimit }],
-              logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "pgbouncer" } },
-            },
-          ]),
-        ),
+        containerDefinitions: pulumi
+          .all([userlistSecret.arn, logGroup.name, args.pgbouncerIni])
+          .apply(([secretArn, logGroupName, pgbouncerIni]) =>
+            JSON.stringify([
+              {
+                name: "pgbouncer",
+                image: args.image,
+                essential: true,
+                entryPoint: ["/bin/sh", "-c"],
+                command: [poolerStartScript],
+                portMappings: [{ containerPort: poolerPort, protocol: "tcp" }],
+                environment: [{ name: "PGBOUNCER_INI", value: pgbouncerIni }],
+                secrets: [{ name: "PGBOUNCER_USERLIST", valueFrom: secretArn }],
+                ulimits: [{ name: "nofile", softLimit: args.fileDescriptorLimit, hardLimit: args.fileDescriptorLimit }],
+                logConfiguration: {
+                  logDriver: "awslogs",
+                  options: {
+                    "awslogs-group": logGroupName,
+                    "awslogs-region": args.region,
+                    "awslogs-stream-prefix": "pgbouncer",
+                  },
+                },
+              },
+            ]),
+          ),
         tags,
       },
       child,
     );
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-nlb`,
-      { name: `${args.namePrefix}-pooler`.slice(0, 32), internal: true, loadBalancerType: "network", subnets: [...args.subnetIds], securityGroups: [lbSecurityGroup.id], enableCrossZoneLoadBalancing: true, tags },
+      {
+        name: `${args.namePrefix}-pooler`.slice(0, 32),
+        internal: true,
+        loadBalancerType: "network",
+        subnets: [...args.subnetIds],
+        securityGroups: [lbSecurityGroup.id],
+        enableCrossZoneLoadBalancing: true,
+        tags,
+      },
       child,
     );
     const targetGroup = (this.targetGroup = new aws.lb.TargetGroup(
@@ -108,7 +191,13 @@ export class Pooler extends pulumi.ComponentResource {
         vpcId: args.vpcId,
         // PgBouncer drains transactions on SIGINT; give clients time to finish.
         deregistrationDelay: 60,
-        healthCheck: { protocol: "TCP", port: String(poolerPort), interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+        healthCheck: {
+          protocol: "TCP",
+          port: String(poolerPort),
+          interval: 10,
+          healthyThreshold: 2,
+          unhealthyThreshold: 2,
+        },
         tags,
       },
       child,
@@ -118,7 +207,9 @@ export class Pooler extends pulumi.ComponentResource {
       {
         loadBalancerArn: this.loadBalancer.arn,
         port: poolerPort,
-        ...(args.certificateArn ? { protocol: "TLS", certificateArn: args.certificateArn, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" } : { protocol: "TCP" }),
+        ...(args.certificateArn
+          ? { protocol: "TLS", certificateArn: args.certificateArn, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" }
+          : { protocol: "TCP" }),
         defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
         tags,
       },
@@ -132,7 +223,11 @@ export class Pooler extends pulumi.ComponentResource {
         taskDefinition: taskDefinition.arn,
         desiredCount: args.tasks,
         launchType: "FARGATE",
-        networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [this.securityGroup.id], assignPublicIp: false },
+        networkConfiguration: {
+          subnets: [...args.subnetIds],
+          securityGroups: [this.securityGroup.id],
+          assignPublicIp: false,
+        },
         loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: "pgbouncer", containerPort: poolerPort }],
         deploymentCircuitBreaker: { enable: true, rollback: true },
         deploymentMinimumHealthyPercent: 100,

@@ -47,13 +47,23 @@ export class RdsPostgres extends pulumi.ComponentResource {
     // old one is deleted, so a family change never tries to delete a group in use.
     this.parameterGroup = new aws.rds.ParameterGroup(
       `${name}-parameters`,
-      { namePrefix: `${args.namePrefix}-pg16-`, family: "postgres16", description: `${args.namePrefix}: tuned by pgplat`, parameters: args.parameters.map((parameter) => ({ ...parameter })), tags },
+      {
+        namePrefix: `${args.namePrefix}-pg16-`,
+        family: "postgres16",
+        description: `${args.namePrefix}: tuned by pgplat`,
+        parameters: args.parameters.map((parameter) => ({ ...parameter })),
+        tags,
+      },
       { parent: this },
     );
     const monitoringRole = args.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, args.namePrefix) : undefined;
     const identifier = `${args.namePrefix}-postgres`;
     // A fresh suffix per instance, so re-creating the instance never collides with an earlier final snapshot.
-    const snapshotSuffix = new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: 4, keepers: { identifier, engineVersion: args.engineVersion } }, { parent: this });
+    const snapshotSuffix = new random.RandomId(
+      `${name}-final-snapshot-suffix`,
+      { byteLength: 4, keepers: { identifier, engineVersion: args.engineVersion } },
+      { parent: this },
+    );
     this.instance = new aws.rds.Instance(
       `${name}-instance`,
       {
@@ -79,14 +89,26 @@ export class RdsPostgres extends pulumi.ComponentResource {
         tags,
       },
       // RDS checks the monitoring role's permissions when the instance is created.
-      { parent: this, protect: args.protect, retainOnDelete: args.protect, dependsOn: monitoringRole ? [monitoringRole.attachment] : [] },
+      {
+        parent: this,
+        protect: args.protect,
+        retainOnDelete: args.protect,
+        dependsOn: monitoringRole ? [monitoringRole.attachment] : [],
+      },
     );
-    this.replicas = Array.from({ length: args.readReplicas }, (_, index) => this.replica(name, args, index + 1, monitoringRole?.role));
+    this.replicas = Array.from({ length: args.readReplicas }, (_, index) =>
+      this.replica(name, args, index + 1, monitoringRole?.role),
+    );
     this.registerOutputs({});
   }
 
   /** A replica holds no data of its own: no backups, no final snapshot, not protected. */
-  private replica(name: string, args: RdsPostgresArgs, number: number, monitoringRole: aws.iam.Role | undefined): aws.rds.Instance {
+  private replica(
+    name: string,
+    args: RdsPostgresArgs,
+    number: number,
+    monitoringRole: aws.iam.Role | undefined,
+  ): aws.rds.Instance {
     return new aws.rds.Instance(
       `${name}-replica-${number}`,
       {
@@ -103,7 +125,10 @@ export class RdsPostgres extends pulumi.ComponentResource {
     );
   }
 
-  private monitoringRole(name: string, namePrefix: string): { role: aws.iam.Role; attachment: aws.iam.RolePolicyAttachment } {
+  private monitoringRole(
+    name: string,
+    namePrefix: string,
+  ): { role: aws.iam.Role; attachment: aws.iam.RolePolicyAttachment } {
     const role = new aws.iam.Role(
       `${name}-monitoring-role`,
       {
@@ -114,7 +139,12 @@ export class RdsPostgres extends pulumi.ComponentResource {
     );
     const attachment = new aws.iam.RolePolicyAttachment(
       `${name}-monitoring-policy`,
-      { role: role.name, policyArn: aws.getPartitionOutput({}, { parent: this }).partition.apply((partition) => managedPolicyArn(partition, "service-role/AmazonRDSEnhancedMonitoringRole")) },
+      {
+        role: role.name,
+        policyArn: aws
+          .getPartitionOutput({}, { parent: this })
+          .partition.apply((partition) => managedPolicyArn(partition, "service-role/AmazonRDSEnhancedMonitoringRole")),
+      },
       { parent: this },
     );
     return { role, attachment };
@@ -127,7 +157,11 @@ export class RdsPostgres extends pulumi.ComponentResource {
  * encrypted private gp3 storage, the tuned parameter group, Performance
  * Insights, enhanced monitoring, logs and upgrade policy.
  */
-function sharedInstanceProps(args: RdsPostgresArgs, parameterGroup: aws.rds.ParameterGroup, monitoringRole: aws.iam.Role | undefined) {
+function sharedInstanceProps(
+  args: RdsPostgresArgs,
+  parameterGroup: aws.rds.ParameterGroup,
+  monitoringRole: aws.iam.Role | undefined,
+) {
   return {
     instanceClass: args.instanceClass,
     storageType: "gp3",

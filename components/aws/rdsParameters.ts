@@ -13,7 +13,13 @@ export interface RdsParameterArgs {
 }
 
 /** Parameters RDS applies only at restart. */
-const staticParameters = new Set(["shared_buffers", "max_connections", "wal_buffers", "max_worker_processes", "shared_preload_libraries"]);
+const staticParameters = new Set([
+  "shared_buffers",
+  "max_connections",
+  "wal_buffers",
+  "max_worker_processes",
+  "shared_preload_libraries",
+]);
 
 /**
  * The `postgres16` parameter group from the same tuning as the Docker
@@ -43,7 +49,11 @@ export function rdsParameters(args: RdsParameterArgs): readonly RdsParameter[] {
   };
   return Object.entries(all)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value, applyMethod: staticParameters.has(name) ? "pending-reboot" : "immediate" }));
+    .map(([name, value]) => ({
+      name,
+      value,
+      applyMethod: staticParameters.has(name) ? "pending-reboot" : "immediate",
+    }));
 }
 
 function memoryFormulas(input: TuningInput, workersPerGather: number): Record<string, string> {
@@ -52,7 +62,10 @@ function memoryFormulas(input: TuningInput, workersPerGather: number): Record<st
   // shared_buffers and effective_cache_size are in 8kB pages; the others in kB.
   const sharedBuffersFraction = desktop ? 16 : 4;
   // work_mem = (memory − shared_buffers) / (3 × connections) / workers per gather / workload divisor.
-  const workMemDivisor = Math.round((1024 * sharedBuffersFraction * 3 * input.maxConnections * Math.max(workersPerGather, 1) * workloadDivisor) / (sharedBuffersFraction - 1));
+  const workMemDivisor = Math.round(
+    (1024 * sharedBuffersFraction * 3 * input.maxConnections * Math.max(workersPerGather, 1) * workloadDivisor) /
+      (sharedBuffersFraction - 1),
+  );
   return {
     shared_buffers: `{DBInstanceClassMemory/${8192 * sharedBuffersFraction}}`,
     effective_cache_size: desktop ? "{DBInstanceClassMemory/32768}" : "{DBInstanceClassMemory*3/32768}",

@@ -2,14 +2,20 @@ import type { RestoreFromConfig } from "../../config/awsBackup";
 
 /** Where a restored instance starts from: another instance's point in time, or a snapshot. */
 export type RdsRestoreSource =
-  | { readonly kind: "point-in-time"; readonly sourceInstanceIdentifier: string; /** ISO 8601 time to restore to. @default the latest restorable time */ readonly time?: string }
+  | {
+      readonly kind: "point-in-time";
+      readonly sourceInstanceIdentifier: string;
+      /** ISO 8601 time to restore to. @default the latest restorable time */ readonly time?: string;
+    }
   | { readonly kind: "snapshot"; readonly snapshotIdentifier: string };
 
 /** The validated `aws.restoreFrom` section as a restore source. */
 export function rdsRestoreSource(config: RestoreFromConfig | undefined): RdsRestoreSource | undefined {
   if (!config) return undefined;
-  if (config.snapshotIdentifier !== undefined) return { kind: "snapshot", snapshotIdentifier: config.snapshotIdentifier };
-  if (config.sourceInstanceIdentifier === undefined) throw new Error("aws.restoreFrom needs sourceInstanceIdentifier (config validation should have said so)");
+  if (config.snapshotIdentifier !== undefined)
+    return { kind: "snapshot", snapshotIdentifier: config.snapshotIdentifier };
+  if (config.sourceInstanceIdentifier === undefined)
+    throw new Error("aws.restoreFrom needs sourceInstanceIdentifier (config validation should have said so)");
   return { kind: "point-in-time", sourceInstanceIdentifier: config.sourceInstanceIdentifier, time: config.time };
 }
 
@@ -23,7 +29,9 @@ export function rdsRestoreInputs(source: RdsRestoreSource): Record<string, unkno
   return {
     restoreToPointInTime: {
       sourceDbInstanceIdentifier: source.sourceInstanceIdentifier,
-      ...(source.time === undefined ? { useLatestRestorableTime: true } : { restoreTime: new Date(source.time).toISOString().replace(/\.000Z$/, "Z") }),
+      ...(source.time === undefined
+        ? { useLatestRestorableTime: true }
+        : { restoreTime: new Date(source.time).toISOString().replace(/\.000Z$/, "Z") }),
     },
   };
 }

@@ -35,13 +35,19 @@ export class Credentials extends pulumi.ComponentResource {
     const salt = new random.RandomBytes(`${name}-${user}-scram-salt`, { length: 16 }, { parent: this });
     const scramSecret = pulumi
       .all([password, salt.base64])
-      .apply(([plaintext, saltBase64]) => scramSha256Secret({ password: plaintext, salt: Buffer.from(saltBase64, "base64") }));
+      .apply(([plaintext, saltBase64]) =>
+        scramSha256Secret({ password: plaintext, salt: Buffer.from(saltBase64, "base64") }),
+      );
     return { password, scramSecret: pulumi.secret(scramSecret) };
   }
 }
 
 /** A random password of URI-safe characters, so it needs no escaping in URIs or config files; secret. */
 export function generatedPassword(name: string, parent: pulumi.Resource, length = 32): pulumi.Output<string> {
-  const password = new random.RandomPassword(name, { length, special: false, minUpper: 1, minLower: 1, minNumeric: 1 }, { parent });
+  const password = new random.RandomPassword(
+    name,
+    { length, special: false, minUpper: 1, minLower: 1, minNumeric: 1 },
+    { parent },
+  );
   return pulumi.secret(password.result);
 }

@@ -19,7 +19,17 @@ export class DatabaseMigrations extends pulumi.dynamic.Resource {
   declare readonly migrations: pulumi.Output<MigrationInput[]>;
 
   constructor(name: string, args: DatabaseMigrationsArgs, opts?: pulumi.CustomResourceOptions) {
-    const migrations: MigrationInput[] = readMigrationsDir(args.dir).map(({ file, kind, version, name: fileName, checksum, sql, noTransaction }) => ({ file, kind, version, name: fileName, checksum, sql, noTransaction }));
+    const migrations: MigrationInput[] = readMigrationsDir(args.dir).map(
+      ({ file, kind, version, name: fileName, checksum, sql, noTransaction }) => ({
+        file,
+        kind,
+        version,
+        name: fileName,
+        checksum,
+        sql,
+        noTransaction,
+      }),
+    );
     super(
       migrationsProvider,
       name,

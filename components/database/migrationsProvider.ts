@@ -1,8 +1,21 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { applyMigrations, historyOf, MigrationError, orderMigrations, parseMigration, type ConnectionSettings, type EngineOptions, type HistoryRow, type Migration } from "../../migrations";
+import {
+  applyMigrations,
+  historyOf,
+  MigrationError,
+  orderMigrations,
+  parseMigration,
+  type ConnectionSettings,
+  type EngineOptions,
+  type HistoryRow,
+  type Migration,
+} from "../../migrations";
 
 /** One file as the resource carries it: what the engine needs, plus the checksum `diff` compares. */
-export type MigrationInput = Pick<Migration, "file" | "kind" | "version" | "name" | "checksum" | "sql" | "noTransaction">;
+export type MigrationInput = Pick<
+  Migration,
+  "file" | "kind" | "version" | "name" | "checksum" | "sql" | "noTransaction"
+>;
 
 /** A file the database has applied, as recorded in the history table. */
 export interface AppliedRecord {
@@ -43,14 +56,22 @@ export const migrationsProvider = {
     const connectionChanged = JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
     const optionsChanged = JSON.stringify(olds.options) !== JSON.stringify(news.options);
     // Never a replacement: schema changes roll forward, and deleting would not undo them.
-    return { changes: pending.length > 0 || connectionChanged || optionsChanged, replaces: [], deleteBeforeReplace: false };
+    return {
+      changes: pending.length > 0 || connectionChanged || optionsChanged,
+      replaces: [],
+      deleteBeforeReplace: false,
+    };
   },
 
   async create(inputs: MigrationsInputs): Promise<pulumi.dynamic.CreateResult<MigrationsOutputs>> {
     return { id: migrationsResourceId, outs: await run(inputs) };
   },
 
-  async update(_id: string, _olds: MigrationsOutputs, news: MigrationsInputs): Promise<pulumi.dynamic.UpdateResult<MigrationsOutputs>> {
+  async update(
+    _id: string,
+    _olds: MigrationsOutputs,
+    news: MigrationsInputs,
+  ): Promise<pulumi.dynamic.UpdateResult<MigrationsOutputs>> {
     return { outs: await run(news) };
   },
 
@@ -65,15 +86,23 @@ export const migrationsProvider = {
 
 /** Files the database still has to apply (or that differ from what it applied), by file name. */
 export function pendingFiles(migrations: readonly MigrationInput[], applied: readonly AppliedRecord[]): string[] {
-  const appliedChecksums = new Set(applied.map((record) => `${record.kind}:${record.version ?? record.name}:${record.checksum}`));
-  return migrations.filter((migration) => !appliedChecksums.has(`${migration.kind}:${migration.version ?? migration.name}:${migration.checksum}`)).map((migration) => migration.file);
+  const appliedChecksums = new Set(
+    applied.map((record) => `${record.kind}:${record.version ?? record.name}:${record.checksum}`),
+  );
+  return migrations
+    .filter(
+      (migration) =>
+        !appliedChecksums.has(`${migration.kind}:${migration.version ?? migration.name}:${migration.checksum}`),
+    )
+    .map((migration) => migration.file);
 }
 
 export function migrationProblems(migrations: readonly MigrationInput[]): string[] {
   try {
     const parsed = migrations.map((migration) => {
       const reparsed = parseMigration(migration.file, migration.sql, migration.kind);
-      if (reparsed.checksum !== migration.checksum) throw new Error(`${migration.file}: checksum does not match its SQL`);
+      if (reparsed.checksum !== migration.checksum)
+        throw new Error(`${migration.file}: checksum does not match its SQL`);
       return reparsed;
     });
     orderMigrations(parsed);
@@ -88,7 +117,13 @@ export function appliedRecords(history: readonly HistoryRow[]): AppliedRecord[] 
   const latest = new Map<string, AppliedRecord>();
   for (const row of history.filter((entry) => entry.success)) {
     const file = row.kind === "versioned" ? `V${row.version}__${row.name}.sql` : `R__${row.name}.sql`;
-    latest.set(`${row.kind}:${row.version ?? row.name}`, { file, kind: row.kind, version: row.version, name: row.name, checksum: row.checksum });
+    latest.set(`${row.kind}:${row.version ?? row.name}`, {
+      file,
+      kind: row.kind,
+      version: row.version,
+      name: row.name,
+      checksum: row.checksum,
+    });
   }
   return [...latest.values()];
 }
@@ -102,6 +137,10 @@ async function run(inputs: MigrationsInputs): Promise<MigrationsOutputs> {
     // Pulumi keeps these properties as the resource's state despite the error,
     // so the files that did apply stay recorded.
     const applied = await historyOf(inputs.connection).then(appliedRecords, () => []);
-    throw Object.assign(new Error(error.message), { id: migrationsResourceId, properties: { ...inputs, applied }, reasons: [error.message] });
+    throw Object.assign(new Error(error.message), {
+      id: migrationsResourceId,
+      properties: { ...inputs, applied },
+      reasons: [error.message],
+    });
   }
 }

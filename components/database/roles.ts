@@ -28,7 +28,12 @@ export class DatabaseRoles extends pulumi.ComponentResource {
     // pg_auth_members can fail with "tuple concurrently updated".
     let previous: pulumi.Resource | undefined;
     for (const planned of rolePlan(args.logins, args.appSessionLimits)) {
-      const roleArgs: postgresql.RoleArgs = { name: planned.name, login: planned.login, inherit: true, roles: [...planned.memberOf] };
+      const roleArgs: postgresql.RoleArgs = {
+        name: planned.name,
+        login: planned.login,
+        inherit: true,
+        roles: [...planned.memberOf],
+      };
       if (planned.login) {
         const credential = args.credentials[planned.name];
         if (!credential) throw new Error(`no credential for login role ${planned.name}`);
@@ -38,7 +43,11 @@ export class DatabaseRoles extends pulumi.ComponentResource {
         roleArgs.statementTimeout = planned.sessionLimits.statementTimeoutMs;
         roleArgs.idleInTransactionSessionTimeout = planned.sessionLimits.idleInTransactionTimeoutMs;
       }
-      previous = new postgresql.Role(`${name}-${planned.name}`, roleArgs, { parent: this, provider: args.provider, dependsOn: previous ? [previous] : [] });
+      previous = new postgresql.Role(`${name}-${planned.name}`, roleArgs, {
+        parent: this,
+        provider: args.provider,
+        dependsOn: previous ? [previous] : [],
+      });
     }
     if (!previous) throw new Error("the role model defines no roles");
     this.ready = previous;

@@ -78,13 +78,26 @@ export class DatabaseSetup extends pulumi.ComponentResource {
     const provided = { parent: this, provider: this.provider };
     let migrationsAfter: pulumi.Input<pulumi.Resource>[] = args.dependsOn ?? [];
     if (!args.adoptExisting) {
-      this.roles = new DatabaseRoles(`${name}-roles`, { provider: this.provider, logins: args.logins, credentials: args.credentials, appSessionLimits: args.appSessionLimits }, { parent: this });
+      this.roles = new DatabaseRoles(
+        `${name}-roles`,
+        {
+          provider: this.provider,
+          logins: args.logins,
+          credentials: args.credentials,
+          appSessionLimits: args.appSessionLimits,
+        },
+        { parent: this },
+      );
       this.database = new postgresql.Database(
         `${name}-database`,
         { name: args.database, owner: ownerRole, encoding: "UTF8", template: "template0", allowConnections: true },
         { ...provided, dependsOn: [this.roles.ready] },
       );
-      const statements = new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", database: this.database.name }, provided);
+      const statements = new postgresql.Extension(
+        `${name}-pg-stat-statements`,
+        { name: "pg_stat_statements", database: this.database.name },
+        provided,
+      );
       migrationsAfter = [this.database, statements];
     }
     if (args.migrations.enabled) {

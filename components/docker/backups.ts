@@ -9,7 +9,17 @@ import { postgresContainerLayout } from "./postgres";
 
 const projectRoot = path.join(__dirname, "..", "..");
 /** What goes into the backup image; its hash tags the image so a change to the tool rolls the container. */
-const imageSources = ["scripts/container/basebackup.Dockerfile", "scripts/container/bundle-basebackup.sh", "scripts/container/pgplat-basebackup.sh", "scripts/backup.ts", "scripts/lib", "backups", "config", "migrations", "package-lock.json"];
+const imageSources = [
+  "scripts/container/basebackup.Dockerfile",
+  "scripts/container/bundle-basebackup.sh",
+  "scripts/container/pgplat-basebackup.sh",
+  "scripts/backup.ts",
+  "scripts/lib",
+  "backups",
+  "config",
+  "migrations",
+  "package-lock.json",
+];
 
 /** Where things live inside the backup container. */
 export const backupContainerLayout = Object.freeze({
@@ -33,7 +43,11 @@ export function backupImage(name: string, args: BackupImageArgs, parent: pulumi.
     {
       imageName: `${args.namePrefix}-basebackup:${backupImageSourceHash()}`,
       // Relative to the project directory, where Pulumi runs the program: the same on every machine.
-      build: { context: ".", dockerfile: "scripts/container/basebackup.Dockerfile", args: { POSTGRES_IMAGE: args.postgresImage } },
+      build: {
+        context: ".",
+        dockerfile: "scripts/container/basebackup.Dockerfile",
+        args: { POSTGRES_IMAGE: args.postgresImage },
+      },
       skipPush: true,
     },
     { parent },
@@ -112,7 +126,15 @@ export class BackupContainer extends pulumi.ComponentResource {
         uploads: [
           {
             file: backupContainerLayout.passFile,
-            content: pulumi.secret(pulumi.output(args.password).apply((password) => ["postgres", ...(args.record ? [args.record.database] : [])].map((database) => `${postgresAt}:${database}:${backupLogin}:${password}\n`).join(""))),
+            content: pulumi.secret(
+              pulumi
+                .output(args.password)
+                .apply((password) =>
+                  ["postgres", ...(args.record ? [args.record.database] : [])]
+                    .map((database) => `${postgresAt}:${database}:${backupLogin}:${password}\n`)
+                    .join(""),
+                ),
+            ),
             owner: imageServerUid,
             group: imageServerUid,
             permissions: "0600",
@@ -125,7 +147,15 @@ export class BackupContainer extends pulumi.ComponentResource {
         ],
         networksAdvanced: [{ name: args.networkName }],
         healthcheck: {
-          tests: ["CMD", backupContainerLayout.command, "check", "--repo", layout.backupsDir, "--max-age-minutes", String(maxAgeMinutes)],
+          tests: [
+            "CMD",
+            backupContainerLayout.command,
+            "check",
+            "--repo",
+            layout.backupsDir,
+            "--max-age-minutes",
+            String(maxAgeMinutes),
+          ],
           interval: "60s",
           timeout: "30s",
           retries: 3,
@@ -141,24 +171,50 @@ export class BackupContainer extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 
-  private backupLogin(name: string, password: pulumi.Input<string>, { provider, after }: NonNullable<BackupContainerArgs["createLogin"]>, record: BackupContainerArgs["record"]): postgresql.Grant[] {
-    const role = new postgresql.Role(`${name}-login`, { name: backupLogin, login: true, password }, { parent: this, provider, dependsOn: [after] });
+  private backupLogin(
+    name: string,
+    password: pulumi.Input<string>,
+    { provider, after }: NonNullable<BackupContainerArgs["createLogin"]>,
+    record: BackupContainerArgs["record"],
+  ): postgresql.Grant[] {
+    const role = new postgresql.Role(
+      `${name}-login`,
+      { name: backupLogin, login: true, password },
+      { parent: this, provider, dependsOn: [after] },
+    );
     const functions = new postgresql.Grant(
       `${name}-functions`,
-      { role: backupLogin, database: "postgres", schema: "pg_catalog", objectType: "function", objects: [...backupFunctions], privileges: ["EXECUTE"] },
+      {
+        role: backupLogin,
+        database: "postgres",
+        schema: "pg_catalog",
+        objectType: "function",
+        objects: [...backupFunctions],
+        privileges: ["EXECUTE"],
+      },
       { parent: this, provider, dependsOn: [role] },
     );
     if (!record) return [functions];
     // Exactly what recording needs in the application database: connect, reach the schema, run the one function.
     const recording = backupRecordGrants.map(
-      (grant) => new postgresql.Grant(`${name}-record-${grant.objectType}`, { role: backupLogin, database: record.database, ...grant }, { parent: this, provider, dependsOn: [role, record.after] }),
+      (grant) =>
+        new postgresql.Grant(
+          `${name}-record-${grant.objectType}`,
+          { role: backupLogin, database: record.database, ...grant },
+          { parent: this, provider, dependsOn: [role, record.after] },
+        ),
     );
     return [functions, ...recording];
   }
 }
 
 /** The backup login's privileges in the application database, to record backups (sql/repeatable/R__health_checks.sql). */
-export const backupRecordGrants: readonly { readonly objectType: "database" | "schema" | "function"; readonly schema?: string; readonly objects?: string[]; readonly privileges: string[] }[] = [
+export const backupRecordGrants: readonly {
+  readonly objectType: "database" | "schema" | "function";
+  readonly schema?: string;
+  readonly objects?: string[];
+  readonly privileges: string[];
+}[] = [
   { objectType: "database", privileges: ["CONNECT"] },
   { objectType: "schema", schema: "monitoring", privileges: ["USAGE"] },
   { objectType: "function", schema: "monitoring", objects: ["record_base_backup"], privileges: ["EXECUTE"] },
@@ -169,7 +225,8 @@ export function backupImageSourceHash(): string {
   const hash = createHash("sha256");
   const add = (relative: string) => {
     const absolute = path.join(projectRoot, relative);
-    if (statSync(absolute).isDirectory()) for (const entry of readdirSync(absolute).sort()) add(path.join(relative, entry));
+    if (statSync(absolute).isDirectory())
+      for (const entry of readdirSync(absolute).sort()) add(path.join(relative, entry));
     else hash.update(relative).update(readFileSync(absolute));
   };
   imageSources.forEach(add);

@@ -49,30 +49,55 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     const logins = platformLogins(name, config, this);
     const passwords = this.passwords(name);
     // The backup image also carries the restore step of a stack restored from another.
-    const toolsImage = config.backups.enabled || config.restore ? backupImage(`${name}-backup-image`, { namePrefix, postgresImage: docker.postgresImage }, this).imageName : undefined;
-    const secrets: DockerSecrets = { ...passwords, backupPassword: config.backups.enabled ? generatedPassword(`${name}-backup-password`, this) : undefined };
+    const toolsImage =
+      config.backups.enabled || config.restore
+        ? backupImage(`${name}-backup-image`, { namePrefix, postgresImage: docker.postgresImage }, this).imageName
+        : undefined;
+    const secrets: DockerSecrets = {
+      ...passwords,
+      backupPassword: config.backups.enabled ? generatedPassword(`${name}-backup-password`, this) : undefined,
+    };
     const postgres = this.postgresContainer(name, args, storage, logins, secrets, toolsImage);
     const database = new DatabaseSetup(
       `${name}-database`,
       {
-        admin: { host: docker.bindAddress, port: postgres.hostPort, username: postgresSuperuser, password: secrets.superuserPassword, sslmode: "disable", superuser: true },
+        admin: {
+          host: docker.bindAddress,
+          port: postgres.hostPort,
+          username: postgresSuperuser,
+          password: secrets.superuserPassword,
+          sslmode: "disable",
+          superuser: true,
+        },
         ...roleSetupInputs(config, logins),
         dependsOn: [postgres.container],
         adoptExisting: config.restore !== undefined,
       },
       { parent: this },
     );
-    if (toolsImage && secrets.backupPassword) this.scheduledBackups(name, args, { storage, postgres, database }, toolsImage, secrets.backupPassword);
+    if (toolsImage && secrets.backupPassword)
+      this.scheduledBackups(name, args, { storage, postgres, database }, toolsImage, secrets.backupPassword);
     const pgbouncer = this.pgbouncerContainer(name, args, storage, postgres, logins);
     const redis = this.redisContainer(name, args, storage, secrets);
-    this.monitoring = this.monitors(name, args, { storage, postgres, database, pgbouncer, redis }, logins, secrets.redisMonitorPassword);
+    this.monitoring = this.monitors(
+      name,
+      args,
+      { storage, postgres, database, pgbouncer, redis },
+      logins,
+      secrets.redisMonitorPassword,
+    );
 
     const host = pulumi.output(docker.bindAddress);
     this.storage = storage;
     this.postgres = { host, port: postgres.hostPort };
     this.pooler = { kind: "pgbouncer", host, port: pgbouncer.hostPort };
     this.redis = { host, port: redis.hostPort };
-    this.connectionUris = connectionUris(config, logins, { host, port: postgres.hostPort }, { host, port: pgbouncer.hostPort });
+    this.connectionUris = connectionUris(
+      config,
+      logins,
+      { host, port: postgres.hostPort },
+      { host, port: pgbouncer.hostPort },
+    );
     this.redisUri = redisUri(redisAppUser, secrets.redisPassword, docker.bindAddress, redis.hostPort);
     this.redisMonitorUri = redisUri(redisMonitorUser, secrets.redisMonitorPassword, docker.bindAddress, redis.hostPort);
     this.registerOutputs({});
@@ -87,7 +112,14 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   }
 
   /** PostgreSQL with the rendered config; a restored stack first restores the source's backup under this stack's credentials. */
-  private postgresContainer(name: string, { config, namePrefix }: DockerPlatformArgs, storage: DockerStorage, logins: PlatformLogins, secrets: DockerSecrets, toolsImage: pulumi.Output<string> | undefined): PostgresContainer {
+  private postgresContainer(
+    name: string,
+    { config, namePrefix }: DockerPlatformArgs,
+    storage: DockerStorage,
+    logins: PlatformLogins,
+    secrets: DockerSecrets,
+    toolsImage: pulumi.Output<string> | undefined,
+  ): PostgresContainer {
     const docker = config.docker;
     const postgresConfig = postgresFiles(config, postgresContainerLayout);
     return new PostgresContainer(
@@ -117,9 +149,19 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     );
   }
 
-  private pgbouncerContainer(name: string, { config, namePrefix }: DockerPlatformArgs, storage: DockerStorage, postgres: PostgresContainer, { credentials }: PlatformLogins): PgbouncerContainer {
+  private pgbouncerContainer(
+    name: string,
+    { config, namePrefix }: DockerPlatformArgs,
+    storage: DockerStorage,
+    postgres: PostgresContainer,
+    { credentials }: PlatformLogins,
+  ): PgbouncerContainer {
     const docker = config.docker;
-    const pgbouncerLayout = { ...pgbouncerContainerLayout, postgresHost: postgres.networkAlias, postgresPort: postgresContainerLayout.port };
+    const pgbouncerLayout = {
+      ...pgbouncerContainerLayout,
+      postgresHost: postgres.networkAlias,
+      postgresPort: postgresContainerLayout.port,
+    };
     const pgbouncerConfig = pgbouncerFiles(config, pgbouncerLayout);
     return new PgbouncerContainer(
       `${name}-pgbouncer`,
@@ -138,7 +180,12 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     );
   }
 
-  private redisContainer(name: string, { config, namePrefix }: DockerPlatformArgs, storage: DockerStorage, { redisPassword, redisMonitorPassword }: DockerSecrets): RedisContainer {
+  private redisContainer(
+    name: string,
+    { config, namePrefix }: DockerPlatformArgs,
+    storage: DockerStorage,
+    { redisPassword, redisMonitorPassword }: DockerSecrets,
+  ): RedisContainer {
     const docker = config.docker;
     return new RedisContainer(
       `${name}-redis`,
@@ -149,7 +196,11 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         dataVolume: storage.redisData.name,
         redisConf: pulumi
           .all([redisPassword, redisMonitorPassword])
-          .apply(([password, monitorPassword]) => redisFiles(config, redisContainerLayout, redisPasswordHash(password), redisPasswordHash(monitorPassword)).redisConf),
+          .apply(
+            ([password, monitorPassword]) =>
+              redisFiles(config, redisContainerLayout, redisPasswordHash(password), redisPasswordHash(monitorPassword))
+                .redisConf,
+          ),
         maxmemoryMb: config.redis.maxmemoryMb,
         bindAddress: docker.bindAddress,
         hostPort: config.redis.port,
@@ -159,7 +210,13 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
   }
 
   /** The exporters and Prometheus with the alert rules, reading as the monitoring logins. */
-  private monitors(name: string, { config, namePrefix }: DockerPlatformArgs, running: RunningServers, { credentials }: PlatformLogins, redisMonitorPassword: pulumi.Output<string>): DockerMonitoring {
+  private monitors(
+    name: string,
+    { config, namePrefix }: DockerPlatformArgs,
+    running: RunningServers,
+    { credentials }: PlatformLogins,
+    redisMonitorPassword: pulumi.Output<string>,
+  ): DockerMonitoring {
     const docker = config.docker;
     const { storage, postgres, database, pgbouncer, redis } = running;
     const monitoringPassword = credentials.byUser[monitoringLogin].password;
@@ -168,12 +225,25 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
       {
         namePrefix,
         networkName: storage.network.name,
-        images: { postgresExporter: docker.postgresExporterImage, pgbouncerExporter: docker.pgbouncerExporterImage, redisExporter: docker.redisExporterImage, prometheus: docker.prometheusImage },
+        images: {
+          postgresExporter: docker.postgresExporterImage,
+          pgbouncerExporter: docker.pgbouncerExporterImage,
+          redisExporter: docker.redisExporterImage,
+          prometheus: docker.prometheusImage,
+        },
         thresholds: config.thresholds,
         postgresDsn: pulumi.secret(
-          monitoringPassword.apply((password) => `${postgresUri(monitoringLogin, password, postgres.networkAlias, postgresContainerLayout.port, config.postgres.database)}?sslmode=disable`),
+          monitoringPassword.apply(
+            (password) =>
+              `${postgresUri(monitoringLogin, password, postgres.networkAlias, postgresContainerLayout.port, config.postgres.database)}?sslmode=disable`,
+          ),
         ),
-        pgbouncerDsn: pulumi.secret(monitoringPassword.apply((password) => `${postgresUri(monitoringLogin, password, "pgbouncer", pgbouncerContainerLayout.listenPort, "pgbouncer")}?sslmode=disable`)),
+        pgbouncerDsn: pulumi.secret(
+          monitoringPassword.apply(
+            (password) =>
+              `${postgresUri(monitoringLogin, password, "pgbouncer", pgbouncerContainerLayout.listenPort, "pgbouncer")}?sslmode=disable`,
+          ),
+        ),
         redisAddress: `redis://redis:${redisContainerLayout.port}`,
         redisUser: redisMonitorUser,
         redisPassword: redisMonitorPassword,
@@ -185,7 +255,13 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     );
   }
 
-  private scheduledBackups(name: string, { config, namePrefix }: DockerPlatformArgs, { storage, postgres, database }: Pick<RunningServers, "storage" | "postgres" | "database">, image: pulumi.Output<string>, password: pulumi.Output<string>): BackupContainer {
+  private scheduledBackups(
+    name: string,
+    { config, namePrefix }: DockerPlatformArgs,
+    { storage, postgres, database }: Pick<RunningServers, "storage" | "postgres" | "database">,
+    image: pulumi.Output<string>,
+    password: pulumi.Output<string>,
+  ): BackupContainer {
     return new BackupContainer(
       `${name}-backups`,
       {
@@ -219,24 +295,50 @@ interface RunningServers {
 }
 
 /** Secret: a Redis URI on the host's published port. */
-function redisUri(user: string, password: pulumi.Output<string>, host: string, port: pulumi.Output<number>): pulumi.Output<string> {
-  return pulumi.secret(pulumi.all([port, password]).apply(([hostPort, secret]) => `redis://${user}:${encodeURIComponent(secret)}@${host}:${hostPort}/0`));
+function redisUri(
+  user: string,
+  password: pulumi.Output<string>,
+  host: string,
+  port: pulumi.Output<number>,
+): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi
+      .all([port, password])
+      .apply(([hostPort, secret]) => `redis://${user}:${encodeURIComponent(secret)}@${host}:${hostPort}/0`),
+  );
 }
 
 /** `pgplat-basebackup restore` arguments for the configured target. */
 function restoreTarget(restore: NonNullable<StackConfig["restore"]>): string[] {
-  return [...(restore.time !== undefined ? ["--time", restore.time] : ["--latest"]), ...(restore.backup !== undefined ? ["--backup", restore.backup] : [])];
+  return [
+    ...(restore.time !== undefined ? ["--time", restore.time] : ["--latest"]),
+    ...(restore.backup !== undefined ? ["--backup", restore.backup] : []),
+  ];
 }
 
 /** The restored roles get this stack's credentials: the superuser, every login's SCRAM verifier, and the backup login (created if the source had none). */
-function restoredRoleCredentials({ logins, credentials }: PlatformLogins, superuserPassword: pulumi.Output<string>, backupPassword: pulumi.Output<string> | undefined): pulumi.Output<string> {
+function restoredRoleCredentials(
+  { logins, credentials }: PlatformLogins,
+  superuserPassword: pulumi.Output<string>,
+  backupPassword: pulumi.Output<string> | undefined,
+): pulumi.Output<string> {
   return pulumi.secret(
     pulumi
-      .all([superuserPassword, pulumi.all(logins.map((login) => credentials.byUser[login.name].scramSecret)), backupPassword])
+      .all([
+        superuserPassword,
+        pulumi.all(logins.map((login) => credentials.byUser[login.name].scramSecret)),
+        backupPassword,
+      ])
       .apply(([superuser, verifiers, backup]) =>
         renderRestoreCredentials({
-          existing: [{ role: postgresSuperuser, password: superuser }, ...logins.map((login, index) => ({ role: login.name, password: verifiers[index] }))],
-          ensured: backup === undefined ? undefined : { login: { role: backupLogin, password: backup }, functions: backupFunctions },
+          existing: [
+            { role: postgresSuperuser, password: superuser },
+            ...logins.map((login, index) => ({ role: login.name, password: verifiers[index] })),
+          ],
+          ensured:
+            backup === undefined
+              ? undefined
+              : { login: { role: backupLogin, password: backup }, functions: backupFunctions },
         }),
       ),
   );

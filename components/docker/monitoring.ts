@@ -50,17 +50,34 @@ export interface DockerMonitoringArgs {
  * only Prometheus is published, on the loopback bind address.
  */
 export class DockerMonitoring extends pulumi.ComponentResource {
-  readonly containers: Readonly<Record<"postgresExporter" | "pgbouncerExporter" | "redisExporter" | "prometheus", docker.Container>>;
+  readonly containers: Readonly<
+    Record<"postgresExporter" | "pgbouncerExporter" | "redisExporter" | "prometheus", docker.Container>
+  >;
   readonly prometheusPort: pulumi.Output<number>;
 
   constructor(name: string, args: DockerMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:docker:Monitoring", name, {}, opts);
     const layout = monitoringLayout;
-    const container = (key: keyof MonitoringImages, alias: string, inputs: Omit<docker.ContainerArgs, "name" | "image" | "networksAdvanced" | "restart">, dependsOn: pulumi.Resource[]) => {
-      const image = new docker.RemoteImage(`${name}-${alias}-image`, { name: args.images[key], keepLocally: true }, { parent: this });
+    const container = (
+      key: keyof MonitoringImages,
+      alias: string,
+      inputs: Omit<docker.ContainerArgs, "name" | "image" | "networksAdvanced" | "restart">,
+      dependsOn: pulumi.Resource[],
+    ) => {
+      const image = new docker.RemoteImage(
+        `${name}-${alias}-image`,
+        { name: args.images[key], keepLocally: true },
+        { parent: this },
+      );
       return new docker.Container(
         `${name}-${alias}`,
-        { name: `${args.namePrefix}-${alias}`, image: image.imageId, networksAdvanced: [{ name: args.networkName, aliases: [alias] }], restart: "unless-stopped", ...inputs },
+        {
+          name: `${args.namePrefix}-${alias}`,
+          image: image.imageId,
+          networksAdvanced: [{ name: args.networkName, aliases: [alias] }],
+          restart: "unless-stopped",
+          ...inputs,
+        },
         { parent: this, deleteBeforeReplace: true, dependsOn },
       );
     };
@@ -74,11 +91,22 @@ export class DockerMonitoring extends pulumi.ComponentResource {
       },
       args.dependsOn,
     );
-    const pgbouncerExporter = container("pgbouncerExporter", "pgbouncer-exporter", { envs: [pulumi.secret(pulumi.interpolate`PGBOUNCER_EXPORTER_CONNECTION_STRING=${args.pgbouncerDsn}`)] }, args.dependsOn);
+    const pgbouncerExporter = container(
+      "pgbouncerExporter",
+      "pgbouncer-exporter",
+      { envs: [pulumi.secret(pulumi.interpolate`PGBOUNCER_EXPORTER_CONNECTION_STRING=${args.pgbouncerDsn}`)] },
+      args.dependsOn,
+    );
     const redisExporter = container(
       "redisExporter",
       "redis-exporter",
-      { envs: [pulumi.secret(pulumi.interpolate`REDIS_PASSWORD=${args.redisPassword}`), `REDIS_ADDR=${args.redisAddress}`, `REDIS_USER=${args.redisUser}`] },
+      {
+        envs: [
+          pulumi.secret(pulumi.interpolate`REDIS_PASSWORD=${args.redisPassword}`),
+          `REDIS_ADDR=${args.redisAddress}`,
+          `REDIS_USER=${args.redisUser}`,
+        ],
+      },
       args.dependsOn,
     );
     const targets = {

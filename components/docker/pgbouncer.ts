@@ -48,7 +48,13 @@ export class PgbouncerContainer extends pulumi.ComponentResource {
         command: [layout.configFile],
         uploads: [
           { file: layout.configFile, content: args.pgbouncerIni },
-          { file: layout.authFile, content: pulumi.secret(args.userlist), owner: imageUid, group: imageUid, permissions: "0400" },
+          {
+            file: layout.authFile,
+            content: pulumi.secret(args.userlist),
+            owner: imageUid,
+            group: imageUid,
+            permissions: "0400",
+          },
         ],
         ulimits: [{ name: "nofile", soft: args.fileDescriptorLimit, hard: args.fileDescriptorLimit }],
         networksAdvanced: [{ name: args.networkName, aliases: ["pgbouncer"] }],

@@ -92,7 +92,13 @@ export class PostgresContainer extends pulumi.ComponentResource {
           { file: layout.hbaFile, content: args.pgHbaConf },
           { file: layout.archiveScript, content: containerScript("archive-wal.sh"), executable: true },
           { file: layout.entrypointScript, content: containerScript("postgres-entrypoint.sh"), executable: true },
-          { file: layout.passwordFile, content: pulumi.secret(args.superuserPassword), owner: imageServerUid, group: imageServerUid, permissions: "0400" },
+          {
+            file: layout.passwordFile,
+            content: pulumi.secret(args.superuserPassword),
+            owner: imageServerUid,
+            group: imageServerUid,
+            permissions: "0400",
+          },
           ...(restore?.uploads ?? []),
         ],
         volumes: [
@@ -104,7 +110,14 @@ export class PostgresContainer extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.networkName, aliases: [this.networkAlias] }],
         ports: [{ internal: layout.port, external: args.hostPort, ip: args.bindAddress }],
         healthcheck: {
-          tests: ["CMD", "pg_isready", "--host=127.0.0.1", `--port=${layout.port}`, "--dbname=postgres", `--username=${postgresSuperuser}`],
+          tests: [
+            "CMD",
+            "pg_isready",
+            "--host=127.0.0.1",
+            `--port=${layout.port}`,
+            "--dbname=postgres",
+            `--username=${postgresSuperuser}`,
+          ],
           interval: "5s",
           timeout: "3s",
           retries: 12,
@@ -140,7 +153,13 @@ function restoreInputs(restore: PostgresRestoreArgs) {
     ],
     uploads: [
       { file: layout.restoreScript, content: containerScript("restore-before-start.sh"), executable: true },
-      { file: layout.restoreCredentialsFile, content: pulumi.secret(restore.credentialsSql), owner: imageServerUid, group: imageServerUid, permissions: "0400" },
+      {
+        file: layout.restoreCredentialsFile,
+        content: pulumi.secret(restore.credentialsSql),
+        owner: imageServerUid,
+        group: imageServerUid,
+        permissions: "0400",
+      },
     ],
     volumes: [
       { volumeName: restore.sourceBackupsVolume, containerPath: layout.restoreSourceBackupsDir, readOnly: true },

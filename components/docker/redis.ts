@@ -3,7 +3,12 @@ import * as docker from "@pulumi/docker";
 import { redisHealthcheckUser } from "../../render/platformFiles";
 import { publishedPort } from "./postgres";
 
-export const redisContainerLayout = Object.freeze({ bind: "0.0.0.0", port: 6379, dir: "/data", configFile: "/usr/local/etc/redis/redis.conf" });
+export const redisContainerLayout = Object.freeze({
+  bind: "0.0.0.0",
+  port: 6379,
+  dir: "/data",
+  configFile: "/usr/local/etc/redis/redis.conf",
+});
 
 export interface RedisContainerArgs {
   readonly namePrefix: string;
@@ -39,7 +44,10 @@ export class RedisContainer extends pulumi.ComponentResource {
         ports: [{ internal: layout.port, external: args.hostPort, ip: args.bindAddress }],
         healthcheck: {
           // The healthcheck user may run PING and nothing else, so it needs no secret.
-          tests: ["CMD-SHELL", `redis-cli --user ${redisHealthcheckUser} --pass unused --no-auth-warning ping | grep -q PONG`],
+          tests: [
+            "CMD-SHELL",
+            `redis-cli --user ${redisHealthcheckUser} --pass unused --no-auth-warning ping | grep -q PONG`,
+          ],
           interval: "5s",
           timeout: "3s",
           retries: 6,

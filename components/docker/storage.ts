@@ -17,8 +17,13 @@ export class DockerStorage extends pulumi.ComponentResource {
   constructor(name: string, args: DockerStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgplat:docker:Storage", name, {}, opts);
     const labels = [{ label: "pgplat.stack", value: args.namePrefix }];
-    this.network = new docker.Network(`${name}-network`, { name: `${args.namePrefix}-net`, driver: "bridge", labels }, { parent: this });
-    const volume = (suffix: string) => new docker.Volume(`${name}-${suffix}`, { name: `${args.namePrefix}-${suffix}`, labels }, { parent: this });
+    this.network = new docker.Network(
+      `${name}-network`,
+      { name: `${args.namePrefix}-net`, driver: "bridge", labels },
+      { parent: this },
+    );
+    const volume = (suffix: string) =>
+      new docker.Volume(`${name}-${suffix}`, { name: `${args.namePrefix}-${suffix}`, labels }, { parent: this });
     this.postgresData = volume("pgdata");
     this.walArchive = volume("wal-archive");
     this.backups = volume("backups");

@@ -15,7 +15,8 @@ const policies: ResourceValidationPolicy[] = resourcePolicies.map((policy) => ({
   configSchema: { properties: { production: { type: "boolean", default: true } } },
   validateResource: (args, reportViolation) => {
     const { production } = args.getConfig<{ production: boolean }>();
-    for (const message of policy.check({ type: args.type, name: args.name, inputs: args.props }, { production })) reportViolation(message);
+    for (const message of policy.check({ type: args.type, name: args.name, inputs: args.props }, { production }))
+      reportViolation(message);
   },
 }));
 
@@ -28,8 +29,13 @@ const stackValidation: StackValidationPolicy[] = stackPolicies.map((policy) => (
   configSchema: { properties: { production: { type: "boolean", default: true } } },
   validateStack: (args, reportViolation) => {
     const { production } = args.getConfig<{ production: boolean }>();
-    const resources = args.resources.map((resource) => ({ type: resource.type, name: resource.name, inputs: resource.props }));
-    for (const violation of policy.check(resources, { production })) reportViolation(`${violation.resource}: ${violation.message}`);
+    const resources = args.resources.map((resource) => ({
+      type: resource.type,
+      name: resource.name,
+      inputs: resource.props,
+    }));
+    for (const violation of policy.check(resources, { production }))
+      reportViolation(`${violation.resource}: ${violation.message}`);
   },
 }));
 

@@ -43,7 +43,10 @@ export function committedStacks(projectRoot: string): CommittedStack[] {
     .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
     .filter((name): name is string => name !== undefined)
     .sort()
-    .map((name) => ({ name, target: readStackFile(path.join(projectRoot, `Pulumi.${name}.yaml`)).config["pgplat:target"] ?? "unset" }));
+    .map((name) => ({
+      name,
+      target: readStackFile(path.join(projectRoot, `Pulumi.${name}.yaml`)).config["pgplat:target"] ?? "unset",
+    }));
 }
 
 if (require.main === module) {
@@ -51,7 +54,9 @@ if (require.main === module) {
   process.stdin.setEncoding("utf8");
   process.stdin.on("data", (chunk: string) => (input += chunk));
   process.stdin.on("end", () => {
-    process.stdout.write(`${JSON.stringify(affectedStacks(input.split("\n"), committedStacks(path.resolve(__dirname, "..", ".."))))}\n`);
+    process.stdout.write(
+      `${JSON.stringify(affectedStacks(input.split("\n"), committedStacks(path.resolve(__dirname, "..", ".."))))}\n`,
+    );
     exitWhenFlushed(0);
   });
 }

@@ -40,14 +40,25 @@ function rowsOf(schema: JsonSchema, prefix: string): ReferenceRow[] {
     // Keys inside a section or list entry are "required" relative to it.
     if (property.type === "object" && property.properties) return rowsOf(property, `${key}.`);
     if (property.type === "array" && property.items?.type === "object") return rowsOf(property.items, `${key}[].`);
-    return [{ key: `${configNamespace}:${key}`, type: typeText(property), defaultValue: defaultText(property, required), description: property.description ?? "" }];
+    return [
+      {
+        key: `${configNamespace}:${key}`,
+        type: typeText(property),
+        defaultValue: defaultText(property, required),
+        description: property.description ?? "",
+      },
+    ];
   });
 }
 
 function typeText(schema: JsonSchema): string {
   if (schema.enum) return schema.enum.map((value) => `\`${String(value)}\``).join(" \\| ");
-  if (schema.type === "array") return `list of ${schema.items ? typeText(schema.items) : "values"}${schema.minItems ? ` (≥ ${schema.minItems})` : ""}`;
-  const range = schema.minimum !== undefined || schema.maximum !== undefined ? ` ${schema.minimum ?? ""}–${schema.maximum ?? ""}` : "";
+  if (schema.type === "array")
+    return `list of ${schema.items ? typeText(schema.items) : "values"}${schema.minItems ? ` (≥ ${schema.minItems})` : ""}`;
+  const range =
+    schema.minimum !== undefined || schema.maximum !== undefined
+      ? ` ${schema.minimum ?? ""}–${schema.maximum ?? ""}`
+      : "";
   return `${schema.type ?? "any"}${range}`;
 }
 
@@ -59,9 +70,12 @@ function defaultText(schema: JsonSchema, required: boolean): string {
 }
 
 export function configReferenceMarkdown(): string {
-  const rows = configReferenceRows().map((row) => `| \`${row.key}\` | ${row.type} | ${row.defaultValue} | ${row.description.replace(/\|/g, "\\|")} |`);
+  const rows = configReferenceRows().map(
+    (row) => `| \`${row.key}\` | ${row.type} | ${row.defaultValue} | ${row.description.replace(/\|/g, "\\|")} |`,
+  );
   const profiles = Object.entries(sizeProfiles).map(
-    ([name, profile]) => `| \`${name}\` | ${profile.memoryMb} | ${profile.vcpus} | ${profile.storageGb} | ${profile.maxConnections} | ${profile.redisMaxmemoryMb} | ${profile.rdsInstanceClass} | ${profile.cacheNodeType} |`,
+    ([name, profile]) =>
+      `| \`${name}\` | ${profile.memoryMb} | ${profile.vcpus} | ${profile.storageGb} | ${profile.maxConnections} | ${profile.redisMaxmemoryMb} | ${profile.rdsInstanceClass} | ${profile.cacheNodeType} |`,
   );
   return [
     "| key | type | default | meaning |",

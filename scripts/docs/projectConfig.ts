@@ -32,9 +32,15 @@ export function projectConfigTypes(): Record<string, ProjectConfigType> {
       const type = pulumiType(property);
       const keys = Object.keys(property.properties ?? {});
       const meaning = property.description ?? `${name} settings.`;
-      const description = type === "object" ? `${meaning} Keys: ${keys.join(", ")} (see the README's configuration reference).` : meaning;
+      const description =
+        type === "object" ? `${meaning} Keys: ${keys.join(", ")} (see the README's configuration reference).` : meaning;
       // Pulumi applies a default to a stack that omits the key; only plain values get one (sections resolve theirs in config/).
-      const plainDefault = typeof property.default === "string" || typeof property.default === "number" || typeof property.default === "boolean" ? { default: property.default } : {};
+      const plainDefault =
+        typeof property.default === "string" ||
+        typeof property.default === "number" ||
+        typeof property.default === "boolean"
+          ? { default: property.default }
+          : {};
       const items = type === "array" ? { items: { type: pulumiType(property.items ?? {}) } } : {};
       return [`${configNamespace}:${name}`, { type, description, ...items, ...plainDefault }];
     }),
@@ -44,7 +50,8 @@ export function projectConfigTypes(): Record<string, ProjectConfigType> {
 function pulumiType(schema: JsonSchema): ProjectConfigType["type"] {
   const type = schema.type ?? (schema.enum && typeof schema.enum[0] === "number" ? "integer" : "string");
   if (type === "number") return "integer";
-  if (type === "integer" || type === "boolean" || type === "array" || type === "object" || type === "string") return type;
+  if (type === "integer" || type === "boolean" || type === "array" || type === "object" || type === "string")
+    return type;
   return "string";
 }
 
@@ -53,5 +60,10 @@ export const projectConfigEnd = "# config:end";
 
 /** Pulumi.yaml with its generated config block replaced. */
 export function withProjectConfig(pulumiYaml: string): string {
-  return replaceGeneratedBlock(pulumiYaml, projectConfigStart, projectConfigEnd, stringify({ config: projectConfigTypes() }, { lineWidth: 0 }).trimEnd());
+  return replaceGeneratedBlock(
+    pulumiYaml,
+    projectConfigStart,
+    projectConfigEnd,
+    stringify({ config: projectConfigTypes() }, { lineWidth: 0 }).trimEnd(),
+  );
 }

@@ -9,7 +9,12 @@ import type { RecoveryTarget } from "../../backups/walPlan";
 import { settingsFromUrl } from "../../migrations/connection";
 // The drill boots PostgreSQL 16 exactly as npm start does: the rendered config and the real archive script.
 import { waitUntilReady } from "../../local/processes";
-import { postgresSuperuser, scratchState, startScratchPostgres, type ScratchPostgres } from "../../local/scratchPostgres";
+import {
+  postgresSuperuser,
+  scratchState,
+  startScratchPostgres,
+  type ScratchPostgres,
+} from "../../local/scratchPostgres";
 
 export interface DrillReport {
   readonly backupId: string;
@@ -46,7 +51,9 @@ export async function runDrill(config: StackConfig, log: (line: string) => void)
   const source = await startScratchPostgres(config);
   const cleanups: Array<() => Promise<void>> = [() => source.remove()];
   try {
-    await source.query("create table drill_rows (id bigint primary key, committed_at timestamptz not null default clock_timestamp())");
+    await source.query(
+      "create table drill_rows (id bigint primary key, committed_at timestamptz not null default clock_timestamp())",
+    );
     await source.query("create index drill_rows_committed_at on drill_rows (committed_at)");
     const writer = startWriter(await source.connect());
     await sleep(1_000);
@@ -55,12 +62,18 @@ export async function runDrill(config: StackConfig, log: (line: string) => void)
     const backup = await takeBackup({ connection: settingsFromUrl(url), pgdata: source.state.dataDir, repo });
     log(`backup ${backup.id} taken under load (${writer.commits.length} rows so far)`);
     await sleep(1_000);
-    const { lastBefore, target } = await writer.pauseAround(async () => (await source.query<{ now: string }>(`select ${utcNow} as now`))[0].now);
+    const { lastBefore, target } = await writer.pauseAround(
+      async () => (await source.query<{ now: string }>(`select ${utcNow} as now`))[0].now,
+    );
     log(`target ${target}: between row ${lastBefore} and row ${lastBefore + 1}`);
     // Long enough that archive_timeout switched segments at least once since the target.
     await sleep((archiveTimeoutSeconds + 2) * 1_000);
     const commits = await writer.stop();
-    const snapshot = snapshotArchive(source.state.walArchiveDir, path.join(source.state.real, "archive-at-disaster"), source);
+    const snapshot = snapshotArchive(
+      source.state.walArchiveDir,
+      path.join(source.state.real, "archive-at-disaster"),
+      source,
+    );
     await source.query("drop table drill_rows");
     await archiveCurrentSegment(source);
     // The source is gone: from here on only its backups and archive exist (and nothing else writes there).
@@ -68,21 +81,49 @@ export async function runDrill(config: StackConfig, log: (line: string) => void)
     log(`disaster: drill_rows dropped after ${commits.length} commits; the source server is stopped`);
     const sourceArchiveBefore = readdirSync(source.state.walArchiveDir).sort().join();
 
-    const atTarget = await restoreAndStart(config, source, repo, source.state.walArchiveDir, { kind: "time", time: parseInstant(target)! }, cleanups);
-    const restoredIds = (await atTarget.server.query<{ id: string }>("select id from drill_rows order by id")).map((row) => Number(row.id));
+    const atTarget = await restoreAndStart(
+      config,
+      source,
+      repo,
+      source.state.walArchiveDir,
+      { kind: "time", time: parseInstant(target)! },
+      cleanups,
+    );
+    const restoredIds = (await atTarget.server.query<{ id: string }>("select id from drill_rows order by id")).map(
+      (row) => Number(row.id),
+    );
     const expected = commits.filter((commit) => commit.id <= lastBefore).map((commit) => commit.id);
     const indexesChecked = await checkIndexes(atTarget.server);
-    log(`restored to the target in ${atTarget.seconds.toFixed(1)} s: ${restoredIds.length} rows (expected ${expected.length}); amcheck passed on ${indexesChecked} indexes`);
+    log(
+      `restored to the target in ${atTarget.seconds.toFixed(1)} s: ${restoredIds.length} rows (expected ${expected.length}); amcheck passed on ${indexesChecked} indexes`,
+    );
 
-    const latest = await restoreAndStart(config, source, repo, source.state.walArchiveDir, { kind: "latest" }, cleanups);
-    const dropReplayed = (await latest.server.query<{ present: boolean }>("select to_regclass('drill_rows') is not null as present"))[0].present === false;
-    log(`restored to the latest point: drill_rows ${dropReplayed ? "is gone (the drop was replayed)" : "still exists"}`);
+    const latest = await restoreAndStart(
+      config,
+      source,
+      repo,
+      source.state.walArchiveDir,
+      { kind: "latest" },
+      cleanups,
+    );
+    const dropReplayed =
+      (await latest.server.query<{ present: boolean }>("select to_regclass('drill_rows') is not null as present"))[0]
+        .present === false;
+    log(
+      `restored to the latest point: drill_rows ${dropReplayed ? "is gone (the drop was replayed)" : "still exists"}`,
+    );
 
     const beforeLoss = await restoreAndStart(config, source, repo, snapshot, { kind: "latest" }, cleanups);
-    const newest = (await beforeLoss.server.query<{ newest: string }>(`select to_char(max(committed_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as newest from drill_rows`))[0].newest;
+    const newest = (
+      await beforeLoss.server.query<{ newest: string }>(
+        `select to_char(max(committed_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as newest from drill_rows`,
+      )
+    )[0].newest;
     const lastCommit = commits[commits.length - 1].committedAt;
     const rpoSeconds = Math.max(0, Number(lastCommit - parseInstant(newest)!) / 1e6);
-    log(`had the server died at the disaster, the archive then held every commit up to ${newest}: RPO ${rpoSeconds.toFixed(1)} s (archive_timeout ${archiveTimeoutSeconds} s)`);
+    log(
+      `had the server died at the disaster, the archive then held every commit up to ${newest}: RPO ${rpoSeconds.toFixed(1)} s (archive_timeout ${archiveTimeoutSeconds} s)`,
+    );
 
     const sourceArchiveUntouched = readdirSync(source.state.walArchiveDir).sort().join() === sourceArchiveBefore;
     const restoredSet = new Set(restoredIds);
@@ -130,7 +171,10 @@ function startWriter(client: Client) {
   const loop = (async () => {
     while (running) {
       if (paused) await paused;
-      const { rows } = await client.query<{ at: string }>(`insert into drill_rows (id) values ($1) returning to_char(committed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`, [next]);
+      const { rows } = await client.query<{ at: string }>(
+        `insert into drill_rows (id) values ($1) returning to_char(committed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`,
+        [next],
+      );
       commits.push({ id: next, committedAt: parseInstant(rows[0].at)! });
       next++;
       await sleep(10);
@@ -163,27 +207,46 @@ function startWriter(client: Client) {
 function snapshotArchive(archiveDir: string, into: string, server: ScratchPostgres): string {
   mkdirSync(into, { mode: 0o700 });
   chownSync(into, server.user.uid, server.user.gid);
-  for (const name of readdirSync(archiveDir)) if (!name.startsWith(".")) linkSync(path.join(archiveDir, name), path.join(into, name));
+  for (const name of readdirSync(archiveDir))
+    if (!name.startsWith(".")) linkSync(path.join(archiveDir, name), path.join(into, name));
   return into;
 }
 
 async function archiveCurrentSegment(server: ScratchPostgres): Promise<void> {
   const [{ segment }] = await server.query<{ segment: string }>("select pg_walfile_name(pg_switch_wal()) as segment");
-  await waitUntilReady(`segment ${segment} to be archived`, async () => {
-    if (!existsSync(path.join(server.state.walArchiveDir, segment))) throw new Error("not yet");
-  }, 30_000);
+  await waitUntilReady(
+    `segment ${segment} to be archived`,
+    async () => {
+      if (!existsSync(path.join(server.state.walArchiveDir, segment))) throw new Error("not yet");
+    },
+    30_000,
+  );
 }
 
-async function restoreAndStart(config: StackConfig, source: ScratchPostgres, repo: string, walArchive: string, target: RecoveryTarget, cleanups: Array<() => Promise<void>>) {
+async function restoreAndStart(
+  config: StackConfig,
+  source: ScratchPostgres,
+  repo: string,
+  walArchive: string,
+  target: RecoveryTarget,
+  cleanups: Array<() => Promise<void>>,
+) {
   const state = scratchState("restored", source.user);
   cleanups.push(async () => rmSync(state.real, { recursive: true, force: true }));
   const started = process.hrtime.bigint();
   await restoreBackup({ repo, walArchive, into: state.dataDir, target });
-  const server = await startScratchPostgres(config, { restored: { state, superuserPassword: source.superuserPassword } });
+  const server = await startScratchPostgres(config, {
+    restored: { state, superuserPassword: source.superuserPassword },
+  });
   cleanups.push(() => server.remove());
-  await waitUntilReady("the restored server to promote", async () => {
-    if ((await server.query<{ recovery: boolean }>("select pg_is_in_recovery() as recovery"))[0].recovery) throw new Error("still in recovery");
-  }, 120_000);
+  await waitUntilReady(
+    "the restored server to promote",
+    async () => {
+      if ((await server.query<{ recovery: boolean }>("select pg_is_in_recovery() as recovery"))[0].recovery)
+        throw new Error("still in recovery");
+    },
+    120_000,
+  );
   return { server, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 

@@ -26,7 +26,8 @@ export function parseDumpManifest(text: string): DumpManifest {
     throw new Error("the manifest is not JSON");
   }
   const manifest = value as Partial<DumpManifest> | null;
-  if (manifest === null || typeof manifest !== "object" || manifest.format !== "pgplat-dump-manifest/1") throw new Error("the manifest's format is not pgplat-dump-manifest/1");
+  if (manifest === null || typeof manifest !== "object" || manifest.format !== "pgplat-dump-manifest/1")
+    throw new Error("the manifest's format is not pgplat-dump-manifest/1");
   if (!Array.isArray(manifest.files)) throw new Error("the manifest lists no files");
   manifest.files.forEach((file: Partial<DumpFile>, index) => {
     const valid =

@@ -40,7 +40,8 @@ class RestoreError extends Error {
   }
 }
 
-const usage = "usage: --from-s3 s3://<bucket>/<prefix>/dumps/<run>/manifest.json --into <new database> [--database <name>] [--no-owner] [--endpoint-url <url>]";
+const usage =
+  "usage: --from-s3 s3://<bucket>/<prefix>/dumps/<run>/manifest.json --into <new database> [--database <name>] [--no-owner] [--endpoint-url <url>]";
 
 /** Parses the CLI arguments (the ones after `npm run restore --`). */
 export function parseRestoreFromS3Args(args: readonly string[]): RestoreFromS3Options {
@@ -52,7 +53,8 @@ export function parseRestoreFromS3Args(args: readonly string[]): RestoreFromS3Op
       noOwner = true;
       continue;
     }
-    if (!["--from-s3", "--into", "--database", "--endpoint-url"].includes(arg)) throw new RestoreError(`unknown argument ${arg}; ${usage}`, 2);
+    if (!["--from-s3", "--into", "--database", "--endpoint-url"].includes(arg))
+      throw new RestoreError(`unknown argument ${arg}; ${usage}`, 2);
     const value = args[++index];
     if (value === undefined || value.startsWith("--")) throw new RestoreError(`${arg} needs a value; ${usage}`, 2);
     values.set(arg, value);
@@ -60,8 +62,15 @@ export function parseRestoreFromS3Args(args: readonly string[]): RestoreFromS3Op
   const url = values.get("--from-s3");
   const into = values.get("--into");
   if (url === undefined || into === undefined) throw new RestoreError(`--from-s3 and --into are required; ${usage}`, 2);
-  if (Buffer.byteLength(into) > 63) throw new RestoreError(`--into ${into} is longer than PostgreSQL's 63-byte identifier limit`, 2);
-  return { manifestUrl: manifestLocation(url), into, database: values.get("--database"), noOwner, endpointUrl: values.get("--endpoint-url") };
+  if (Buffer.byteLength(into) > 63)
+    throw new RestoreError(`--into ${into} is longer than PostgreSQL's 63-byte identifier limit`, 2);
+  return {
+    manifestUrl: manifestLocation(url),
+    into,
+    database: values.get("--database"),
+    noOwner,
+    endpointUrl: values.get("--endpoint-url"),
+  };
 }
 
 function manifestLocation(url: string): RestoreFromS3Options["manifestUrl"] {
@@ -69,7 +78,11 @@ function manifestLocation(url: string): RestoreFromS3Options["manifestUrl"] {
   if (!match) throw new RestoreError(`--from-s3 ${url} is not an s3://bucket/key URL`, 2);
   const [, bucket, key] = match;
   if (key.endsWith("/")) return { bucket, key: `${key}manifest.json` };
-  if (!key.endsWith("/manifest.json")) throw new RestoreError(`--from-s3 ${url} is not a run's manifest.json: a dump is restored through its manifest, which proves it is complete`, 2);
+  if (!key.endsWith("/manifest.json"))
+    throw new RestoreError(
+      `--from-s3 ${url} is not a run's manifest.json: a dump is restored through its manifest, which proves it is complete`,
+      2,
+    );
   return { bucket, key };
 }
 
@@ -98,18 +111,41 @@ export async function restoreFromS3(options: RestoreFromS3Options): Promise<stri
   const work = mkdtempSync(path.join(tmpdir(), "pgplat-restore-"));
   try {
     const file = path.join(work, "dump");
-    const download = await run("aws", [...endpointArgs(options), "s3", "cp", `s3://${bucket}/${dump.key}`, file, "--only-show-errors"]);
-    if (download.status !== 0) throw new RestoreError(`cannot download s3://${bucket}/${dump.key}: ${oneLine(download.stderr)}`, 3);
+    const download = await run("aws", [
+      ...endpointArgs(options),
+      "s3",
+      "cp",
+      `s3://${bucket}/${dump.key}`,
+      file,
+      "--only-show-errors",
+    ]);
+    if (download.status !== 0)
+      throw new RestoreError(`cannot download s3://${bucket}/${dump.key}: ${oneLine(download.stderr)}`, 3);
     const actual = await sizeAndDigest(file);
     if (actual.bytes !== dump.bytes || actual.sha256 !== dump.sha256) {
-      throw new RestoreError(`s3://${bucket}/${dump.key} is ${actual.bytes} bytes with SHA-256 ${actual.sha256}, the manifest says ${dump.bytes} bytes with ${dump.sha256}: refusing to restore it`, 1);
+      throw new RestoreError(
+        `s3://${bucket}/${dump.key} is ${actual.bytes} bytes with SHA-256 ${actual.sha256}, the manifest says ${dump.bytes} bytes with ${dump.sha256}: refusing to restore it`,
+        1,
+      );
     }
     await createTarget(options.into);
-    const restore = await run("pg_restore", ["--exit-on-error", "--single-transaction", `--dbname=${conninfoDatabase(options.into)}`, ...(options.noOwner ? ["--no-owner", "--no-acl"] : []), file]);
+    const restore = await run("pg_restore", [
+      "--exit-on-error",
+      "--single-transaction",
+      `--dbname=${conninfoDatabase(options.into)}`,
+      ...(options.noOwner ? ["--no-owner", "--no-acl"] : []),
+      file,
+    ]);
     if (restore.status !== 0) {
       await dropTarget(options.into);
-      const hint = !options.noOwner && /must be member of role|role .* does not exist/.test(restore.stderr) ? " (the target lacks the source's roles: restore the run's globals.sql first, or pass --no-owner)" : "";
-      throw new RestoreError(`pg_restore into ${options.into} failed and the database was dropped: ${oneLine(restore.stderr)}${hint}`, 1);
+      const hint =
+        !options.noOwner && /must be member of role|role .* does not exist/.test(restore.stderr)
+          ? " (the target lacks the source's roles: restore the run's globals.sql first, or pass --no-owner)"
+          : "";
+      throw new RestoreError(
+        `pg_restore into ${options.into} failed and the database was dropped: ${oneLine(restore.stderr)}${hint}`,
+        1,
+      );
     }
     return `restore: ${dump.database} from run ${manifest.runId} (s3://${bucket}/${key}) restored into new database ${options.into}: ${dump.bytes} bytes, SHA-256 verified`;
   } finally {
@@ -121,7 +157,11 @@ async function readManifest(options: RestoreFromS3Options): Promise<DumpManifest
   const { bucket, key } = options.manifestUrl;
   const fetched = await run("aws", [...endpointArgs(options), "s3", "cp", `s3://${bucket}/${key}`, "-"]);
   if (fetched.status !== 0) {
-    if (/\b404\b|Not Found|NoSuchKey/i.test(fetched.stderr)) throw new RestoreError(`no manifest at s3://${bucket}/${key}: that run did not complete (or the URL is wrong), so it is not a backup`, 1);
+    if (/\b404\b|Not Found|NoSuchKey/i.test(fetched.stderr))
+      throw new RestoreError(
+        `no manifest at s3://${bucket}/${key}: that run did not complete (or the URL is wrong), so it is not a backup`,
+        1,
+      );
     throw new RestoreError(`cannot read s3://${bucket}/${key}: ${oneLine(fetched.stderr)}`, 3);
   }
   try {
@@ -143,7 +183,11 @@ function pickOrRefuse(manifest: DumpManifest, database: string | undefined): Dum
 async function createTarget(database: string): Promise<void> {
   await withAdmin(async (client) => {
     const existing = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (existing.rowCount !== 0) throw new RestoreError(`database ${database} already exists: restore only creates new databases (pick another --into)`, 1);
+    if (existing.rowCount !== 0)
+      throw new RestoreError(
+        `database ${database} already exists: restore only creates new databases (pick another --into)`,
+        1,
+      );
     try {
       await client.query(`CREATE DATABASE ${quoteIdent(database)}`);
     } catch (error) {
@@ -163,7 +207,10 @@ async function withAdmin<T>(work: (client: import("pg").Client) => Promise<T>): 
   try {
     await client.connect();
   } catch (error) {
-    throw new RestoreError(`cannot connect to PostgreSQL at ${process.env.PGHOST ?? "localhost"}:${process.env.PGPORT ?? "5432"} as ${process.env.PGUSER ?? "the current user"}: ${(error as Error).message}`, 3);
+    throw new RestoreError(
+      `cannot connect to PostgreSQL at ${process.env.PGHOST ?? "localhost"}:${process.env.PGPORT ?? "5432"} as ${process.env.PGUSER ?? "the current user"}: ${(error as Error).message}`,
+      3,
+    );
   }
   try {
     return await work(client);
@@ -203,7 +250,11 @@ function sizeAndDigest(file: string): Promise<{ bytes: number; sha256: string }>
   });
 }
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

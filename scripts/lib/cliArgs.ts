@@ -30,7 +30,9 @@ export function parseCliArguments(argv: readonly string[], options: OptionKinds)
       positional.push(arg);
       continue;
     }
-    const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [name, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
     const kind = options[name];
     if (kind === undefined) {
       const close = nearest(name, Object.keys(options));
@@ -42,7 +44,8 @@ export function parseCliArguments(argv: readonly string[], options: OptionKinds)
       continue;
     }
     const value = inline ?? argv[++index];
-    if (value === undefined || (inline === undefined && value.startsWith("--"))) throw new UsageError(`${name} needs a value`);
+    if (value === undefined || (inline === undefined && value.startsWith("--")))
+      throw new UsageError(`${name} needs a value`);
     if (kind === "value" && values[name]) throw new UsageError(`${name} given twice`);
     values[name] = [...(values[name] ?? []), value];
   }

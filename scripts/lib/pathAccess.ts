@@ -34,7 +34,12 @@ export function holds(stat: FileModeOwner, who: ProcessIdentity, bit: keyof type
  * from the root down, then `need` on the target itself. Pure over `stat`, so
  * the rule is tested without changing real permissions.
  */
-export function missingAccess(target: string, who: ProcessIdentity, need: "read" | "execute" | "search", stat: (p: string) => FileModeOwner): MissingAccess | undefined {
+export function missingAccess(
+  target: string,
+  who: ProcessIdentity,
+  need: "read" | "execute" | "search",
+  stat: (p: string) => FileModeOwner,
+): MissingAccess | undefined {
   const absolute = path.resolve(target);
   const parts = absolute.split(path.sep).filter(Boolean);
   for (let depth = 0; depth < parts.length; depth++) {
@@ -49,11 +54,24 @@ export function missingAccess(target: string, who: ProcessIdentity, need: "read"
 }
 
 /** missingAccess on the real file system, following symlinks to the path the kernel walks. */
-export function missingAccessOnDisk(target: string, who: ProcessIdentity, need: "read" | "execute" | "search"): MissingAccess | undefined {
+export function missingAccessOnDisk(
+  target: string,
+  who: ProcessIdentity,
+  need: "read" | "execute" | "search",
+): MissingAccess | undefined {
   return missingAccess(realpathSync(target), who, need, (p) => statSync(p));
 }
 
-function describe(at: string, permission: MissingAccess["permission"], who: ProcessIdentity, target: string): MissingAccess {
+function describe(
+  at: string,
+  permission: MissingAccess["permission"],
+  who: ProcessIdentity,
+  target: string,
+): MissingAccess {
   const reaching = at === target ? "" : ` on the way to ${target}`;
-  return { path: at, permission, message: `uid ${who.uid} (gid ${who.gid}) lacks ${permission} permission on ${at}${reaching}` };
+  return {
+    path: at,
+    permission,
+    message: `uid ${who.uid} (gid ${who.gid}) lacks ${permission} permission on ${at}${reaching}`,
+  };
 }

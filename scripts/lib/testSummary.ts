@@ -35,7 +35,13 @@ export interface TestSummary {
  * while the run failed. A missing report means vitest did not finish.
  */
 export function summarize(report: VitestReport | undefined, vitestExitCode: number): TestSummary {
-  if (!report) return { passed: 0, failed: 1, skipped: 0, notes: ["no test report: vitest did not finish (see its output above)"] };
+  if (!report)
+    return {
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      notes: ["no test report: vitest did not finish (see its output above)"],
+    };
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -57,7 +63,9 @@ export function summarize(report: VitestReport | undefined, vitestExitCode: numb
   }
   if (vitestExitCode !== 0 && failed === 0) {
     failed = 1;
-    notes.push(`vitest exited with ${vitestExitCode} although every test passed: an error outside the test files (see its output above)`);
+    notes.push(
+      `vitest exited with ${vitestExitCode} although every test passed: an error outside the test files (see its output above)`,
+    );
   }
   return { passed, failed, skipped, notes };
 }
@@ -67,7 +75,12 @@ export function closingLine(summary: TestSummary): string {
 }
 
 function firstLine(message: string | undefined): string {
-  return (message ?? "").split("\n").find((line) => line.trim() !== "")?.trim() ?? "no message";
+  return (
+    (message ?? "")
+      .split("\n")
+      .find((line) => line.trim() !== "")
+      ?.trim() ?? "no message"
+  );
 }
 
 function readReport(file: string): VitestReport | undefined {

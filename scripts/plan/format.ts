@@ -3,14 +3,21 @@ import { SecretValue } from "./recorder";
 
 /** A dynamic resource's inputs carry its provider as serialized code; a plan shows that it is there, not the code. */
 function readableInputs(resource: RecordedResource): Readonly<Record<string, unknown>> {
-  return "__provider" in resource.inputs ? { ...resource.inputs, __provider: "<serialized dynamic provider>" } : resource.inputs;
+  return "__provider" in resource.inputs
+    ? { ...resource.inputs, __provider: "<serialized dynamic provider>" }
+    : resource.inputs;
 }
 
 /** The `--json` form: one array of `{ type, name, parent, inputs }`, secrets masked. */
 export function graphJson(graph: RecordedGraph): string {
   const resources = graph.resources
     .filter((resource) => resource.type !== "pulumi:pulumi:Stack")
-    .map((resource) => ({ type: resource.type, name: resource.name, parent: resource.parent ?? null, inputs: readableInputs(resource) }));
+    .map((resource) => ({
+      type: resource.type,
+      name: resource.name,
+      parent: resource.parent ?? null,
+      inputs: readableInputs(resource),
+    }));
   return JSON.stringify(resources, null, 2);
 }
 
@@ -43,6 +50,7 @@ function flatten(value: unknown, prefix = ""): [string, string][] {
   if (value !== null && typeof value === "object") {
     return Object.entries(value).flatMap(([key, item]) => flatten(item, prefix === "" ? key : `${prefix}.${key}`));
   }
-  if (typeof value === "string" && value.includes("\n")) return [[prefix, `<text, ${value.trimEnd().split("\n").length} lines>`]];
+  if (typeof value === "string" && value.includes("\n"))
+    return [[prefix, `<text, ${value.trimEnd().split("\n").length} lines>`]];
   return [[prefix, JSON.stringify(value)]];
 }

@@ -70,13 +70,22 @@ type Callback = (error: unknown, response?: { getUrn(): string }) => void;
 
 interface PatchableMonitor {
   registerResource(request: RegisterRequest, callback: Callback): Promise<void>;
-  registerResourceOutputs(request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } }, callback: Callback): void;
+  registerResourceOutputs(
+    request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } },
+    callback: Callback,
+  ): void;
 }
 
 export async function recordGraph(options: RecordOptions): Promise<RecordedGraph> {
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
   await pulumi.runtime.setMocks(fakeCloud, options.project, options.stack, false);
-  const registrations: { request: Omit<RecordedResource, "parent" | "dependsOn" | "provider"> & { parentUrn: string; dependencyUrns: string[]; providerRef: string } }[] = [];
+  const registrations: {
+    request: Omit<RecordedResource, "parent" | "dependsOn" | "provider"> & {
+      parentUrn: string;
+      dependencyUrns: string[];
+      providerRef: string;
+    };
+  }[] = [];
   const stackOutputs: Record<string, unknown> = {};
   const monitor = settings.getMonitor() as unknown as PatchableMonitor;
   const registerResource = monitor.registerResource.bind(monitor);
@@ -87,7 +96,8 @@ export async function recordGraph(options: RecordOptions): Promise<RecordedGraph
     });
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (request, callback) => {
-    if (request.getUrn().includes("::pulumi:pulumi:Stack::")) Object.assign(stackOutputs, decodeObject(request.getOutputs().toJavaScript()));
+    if (request.getUrn().includes("::pulumi:pulumi:Stack::"))
+      Object.assign(stackOutputs, decodeObject(request.getOutputs().toJavaScript()));
     registerOutputs(request, callback);
   };
   await runInPulumiStack(async () => (await options.program()) ?? {});
@@ -99,7 +109,8 @@ export async function recordGraph(options: RecordOptions): Promise<RecordedGraph
     parent: nameByUrn.get(parentUrn),
     parentUrn: parentUrn === "" ? undefined : parentUrn,
     dependsOn: dependencyUrns.map((urn) => nameByUrn.get(urn) ?? urn),
-    provider: providerRef === "" ? undefined : nameByUrn.get(providerRef.split("::").slice(0, 4).join("::")) ?? providerRef,
+    provider:
+      providerRef === "" ? undefined : (nameByUrn.get(providerRef.split("::").slice(0, 4).join("::")) ?? providerRef),
   }));
   return { resources, outputs: stackOutputs };
 }
@@ -152,13 +163,25 @@ const fakeCloud: pulumi.runtime.Mocks = {
   call: (args) => {
     if (args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion") {
       const digest = createHash("sha256").update(String(args.inputs.secretId)).digest("hex");
-      return { ...args.inputs, secretString: JSON.stringify({ username: "master", password: `Fake${digest.slice(0, 24)}` }) };
+      return {
+        ...args.inputs,
+        secretString: JSON.stringify({ username: "master", password: `Fake${digest.slice(0, 24)}` }),
+      };
     }
     if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
-      return { ...args.inputs, userName: "AWS", password: "FakeEcrToken", proxyEndpoint: `https://${String(args.inputs.registryId)}.dkr.ecr.eu-west-1.amazonaws.com` };
+      return {
+        ...args.inputs,
+        userName: "AWS",
+        password: "FakeEcrToken",
+        proxyEndpoint: `https://${String(args.inputs.registryId)}.dkr.ecr.eu-west-1.amazonaws.com`,
+      };
     }
     if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
-      return { ...args.inputs, names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
+      return {
+        ...args.inputs,
+        names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
+      };
     }
     if (args.token === "aws:index/getPartition:getPartition") {
       return { ...args.inputs, partition: "aws", dnsSuffix: "amazonaws.com" };
@@ -171,9 +194,12 @@ const fakeCloud: pulumi.runtime.Mocks = {
     const digest = createHash("sha256").update(`${args.type}/${args.name}`).digest();
     const state: Record<string, unknown> = { ...args.inputs };
     // Providers complete a name prefix with a unique suffix.
-    if (typeof inputs.namePrefix === "string" && inputs.name === undefined) state.name = `${inputs.namePrefix}${digest.toString("hex").slice(0, 8)}`;
-    if (typeof inputs.bucketPrefix === "string" && inputs.bucket === undefined) state.bucket = `${inputs.bucketPrefix}${digest.toString("hex").slice(0, 8)}`;
-    if (args.type.startsWith("aws:") && state.arn === undefined) state.arn = `arn:aws:${args.type.split(/[:/]/)[1]}::000000000000:${args.name}`;
+    if (typeof inputs.namePrefix === "string" && inputs.name === undefined)
+      state.name = `${inputs.namePrefix}${digest.toString("hex").slice(0, 8)}`;
+    if (typeof inputs.bucketPrefix === "string" && inputs.bucket === undefined)
+      state.bucket = `${inputs.bucketPrefix}${digest.toString("hex").slice(0, 8)}`;
+    if (args.type.startsWith("aws:") && state.arn === undefined)
+      state.arn = `arn:aws:${args.type.split(/[:/]/)[1]}::000000000000:${args.name}`;
     switch (args.type) {
       case "random:index/randomPassword:RandomPassword":
         state.result = `Fake${digest.toString("hex").slice(0, 24)}`;
@@ -189,7 +215,12 @@ const fakeCloud: pulumi.runtime.Mocks = {
       case "aws:rds/instance:Instance":
         state.address = `${inputs.identifier}.fake.eu-west-1.rds.amazonaws.com`;
         state.port = 5432;
-        state.masterUserSecrets = [{ secretArn: `arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!${inputs.identifier}`, secretStatus: "active" }];
+        state.masterUserSecrets = [
+          {
+            secretArn: `arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!${inputs.identifier}`,
+            secretStatus: "active",
+          },
+        ];
         break;
       case "aws:elasticache/replicationGroup:ReplicationGroup":
         state.primaryEndpointAddress = `master.${inputs.replicationGroupId}.fake.euw1.cache.amazonaws.com`;
@@ -224,7 +255,8 @@ const fakeCloud: pulumi.runtime.Mocks = {
     }
     // The engine keeps an output secret when the input of the same name carried a secret.
     for (const key of Object.keys(args.inputs)) {
-      if (key in state && hasSecret(args.inputs[key]) && !hasSecret(state[key])) state[key] = { [rpc.specialSigKey]: rpc.specialSecretSig, value: state[key] };
+      if (key in state && hasSecret(args.inputs[key]) && !hasSecret(state[key]))
+        state[key] = { [rpc.specialSigKey]: rpc.specialSecretSig, value: state[key] };
     }
     return { id: `${args.name}-id`, state };
   },

@@ -21,8 +21,10 @@ export function maskGraphSecrets(text: string, resources: readonly RecordedResou
   const collect = (value: unknown, inSecret: boolean): void => {
     if (value instanceof SecretValue) return collect(value.value, true);
     if (Array.isArray(value)) return value.forEach((item) => collect(item, inSecret));
-    if (value !== null && typeof value === "object") return Object.values(value).forEach((item) => collect(item, inSecret));
-    if ((typeof value === "string" || typeof value === "number") && String(value).length >= 4) (inSecret ? secret : plain).add(String(value));
+    if (value !== null && typeof value === "object")
+      return Object.values(value).forEach((item) => collect(item, inSecret));
+    if ((typeof value === "string" || typeof value === "number") && String(value).length >= 4)
+      (inSecret ? secret : plain).add(String(value));
   };
   resources.forEach((resource) => collect(resource.inputs, false));
   return [...secret]
@@ -34,6 +36,7 @@ export function maskGraphSecrets(text: string, resources: readonly RecordedResou
 function reveal(value: unknown): unknown {
   if (value instanceof SecretValue) return reveal(value.value);
   if (Array.isArray(value)) return value.map(reveal);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
   return value;
 }

@@ -10,7 +10,12 @@ import { stackConfigSchema } from "../../config/schema";
  * decrypts it.
  */
 export const securePlaceholder = "secure-value@placeholder.invalid";
-const shapedStrings = [securePlaceholder, "192.0.2.0/24", "192.0.2.1", "arn:aws:acm:eu-west-1:000000000000:certificate/secure-placeholder"];
+const shapedStrings = [
+  securePlaceholder,
+  "192.0.2.0/24",
+  "192.0.2.1",
+  "arn:aws:acm:eu-west-1:000000000000:certificate/secure-placeholder",
+];
 /** A number long enough to be traced as a secret (secrets/traceRule.ts), when the key's range allows it. */
 const placeholderNumber = 6543;
 const maxAttempts = 8;
@@ -19,13 +24,18 @@ const maxAttempts = 8;
  * `values` (keys without the namespace, decoded) with the stand-in at each of
  * `paths` replaced by one the schema accepts there, when one is found.
  */
-export function fitPlaceholders(values: Readonly<Record<string, unknown>>, paths: readonly (readonly PropertyKey[])[]): Record<string, unknown> {
+export function fitPlaceholders(
+  values: Readonly<Record<string, unknown>>,
+  paths: readonly (readonly PropertyKey[])[],
+): Record<string, unknown> {
   const fitted = structuredClone(values) as Record<string, unknown>;
   for (const path of paths) {
     const tried = new Set<unknown>([securePlaceholder]);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const result = stackConfigSchema.safeParse(fitted);
-      const issue = result.success ? undefined : result.error.issues.find((candidate) => samePath(candidate.path, path));
+      const issue = result.success
+        ? undefined
+        : result.error.issues.find((candidate) => samePath(candidate.path, path));
       const next = issue && nextCandidate(issue, tried);
       if (next === undefined) break;
       tried.add(next);

@@ -28,9 +28,14 @@ export function readStackFile(file: string): StackFileConfig {
     plainValues[key] = replaceSecure(value, [], paths);
     if (paths.length === 0) continue;
     secretKeys.push(key);
-    if (key.startsWith(`${configNamespace}:`)) securePaths.push(...paths.map((path) => [key.slice(configNamespace.length + 1), ...path]));
+    if (key.startsWith(`${configNamespace}:`))
+      securePaths.push(...paths.map((path) => [key.slice(configNamespace.length + 1), ...path]));
   }
-  const namespaced = Object.fromEntries(Object.entries(plainValues).filter(([key]) => key.startsWith(`${configNamespace}:`)).map(([key, value]) => [key.slice(configNamespace.length + 1), value]));
+  const namespaced = Object.fromEntries(
+    Object.entries(plainValues)
+      .filter(([key]) => key.startsWith(`${configNamespace}:`))
+      .map(([key, value]) => [key.slice(configNamespace.length + 1), value]),
+  );
   const fitted = securePaths.length > 0 ? fitPlaceholders(namespaced, securePaths) : namespaced;
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(plainValues)) {
@@ -63,7 +68,9 @@ function replaceSecure(value: unknown, at: PropertyKey[], found: PropertyKey[][]
     found.push(at);
     return securePlaceholder;
   }
-  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, replaceSecure(item, [...at, key], found)]));
+  return Object.fromEntries(
+    Object.entries(record).map(([key, item]) => [key, replaceSecure(item, [...at, key], found)]),
+  );
 }
 
 /** The `pgplat:` keys without their namespace, decoded, as `parseStackConfig` takes them (malformed ones left out; see decodeNamespace). */

@@ -32,18 +32,35 @@ export async function recordStackGraph(target: string): Promise<StackGraph> {
   // A new dev-<name> stack is what `npm run dev:up` would create: the dev template under its own name.
   const fromTemplate = !existsSync(ownFile) && !target.endsWith(".yaml") && isEphemeralStack(stack);
   const stackFile = fromTemplate ? path.join(projectRoot, `Pulumi.${templateStack}.yaml`) : ownFile;
-  if (!existsSync(stackFile)) return { ok: false, exitCode: 2, message: `No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}` };
+  if (!existsSync(stackFile))
+    return {
+      ok: false,
+      exitCode: 2,
+      message: `No stack file ${path.basename(stackFile)}; stacks with a file: ${stackFiles().join(", ")}`,
+    };
   const { config, secretKeys } = readStackFile(stackFile);
   const decoded = decodeNamespace(config, configNamespace);
   const parsed = parseStackConfig(decoded.values, { awsRegion: config["aws:region"] });
   if (!parsed.ok || decoded.issues.length > 0) {
     const secret = new Set(secretKeys);
-    return { ok: false, exitCode: 1, message: formatIssues(maskSecretValues(withDecodeIssues(decoded.issues, parsed.ok ? [] : parsed.issues), secret)) };
+    return {
+      ok: false,
+      exitCode: 1,
+      message: formatIssues(maskSecretValues(withDecodeIssues(decoded.issues, parsed.ok ? [] : parsed.issues), secret)),
+    };
   }
   // The program reads the stack file for which leaves are encrypted (secrets/stackSecrets.ts); this may be a file elsewhere.
   process.env[stackFileVariable] = stackFile;
-  const graph = await recordGraph({ project: "pgplat", stack, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
-  const note = fromTemplate ? `No Pulumi.${stack}.yaml yet: planning ${stack} from Pulumi.${templateStack}.yaml, as npm run dev:up would create it.` : undefined;
+  const graph = await recordGraph({
+    project: "pgplat",
+    stack,
+    config,
+    secretKeys,
+    program: () => require(path.join(projectRoot, "index.ts")),
+  });
+  const note = fromTemplate
+    ? `No Pulumi.${stack}.yaml yet: planning ${stack} from Pulumi.${templateStack}.yaml, as npm run dev:up would create it.`
+    : undefined;
   return { ok: true, stack, config: parsed.config, graph, ...(note ? { note } : {}) };
 }
 

@@ -7,12 +7,17 @@ import { recordStack, resource } from "../support/graph";
 let options: RecordedGraph;
 let lean: RecordedGraph;
 beforeAll(() => {
-  ({ graph: options } = recordStack(path.join(__dirname, "..", "fixtures", "Pulumi.prod-options.yaml"), "prod-options"));
+  ({ graph: options } = recordStack(
+    path.join(__dirname, "..", "fixtures", "Pulumi.prod-options.yaml"),
+    "prod-options",
+  ));
   ({ graph: lean } = recordStack(path.join(__dirname, "..", "fixtures", "Pulumi.aws-lean.yaml"), "aws-lean"));
 });
 
-const named = (graph: RecordedGraph, fragment: string) => graph.resources.filter((candidate) => candidate.name.includes(fragment)).map((candidate) => candidate.name);
-const typed = (graph: RecordedGraph, type: string) => graph.resources.filter((candidate) => candidate.type === type).map((candidate) => candidate.name);
+const named = (graph: RecordedGraph, fragment: string) =>
+  graph.resources.filter((candidate) => candidate.name.includes(fragment)).map((candidate) => candidate.name);
+const typed = (graph: RecordedGraph, type: string) =>
+  graph.resources.filter((candidate) => candidate.type === type).map((candidate) => candidate.name);
 
 describe("AWS target: enhanced monitoring off (aws.monitoringIntervalSeconds 0)", () => {
   it("creates no monitoring role, and the instance neither names one nor waits for one", () => {
@@ -24,14 +29,19 @@ describe("AWS target: enhanced monitoring off (aws.monitoringIntervalSeconds 0)"
   });
 
   it("when on (the default), attaches the managed policy in the provider's partition", () => {
-    expect(resource(lean, "pgplat-aws-rds-instance").inputs).toMatchObject({ monitoringInterval: 60, monitoringRoleArn: "arn:aws:iam::000000000000:pgplat-aws-rds-monitoring-role" });
+    expect(resource(lean, "pgplat-aws-rds-instance").inputs).toMatchObject({
+      monitoringInterval: 60,
+      monitoringRoleArn: "arn:aws:iam::000000000000:pgplat-aws-rds-monitoring-role",
+    });
     expect(resource(lean, "pgplat-aws-rds-monitoring-policy").inputs).toEqual({
       role: "pgplat-aws-lean-rds-monitoring-6ea6e437",
       policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     });
     expect(JSON.parse(resource(lean, "pgplat-aws-rds-monitoring-role").inputs.assumeRolePolicy as string)).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
     });
   });
 });
@@ -40,7 +50,11 @@ describe("AWS target: Object Lock on the backup bucket (backups.objectLockDays)"
   it("creates the bucket with Object Lock and a 30-day governance-mode default retention, after versioning", () => {
     expect(resource(options, "pgplat-aws-backup-bucket-bucket").inputs).toMatchObject({ objectLockEnabled: true });
     const lock = resource(options, "pgplat-aws-backup-bucket-object-lock");
-    expect(lock.inputs).toEqual({ bucket: "pgplat-aws-backup-bucket-bucket-id", objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "GOVERNANCE", days: 30 } } });
+    expect(lock.inputs).toEqual({
+      bucket: "pgplat-aws-backup-bucket-bucket-id",
+      objectLockEnabled: "Enabled",
+      rule: { defaultRetention: { mode: "GOVERNANCE", days: 30 } },
+    });
     expect(lock.dependsOn).toContain("pgplat-aws-backup-bucket-versioning");
   });
 });
@@ -60,7 +74,9 @@ describe("AWS target: a certificate on the pooler (aws.poolerCertificateArn)", (
   it("makes pooled logins' URIs require TLS (plain without a certificate)", () => {
     const withCertificate = (options.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(new URL(withCertificate.app_user).searchParams.get("sslmode")).toBe("require");
-    expect(new URL(withCertificate.app_user).host).toBe("pgplat-prod-options-pooler-0123456789.elb.eu-west-1.amazonaws.com:6432");
+    expect(new URL(withCertificate.app_user).host).toBe(
+      "pgplat-prod-options-pooler-0123456789.elb.eu-west-1.amazonaws.com:6432",
+    );
     const plain = (lean.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(new URL(plain.app_user).searchParams.get("sslmode")).toBe("disable");
     // The migrator goes straight to RDS, always over TLS.
@@ -70,13 +86,22 @@ describe("AWS target: a certificate on the pooler (aws.poolerCertificateArn)", (
 
 describe("AWS target: pgplat's backups off (backups.enabled false)", () => {
   it("creates no bucket, dump task, image or backup alerts, and admits no backup task to PostgreSQL", () => {
-    for (const type of ["pgplat:aws:BackupBucket", "pgplat:aws:BackupTask", "pgplat:aws:BackupImage", "pgplat:aws:BackupAlerts"]) expect(typed(lean, type)).toEqual([]);
+    for (const type of [
+      "pgplat:aws:BackupBucket",
+      "pgplat:aws:BackupTask",
+      "pgplat:aws:BackupImage",
+      "pgplat:aws:BackupAlerts",
+    ])
+      expect(typed(lean, type)).toEqual([]);
     expect(typed(lean, "aws:s3/bucket:Bucket")).toEqual([]);
     expect(named(lean, "from-backup-task")).toEqual([]);
   });
 
   it("keeps RDS's own automated backups at the default retention of 7 days", () => {
-    expect(resource(lean, "pgplat-aws-rds-instance").inputs).toMatchObject({ backupRetentionPeriod: 7, skipFinalSnapshot: false });
+    expect(resource(lean, "pgplat-aws-rds-instance").inputs).toMatchObject({
+      backupRetentionPeriod: 7,
+      skipFinalSnapshot: false,
+    });
   });
 });
 
@@ -84,6 +109,10 @@ describe("AWS target: migrations off (migrations.enabled false)", () => {
   it("creates the roles and the database but no migrations resource", () => {
     expect(typed(lean, "pulumi-nodejs:dynamic/pgplat:Migrations")).toEqual([]);
     expect(typed(options, "pulumi-nodejs:dynamic/pgplat:Migrations")).toEqual(["pgplat-aws-database-migrations"]);
-    expect(resource(lean, "pgplat-aws-database-roles-app_user").inputs).toMatchObject({ name: "app_user", login: true, roles: ["app_readwrite"] });
+    expect(resource(lean, "pgplat-aws-database-roles-app_user").inputs).toMatchObject({
+      name: "app_user",
+      login: true,
+      roles: ["app_readwrite"],
+    });
   });
 });

@@ -9,7 +9,11 @@ const scratch = mkdtempSync(path.join(tmpdir(), "pgplat-cost-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function cost(...args: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(projectRoot, "scripts", "cost.ts"), ...args], { cwd: projectRoot, encoding: "utf8" });
+  return spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(projectRoot, "scripts", "cost.ts"), ...args],
+    { cwd: projectRoot, encoding: "utf8" },
+  );
 }
 
 function writeBook(name: string, book: unknown): string {
@@ -23,7 +27,12 @@ function rows(markdown: string): string[][] {
   return markdown
     .split("\n")
     .filter((line) => line.startsWith("| eu-"))
-    .map((line) => line.slice(2, -2).split(" | ").map((cell) => cell.replaceAll("`", "")))
+    .map((line) =>
+      line
+        .slice(2, -2)
+        .split(" | ")
+        .map((cell) => cell.replaceAll("`", "")),
+    )
     .map(([, what, , meter, quantity]) => [what, meter, quantity]);
 }
 
@@ -54,12 +63,20 @@ describe("npm run cost, on recorded graphs", () => {
   it("prices every fixed charge with the region's book and names what has no price", () => {
     const meters = [...new Set(rows(prod.stdout).map(([, meter]) => meter))];
     // Every unit price 1: the total is then the sum of the eu-west-1 quantities, so no line is dropped.
-    const book = writeBook("eu-west-1.json", { region: "eu-west-1", currency: "USD", asOf: "2026-11-22", source: "test prices, all 1", prices: Object.fromEntries(meters.map((meter) => [meter, 1])) });
+    const book = writeBook("eu-west-1.json", {
+      region: "eu-west-1",
+      currency: "USD",
+      asOf: "2026-11-22",
+      source: "test prices, all 1",
+      prices: Object.fromEntries(meters.map((meter) => [meter, 1])),
+    });
     const result = cost("prod", "--prices", book);
     expect(result.status, result.stderr).toBe(0);
     // 14 alarms: the 13 of the alarm specs and the missed-backup alarm.
     const quantitySum = 1 + 14 + 1460 + 730 + 1460 + 730 + 200 + 200 + 730 + 730 + 2;
-    expect(result.stdout).toContain(`**Fixed charges: at least ${quantitySum}.00 USD / month**; no price for eu-central-1 \`kms:key\`.`);
+    expect(result.stdout).toContain(
+      `**Fixed charges: at least ${quantitySum}.00 USD / month**; no price for eu-central-1 \`kms:key\`.`,
+    );
     expect(result.stdout).toContain("- eu-west-1: prices as of 2026-11-22, from test prices, all 1");
   });
 

@@ -22,7 +22,11 @@ const network = [{ name: "pgplat-dev-net" }];
 
 describe("dev stack graph: exporters and Prometheus", () => {
   it("pulls the pinned images", () => {
-    expect(["postgres-exporter", "pgbouncer-exporter", "redis-exporter", "prometheus"].map((alias) => resource(graph, `pgplat-docker-monitoring-${alias}-image`).inputs)).toEqual([
+    expect(
+      ["postgres-exporter", "pgbouncer-exporter", "redis-exporter", "prometheus"].map(
+        (alias) => resource(graph, `pgplat-docker-monitoring-${alias}-image`).inputs,
+      ),
+    ).toEqual([
       { name: "quay.io/prometheuscommunity/postgres-exporter:v0.17.1", keepLocally: true },
       { name: "quay.io/prometheuscommunity/pgbouncer-exporter:v0.10.2", keepLocally: true },
       { name: "oliver006/redis_exporter:v1.67.0", keepLocally: true },
@@ -41,7 +45,9 @@ describe("dev stack graph: exporters and Prometheus", () => {
       envs: [expect.any(SecretValue)],
       uploads: [{ file: "/etc/postgres_exporter/queries.yaml", content: renderExporterQueries() }],
     });
-    expect(secretText((container.inputs.envs as unknown[])[0])).toBe(`DATA_SOURCE_NAME=postgresql://app_monitoring:${monitoringPassword}@postgres:5432/app?sslmode=disable`);
+    expect(secretText((container.inputs.envs as unknown[])[0])).toBe(
+      `DATA_SOURCE_NAME=postgresql://app_monitoring:${monitoringPassword}@postgres:5432/app?sslmode=disable`,
+    );
     expect(container.deleteBeforeReplace).toBe(true);
   });
 
@@ -54,7 +60,9 @@ describe("dev stack graph: exporters and Prometheus", () => {
       restart: "unless-stopped",
       envs: [expect.any(SecretValue)],
     });
-    expect(secretText((container.inputs.envs as unknown[])[0])).toBe(`PGBOUNCER_EXPORTER_CONNECTION_STRING=postgresql://app_monitoring:${monitoringPassword}@pgbouncer:6432/pgbouncer?sslmode=disable`);
+    expect(secretText((container.inputs.envs as unknown[])[0])).toBe(
+      `PGBOUNCER_EXPORTER_CONNECTION_STRING=postgresql://app_monitoring:${monitoringPassword}@pgbouncer:6432/pgbouncer?sslmode=disable`,
+    );
   });
 
   it("redis_exporter logs in as the statistics-only monitor user", () => {
@@ -81,7 +89,11 @@ describe("dev stack graph: exporters and Prometheus", () => {
         {
           file: "/etc/prometheus/prometheus.yml",
           content: renderPrometheusConfig({
-            targets: { postgres: "postgres-exporter:9187", pgbouncer: "pgbouncer-exporter:9127", redis: "redis-exporter:9121" },
+            targets: {
+              postgres: "postgres-exporter:9187",
+              pgbouncer: "pgbouncer-exporter:9127",
+              redis: "redis-exporter:9121",
+            },
             ruleFile: "/etc/prometheus/pgplat-rules.yml",
           }),
         },
@@ -89,9 +101,17 @@ describe("dev stack graph: exporters and Prometheus", () => {
       ],
       ports: [{ internal: 9090, ip: "127.0.0.1" }],
     });
-    expect(container.dependsOn).toEqual(expect.arrayContaining(["pgplat-docker-monitoring-pgbouncer-exporter", "pgplat-docker-monitoring-postgres-exporter", "pgplat-docker-monitoring-redis-exporter"]));
+    expect(container.dependsOn).toEqual(
+      expect.arrayContaining([
+        "pgplat-docker-monitoring-pgbouncer-exporter",
+        "pgplat-docker-monitoring-postgres-exporter",
+        "pgplat-docker-monitoring-redis-exporter",
+      ]),
+    );
     // The exporters wait for the servers they log in to.
-    expect(resource(graph, "pgplat-docker-monitoring-postgres-exporter").dependsOn).toEqual(expect.arrayContaining(["pgplat-docker-pgbouncer-container", "pgplat-docker-redis-container"]));
+    expect(resource(graph, "pgplat-docker-monitoring-postgres-exporter").dependsOn).toEqual(
+      expect.arrayContaining(["pgplat-docker-pgbouncer-container", "pgplat-docker-redis-container"]),
+    );
     expect(graph.outputs.prometheus).toEqual({ host: "127.0.0.1", port: expect.any(Number) });
   });
 

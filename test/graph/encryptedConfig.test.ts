@@ -28,7 +28,9 @@ describe("values the stack encrypts", () => {
       `      secure: ${cipher}`,
     ]);
     const { graph } = recordStack(file, "encrypted");
-    const subscription = graph.resources.filter((entry) => entry.type === "aws:sns/topicSubscription:TopicSubscription");
+    const subscription = graph.resources.filter(
+      (entry) => entry.type === "aws:sns/topicSubscription:TopicSubscription",
+    );
     expect(subscription.map((entry) => entry.inputs.endpoint)).toEqual([expect.any(SecretValue)]);
     const postgresProviders = graph.resources.filter((entry) => entry.type === "pulumi:providers:postgresql");
     expect(postgresProviders.length).toBeGreaterThan(0);
@@ -37,8 +39,18 @@ describe("values the stack encrypts", () => {
   });
 
   it("a YAML syntax error names the file and line but never quotes the line holding a secure: value", () => {
-    const file = stackFile(["config:", "  pgplat:target: aws", "  pgplat:aws:", "    alarmEmail:", `      secure: ${cipher}: oops`]);
-    expect(() => readStackFile(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:5:\\d+: not valid YAML: Nested mappings are not allowed in compact mappings$`));
+    const file = stackFile([
+      "config:",
+      "  pgplat:target: aws",
+      "  pgplat:aws:",
+      "    alarmEmail:",
+      `      secure: ${cipher}: oops`,
+    ]);
+    expect(() => readStackFile(file)).toThrow(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:5:\\d+: not valid YAML: Nested mappings are not allowed in compact mappings$`,
+      ),
+    );
     try {
       readStackFile(file);
     } catch (error) {

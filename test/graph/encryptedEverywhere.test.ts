@@ -11,7 +11,12 @@ import { resource } from "../support/graph";
 import { scratchDir } from "../support/scratch";
 
 const projectRoot = path.join(__dirname, "..", "..");
-const repositoryConfig = (stack: string) => (parse(readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, Record<string, unknown>> }).config;
+const repositoryConfig = (stack: string) =>
+  (
+    parse(readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8")) as {
+      config: Record<string, Record<string, unknown>>;
+    }
+  ).config;
 const secret = (value: unknown) => new SecretValue(value);
 
 /** The text of every value in `graph` that sits inside a secret and contains `text`. */
@@ -19,7 +24,8 @@ function secretOccurrences(graph: RecordedGraph, text: string): number {
   let count = 0;
   const visit = (value: unknown, inSecret: boolean): void => {
     if (value instanceof SecretValue) return visit(value.value, true);
-    if (value !== null && typeof value === "object") return Object.values(value).forEach((item) => visit(item, inSecret));
+    if (value !== null && typeof value === "object")
+      return Object.values(value).forEach((item) => visit(item, inSecret));
     if (inSecret && String(value).includes(text)) count++;
   };
   graph.resources.forEach((entry) => visit(entry.inputs, false));
@@ -29,7 +35,12 @@ function secretOccurrences(graph: RecordedGraph, text: string): number {
 
 describe("Docker (dev): values the stack encrypts stay secret in every input and output, whatever the key", () => {
   const dev = repositoryConfig("dev");
-  const values = { appPermissions: "~cache:* &* +@all -@dangerous -flushdb", client: "10.77.0.0/16", port: 15433, bindAddress: "127.0.0.9" };
+  const values = {
+    appPermissions: "~cache:* &* +@all -@dangerous -flushdb",
+    client: "10.77.0.0/16",
+    port: 15433,
+    bindAddress: "127.0.0.9",
+  };
   let graph: RecordedGraph;
   let stderr: string;
   beforeAll(() => {
@@ -51,14 +62,25 @@ describe("Docker (dev): values the stack encrypts stay secret in every input and
 
   it("marks the exact inputs that carry them secret: files, published ports, the admin provider", () => {
     const postgres = resource(graph, "pgplat-docker-postgres-container");
-    expect((postgres.inputs.ports as unknown[])[0]).toEqual({ internal: 5432, external: secret(values.port), ip: secret(values.bindAddress) });
-    const hba = (postgres.inputs.uploads as { file: string; content: unknown }[]).find((upload) => upload.file.endsWith("pg_hba.conf"));
+    expect((postgres.inputs.ports as unknown[])[0]).toEqual({
+      internal: 5432,
+      external: secret(values.port),
+      ip: secret(values.bindAddress),
+    });
+    const hba = (postgres.inputs.uploads as { file: string; content: unknown }[]).find((upload) =>
+      upload.file.endsWith("pg_hba.conf"),
+    );
     expect(hba?.content).toBeInstanceOf(SecretValue);
     expect(String((hba?.content as SecretValue).value)).toContain(`host all all ${values.client} scram-sha-256`);
     const acl = (resource(graph, "pgplat-docker-redis-container").inputs.uploads as { content: unknown }[])[0].content;
     expect(String((acl as SecretValue).value)).toContain(values.appPermissions);
-    expect(resource(graph, "pgplat-docker-pgbouncer-container").inputs.ports).toEqual([{ internal: 6432, ip: secret(values.bindAddress) }]);
-    expect(resource(graph, "pgplat-docker-database-provider").inputs).toMatchObject({ host: secret(values.bindAddress), port: secret(String(values.port)) });
+    expect(resource(graph, "pgplat-docker-pgbouncer-container").inputs.ports).toEqual([
+      { internal: 6432, ip: secret(values.bindAddress) },
+    ]);
+    expect(resource(graph, "pgplat-docker-database-provider").inputs).toMatchObject({
+      host: secret(values.bindAddress),
+      port: secret(String(values.port)),
+    });
   });
 
   it("and the stack outputs", () => {
@@ -74,7 +96,9 @@ describe("Docker (dev): values the stack encrypts stay secret in every input and
   });
 
   it("says which encrypted keys are too short to trace, without their values", () => {
-    expect(stderr).toContain("Encrypted but too short to trace (fewer than 4 characters, or true/false): pgplat:backups.retentionDays.");
+    expect(stderr).toContain(
+      "Encrypted but too short to trace (fewer than 4 characters, or true/false): pgplat:backups.retentionDays.",
+    );
   });
 });
 
@@ -89,7 +113,14 @@ describe("AWS (prod): values the stack encrypts stay secret in every input and o
   };
   let graph: RecordedGraph;
   beforeAll(() => {
-    const aws = { ...prod["pgplat:aws"], allowedCidrs: ["10.0.0.0/16", values.openCidr], adminHost: values.adminHost, adminPort: values.adminPort, alarmEmail: values.alarmEmail, poolerCertificateArn: values.certificate };
+    const aws = {
+      ...prod["pgplat:aws"],
+      allowedCidrs: ["10.0.0.0/16", values.openCidr],
+      adminHost: values.adminHost,
+      adminPort: values.adminPort,
+      alarmEmail: values.alarmEmail,
+      poolerCertificateArn: values.certificate,
+    };
     ({ graph } = recordDecryptedStack("prodsecret", { ...prod, "pgplat:aws": aws }, [
       "pgplat:aws.allowedCidrs[1]",
       "pgplat:aws.adminHost",
@@ -100,28 +131,47 @@ describe("AWS (prod): values the stack encrypts stay secret in every input and o
   }, 120_000);
 
   it("marks the exact inputs that carry them secret", () => {
-    expect(resource(graph, "pgplat-aws-database-provider").inputs).toMatchObject({ host: secret(values.adminHost), port: secret(String(values.adminPort)) });
-    expect(resource(graph, "pgplat-aws-alarms-email").inputs).toMatchObject({ protocol: "email", endpoint: secret(values.alarmEmail) });
+    expect(resource(graph, "pgplat-aws-database-provider").inputs).toMatchObject({
+      host: secret(values.adminHost),
+      port: secret(String(values.adminPort)),
+    });
+    expect(resource(graph, "pgplat-aws-alarms-email").inputs).toMatchObject({
+      protocol: "email",
+      endpoint: secret(values.alarmEmail),
+    });
     expect(resource(graph, "pgplat-aws-pooler-listener").inputs.certificateArn).toEqual(secret(values.certificate));
     for (const service of ["network-postgres", "cache", "pooler"]) {
-      expect(resource(graph, `pgplat-aws-${service}-from-encrypted-cidr-1`).inputs).toMatchObject({ cidrIpv4: secret(values.openCidr), description: expect.stringMatching(/ from encrypted-cidr-1$/) });
+      expect(resource(graph, `pgplat-aws-${service}-from-encrypted-cidr-1`).inputs).toMatchObject({
+        cidrIpv4: secret(values.openCidr),
+        description: expect.stringMatching(/ from encrypted-cidr-1$/),
+      });
     }
   });
 
   it("leaves the values it does not encrypt readable (the plain CIDR next to the encrypted one)", () => {
     expect(resource(graph, "pgplat-aws-network-postgres-from-10.0.0.0_16").inputs.cidrIpv4).toBe("10.0.0.0/16");
-    expect(resource(graph, "pgplat-aws-kms-key").inputs.description).toBe("pgplat-prodsecret: PostgreSQL platform data");
+    expect(resource(graph, "pgplat-aws-kms-key").inputs.description).toBe(
+      "pgplat-prodsecret: PostgreSQL platform data",
+    );
   });
 
   it("leaves no plain copy anywhere in the graph, and names no resource after one", () => {
-    for (const text of [values.openCidr, values.adminHost, String(values.adminPort), values.alarmEmail, values.certificate]) {
+    for (const text of [
+      values.openCidr,
+      values.adminHost,
+      String(values.adminPort),
+      values.alarmEmail,
+      values.certificate,
+    ]) {
       expect([text, plainOccurrences(graph, text)]).toEqual([text, []]);
       expect(secretOccurrences(graph, text)).toBeGreaterThan(0);
     }
   });
 
   it("still judges an encrypted 0.0.0.0/0 open to the world, and says so without printing it", () => {
-    const violations = checkResources(withPlainInputs(graph.resources), { production: true }).filter((violation) => violation.policy === "no-database-ports-open-to-the-internet");
+    const violations = checkResources(withPlainInputs(graph.resources), { production: true }).filter(
+      (violation) => violation.policy === "no-database-ports-open-to-the-internet",
+    );
     expect(violations.length).toBeGreaterThan(0);
     const messages = violations.map((violation) => maskGraphSecrets(violation.message, graph.resources)).join("\n");
     expect(messages).toContain("open to the whole IPv4 internet ([secret])");
@@ -133,10 +183,21 @@ describe("npm run plan on a stack file with encrypted values", () => {
   it("plans values that must have a shape (a CIDR, a port, an e-mail, an ARN) and masks every input carrying them", () => {
     const prod = repositoryConfig("prod");
     const sealed = (label: string) => ({ secure: `v1:${Buffer.from(label).toString("base64")}` });
-    const aws = { ...prod["pgplat:aws"], allowedCidrs: ["10.0.0.0/16", sealed("cidr")], adminHost: sealed("host"), adminPort: sealed("port"), alarmEmail: sealed("mail"), poolerCertificateArn: sealed("arn") };
+    const aws = {
+      ...prod["pgplat:aws"],
+      allowedCidrs: ["10.0.0.0/16", sealed("cidr")],
+      adminHost: sealed("host"),
+      adminPort: sealed("port"),
+      alarmEmail: sealed("mail"),
+      poolerCertificateArn: sealed("arn"),
+    };
     const file = path.join(scratchDir("plan-encrypted"), "Pulumi.prod.yaml");
     writeFileSync(file, stringify({ config: { ...prod, "pgplat:aws": aws } }));
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(projectRoot, "scripts", "plan.ts"), file, "--json"], { cwd: projectRoot, encoding: "utf8" });
+    const result = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(projectRoot, "scripts", "plan.ts"), file, "--json"],
+      { cwd: projectRoot, encoding: "utf8" },
+    );
     expect(result.stderr).toContain("Policies:");
     const resources = JSON.parse(result.stdout) as { name: string; inputs: Record<string, unknown> }[];
     const inputs = (name: string) => resources.find((entry) => entry.name === name)?.inputs;

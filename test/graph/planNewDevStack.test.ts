@@ -13,10 +13,14 @@ describe("npm run plan for a dev-<name> stack that has no file yet", () => {
     expect(existsSync(path.join(projectRoot, `Pulumi.${stack}.yaml`))).toBe(false);
     const result = plan(stack, "--json");
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`No Pulumi.${stack}.yaml yet: planning ${stack} from Pulumi.dev.yaml, as npm run dev:up would create it.`);
+    expect(result.stderr).toContain(
+      `No Pulumi.${stack}.yaml yet: planning ${stack} from Pulumi.dev.yaml, as npm run dev:up would create it.`,
+    );
     const resources = JSON.parse(result.stdout) as { name: string; inputs: Record<string, unknown> }[];
     // Docker objects carry the new stack's name, so it lives beside dev on one host.
-    expect(resources.find((entry) => entry.name === "pgplat-docker-postgres-container")?.inputs).toMatchObject({ name: `pgplat-${stack}-postgres` });
+    expect(resources.find((entry) => entry.name === "pgplat-docker-postgres-container")?.inputs).toMatchObject({
+      name: `pgplat-${stack}-postgres`,
+    });
     expect(existsSync(path.join(projectRoot, `Pulumi.${stack}.yaml`))).toBe(false);
   });
 

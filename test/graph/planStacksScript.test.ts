@@ -13,8 +13,18 @@ describe("the pull request's offline plan (scripts/ci/plan-stacks.sh)", () => {
   it("plans every stack given, writes each with its verdict to the job summary, and fails if any breaks a guardrail", () => {
     const summary = path.join(scratch, "summary.md");
     const insecure = path.join(scratch, "Pulumi.insecure.yaml");
-    writeFileSync(insecure, readFileSync(path.join(projectRoot, "Pulumi.prod.yaml"), "utf8").replace("deletionProtection: true", "deletionProtection: false"));
-    const result = spawnSync("bash", ["scripts/ci/plan-stacks.sh", insecure, "dev-pr-7"], { cwd: projectRoot, env: { ...process.env, GITHUB_STEP_SUMMARY: summary }, encoding: "utf8" });
+    writeFileSync(
+      insecure,
+      readFileSync(path.join(projectRoot, "Pulumi.prod.yaml"), "utf8").replace(
+        "deletionProtection: true",
+        "deletionProtection: false",
+      ),
+    );
+    const result = spawnSync("bash", ["scripts/ci/plan-stacks.sh", insecure, "dev-pr-7"], {
+      cwd: projectRoot,
+      env: { ...process.env, GITHUB_STEP_SUMMARY: summary },
+      encoding: "utf8",
+    });
     expect(result.status).toBe(1);
     const written = readFileSync(summary, "utf8");
     expect(written).toContain(`<summary><b>${insecure}</b>: FAILS</summary>`);

@@ -29,7 +29,16 @@ describe("prod stack graph: the backup task's image", () => {
     });
     expect(resource(graph, "pgplat-aws-backup-image-lifecycle").inputs).toEqual({
       repository: "pgplat-prod/backup",
-      policy: JSON.stringify({ rules: [{ rulePriority: 1, description: "keep the last 10 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 }, action: { type: "expire" } }] }),
+      policy: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            description: "keep the last 10 images",
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 },
+            action: { type: "expire" },
+          },
+        ],
+      }),
     });
   });
 
@@ -37,7 +46,13 @@ describe("prod stack graph: the backup task's image", () => {
     const image = resource(graph, "pgplat-aws-backup-image-image");
     expect(image.inputs).toEqual({
       imageName: `${repositoryUrl}:${backupImageBuild("16.10").tag}`,
-      build: { context: "scripts/container", dockerfile: "scripts/container/backup.Dockerfile", platform: "linux/arm64", args: { POSTGRES_VERSION: "16.10" }, builderVersion: "BuilderBuildKit" },
+      build: {
+        context: "scripts/container",
+        dockerfile: "scripts/container/backup.Dockerfile",
+        platform: "linux/arm64",
+        args: { POSTGRES_VERSION: "16.10" },
+        builderVersion: "BuilderBuildKit",
+      },
       registry: { server: repositoryUrl, username: "AWS", password: expect.any(SecretValue) },
       buildOnPreview: false,
       skipPush: false,
@@ -46,8 +61,12 @@ describe("prod stack graph: the backup task's image", () => {
 
   it("runs a command the task's image installs, with a pg_dump of the engine's major version", () => {
     // Follow the graph: the task's image → the image resource that builds it → its Dockerfile.
-    const [container] = JSON.parse(resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string) as { image: string; command: string[] }[];
-    const built = graph.resources.filter((entry) => entry.type === "docker:index/image:Image" && entry.inputs.imageName === container.image);
+    const [container] = JSON.parse(
+      resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string,
+    ) as { image: string; command: string[] }[];
+    const built = graph.resources.filter(
+      (entry) => entry.type === "docker:index/image:Image" && entry.inputs.imageName === container.image,
+    );
     expect(built.map((entry) => entry.name)).toEqual(["pgplat-aws-backup-image-image"]);
     const build = built[0].inputs.build as { dockerfile: string; args: Record<string, string> };
     const facts = dockerfileFacts(readFileSync(path.join(projectRoot, build.dockerfile), "utf8"), build.args);
@@ -68,14 +87,27 @@ describe("prod stack graph: AWS Backup", () => {
 
   it("keeps recovery points in a vault under the platform key, copies in the replica region under the key there, both protected", () => {
     const vault = resource(graph, "pgplat-aws-aws-backup-vault");
-    expect(vault.inputs).toEqual({ name: "pgplat-prod-vault", kmsKeyArn: resource(graph, "pgplat-aws-rds-instance").inputs.kmsKeyId, forceDestroy: false, tags });
+    expect(vault.inputs).toEqual({
+      name: "pgplat-prod-vault",
+      kmsKeyArn: resource(graph, "pgplat-aws-rds-instance").inputs.kmsKeyId,
+      forceDestroy: false,
+      tags,
+    });
     expect([vault.protect, vault.retainOnDelete]).toEqual([true, true]);
     const copy = resource(graph, "pgplat-aws-aws-backup-copy-vault");
-    expect(copy.inputs).toEqual({ region: "eu-central-1", name: "pgplat-prod-vault-copy", kmsKeyArn: keyArn(), forceDestroy: false, tags });
+    expect(copy.inputs).toEqual({
+      region: "eu-central-1",
+      name: "pgplat-prod-vault-copy",
+      kmsKeyArn: keyArn(),
+      forceDestroy: false,
+      tags,
+    });
     expect(copy.inputs.kmsKeyArn).not.toBe(vault.inputs.kmsKeyArn);
     expect(resource(graph, "pgplat-aws-backup-replication-key").inputs.region).toBe("eu-central-1");
     expect([copy.protect, copy.retainOnDelete]).toEqual([true, true]);
-    expect(graph.resources.filter((entry) => entry.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration")).toEqual([]);
+    expect(
+      graph.resources.filter((entry) => entry.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration"),
+    ).toEqual([]);
   });
 
   it("plans daily, weekly and monthly backups from config (a year of monthlies by default), each copied off-region with the same retention", () => {
@@ -92,19 +124,33 @@ describe("prod stack graph: AWS Backup", () => {
     });
     expect(resource(graph, "pgplat-aws-aws-backup-plan").inputs).toEqual({
       name: "pgplat-prod-plan",
-      rules: [rule("daily", "cron(0 5 * * ? *)", 35), rule("weekly", "cron(0 5 ? * SUN *)", 90), rule("monthly", "cron(0 5 1 * ? *)", 365)],
+      rules: [
+        rule("daily", "cron(0 5 * * ? *)", 35),
+        rule("weekly", "cron(0 5 ? * SUN *)", 90),
+        rule("monthly", "cron(0 5 1 * ? *)", 365),
+      ],
       tags,
     });
-    expect(resource(graph, "pgplat-aws-aws-backup-selection").inputs).toEqual({ name: "pgplat-prod-primary", planId: "pgplat-aws-aws-backup-plan-id", iamRoleArn: roleArn, resources: [instanceArn] });
+    expect(resource(graph, "pgplat-aws-aws-backup-selection").inputs).toEqual({
+      name: "pgplat-prod-primary",
+      planId: "pgplat-aws-aws-backup-plan-id",
+      iamRoleArn: roleArn,
+      resources: [instanceArn],
+    });
   });
 
   it("gives AWS Backup a role with the managed backup and restore policies and the two keys", () => {
     expect(resource(graph, "pgplat-aws-aws-backup-role").inputs).toEqual({
       namePrefix: "pgplat-prod-awsbackup-",
-      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
       tags,
     });
-    expect(["backup", "restores"].map((suffix) => resource(graph, `pgplat-aws-aws-backup-role-${suffix}`).inputs.policyArn)).toEqual([
+    expect(
+      ["backup", "restores"].map((suffix) => resource(graph, `pgplat-aws-aws-backup-role-${suffix}`).inputs.policyArn),
+    ).toEqual([
       "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
       "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
     ]);
@@ -113,8 +159,18 @@ describe("prod stack graph: AWS Backup", () => {
       {
         Sid: "UseBackupKeys",
         Effect: "Allow",
-        Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-        Resource: [resource(graph, "pgplat-aws-aws-backup-vault").inputs.kmsKeyArn, resource(graph, "pgplat-aws-aws-backup-copy-vault").inputs.kmsKeyArn],
+        Action: [
+          "kms:CreateGrant",
+          "kms:Decrypt",
+          "kms:DescribeKey",
+          "kms:Encrypt",
+          "kms:GenerateDataKey*",
+          "kms:ReEncrypt*",
+        ],
+        Resource: [
+          resource(graph, "pgplat-aws-aws-backup-vault").inputs.kmsKeyArn,
+          resource(graph, "pgplat-aws-aws-backup-copy-vault").inputs.kmsKeyArn,
+        ],
       },
     ]);
   });
@@ -125,7 +181,12 @@ describe("prod stack graph: AWS Backup", () => {
       scheduleExpression: "cron(0 8 ? * MON *)",
       scheduleExpressionTimezone: "Etc/UTC",
       startWindowHours: 8,
-      recoveryPointSelection: { algorithm: "LATEST_WITHIN_WINDOW", includeVaults: [vaultArn], recoveryPointTypes: ["SNAPSHOT"], selectionWindowDays: 7 },
+      recoveryPointSelection: {
+        algorithm: "LATEST_WITHIN_WINDOW",
+        includeVaults: [vaultArn],
+        recoveryPointTypes: ["SNAPSHOT"],
+        selectionWindowDays: 7,
+      },
       tags,
     });
     expect(resource(graph, "pgplat-aws-aws-backup-restore-testing-selection").inputs).toEqual({
@@ -135,7 +196,10 @@ describe("prod stack graph: AWS Backup", () => {
       protectedResourceArns: [instanceArn],
       iamRoleArn: roleArn,
       validationWindowHours: 4,
-      restoreMetadataOverrides: { dbSubnetGroupName: resource(graph, "pgplat-aws-rds-instance").inputs.dbSubnetGroupName, vpcSecurityGroupIds: '["pgplat-aws-network-postgres-id"]' },
+      restoreMetadataOverrides: {
+        dbSubnetGroupName: resource(graph, "pgplat-aws-rds-instance").inputs.dbSubnetGroupName,
+        vpcSecurityGroupIds: '["pgplat-aws-network-postgres-id"]',
+      },
     });
   });
 });
@@ -143,12 +207,18 @@ describe("prod stack graph: AWS Backup", () => {
 describe("prod-restore stack graph: point-in-time restore and a locked vault", () => {
   let restored: RecordedGraph;
   beforeAll(() => {
-    ({ graph: restored } = recordStack(path.join(__dirname, "..", "fixtures", "Pulumi.prod-restore.yaml"), "prod-restore"));
+    ({ graph: restored } = recordStack(
+      path.join(__dirname, "..", "fixtures", "Pulumi.prod-restore.yaml"),
+      "prod-restore",
+    ));
   });
 
   it("starts the new stack's instance from prod at 14:05 UTC, keeping the source's master user and key, with everything else as usual", () => {
     const instance = resource(restored, "pgplat-aws-rds-instance").inputs;
-    expect(instance.restoreToPointInTime).toEqual({ sourceDbInstanceIdentifier: "pgplat-prod-postgres", restoreTime: "2026-11-30T14:05:00Z" });
+    expect(instance.restoreToPointInTime).toEqual({
+      sourceDbInstanceIdentifier: "pgplat-prod-postgres",
+      restoreTime: "2026-11-30T14:05:00Z",
+    });
     expect(instance).not.toHaveProperty("username");
     expect(instance).not.toHaveProperty("kmsKeyId");
     expect(instance).not.toHaveProperty("snapshotIdentifier");
@@ -157,7 +227,12 @@ describe("prod-restore stack graph: point-in-time restore and a locked vault", (
     const { username: _username, kmsKeyId: _key, ...usualRest } = usual;
     // Identical but for names derived from the stack, which must differ so both stacks coexist.
     const renamed = JSON.parse(JSON.stringify(rest).replace(/pgplat-prod-restore/g, "pgplat-prod"));
-    expect({ ...renamed, parameterGroupName: undefined, dbSubnetGroupName: undefined, finalSnapshotIdentifier: undefined }).toEqual({
+    expect({
+      ...renamed,
+      parameterGroupName: undefined,
+      dbSubnetGroupName: undefined,
+      finalSnapshotIdentifier: undefined,
+    }).toEqual({
       ...usualRest,
       parameterGroupName: undefined,
       dbSubnetGroupName: undefined,
@@ -168,12 +243,34 @@ describe("prod-restore stack graph: point-in-time restore and a locked vault", (
   });
 
   it("locks both vaults in compliance mode with the configured bounds, and takes the configured monthly retention", () => {
-    const locks = restored.resources.filter((entry) => entry.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration").map((entry) => ({ name: entry.name, inputs: entry.inputs }));
+    const locks = restored.resources
+      .filter((entry) => entry.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration")
+      .map((entry) => ({ name: entry.name, inputs: entry.inputs }));
     expect(locks).toEqual([
-      { name: "pgplat-aws-aws-backup-vault-lock", inputs: { backupVaultName: "pgplat-prod-restore-vault", minRetentionDays: 7, maxRetentionDays: 1000, changeableForDays: 3 } },
-      { name: "pgplat-aws-aws-backup-copy-vault-lock", inputs: { region: "eu-central-1", backupVaultName: "pgplat-prod-restore-vault-copy", minRetentionDays: 7, maxRetentionDays: 1000, changeableForDays: 3 } },
+      {
+        name: "pgplat-aws-aws-backup-vault-lock",
+        inputs: {
+          backupVaultName: "pgplat-prod-restore-vault",
+          minRetentionDays: 7,
+          maxRetentionDays: 1000,
+          changeableForDays: 3,
+        },
+      },
+      {
+        name: "pgplat-aws-aws-backup-copy-vault-lock",
+        inputs: {
+          region: "eu-central-1",
+          backupVaultName: "pgplat-prod-restore-vault-copy",
+          minRetentionDays: 7,
+          maxRetentionDays: 1000,
+          changeableForDays: 3,
+        },
+      },
     ]);
-    const rules = resource(restored, "pgplat-aws-aws-backup-plan").inputs.rules as { ruleName: string; lifecycle: { deleteAfter: number } }[];
+    const rules = resource(restored, "pgplat-aws-aws-backup-plan").inputs.rules as {
+      ruleName: string;
+      lifecycle: { deleteAfter: number };
+    }[];
     expect(rules.map((rule) => [rule.ruleName, rule.lifecycle.deleteAfter])).toEqual([
       ["daily", 35],
       ["weekly", 90],
@@ -210,7 +307,8 @@ describe("prod stack graph: backup alarms", () => {
       arn: topicArn,
       inputTransformer: {
         inputPaths: { task: "$.detail.taskArn", reason: "$.detail.stoppedReason" },
-        inputTemplate: '"pgplat-prod: backup task <task> stopped without a complete backup (<reason>). Its log: CloudWatch group /pgplat/pgplat-prod/backups."',
+        inputTemplate:
+          '"pgplat-prod: backup task <task> stopped without a complete backup (<reason>). Its log: CloudWatch group /pgplat/pgplat-prod/backups."',
       },
     });
   });
@@ -219,24 +317,53 @@ describe("prod stack graph: backup alarms", () => {
     expect(resource(graph, "pgplat-aws-backup-alerts-jobs-failed").inputs).toEqual({
       name: "pgplat-prod-backup-jobs-failed",
       description: "pgplat-prod: AWS Backup jobs that failed, expired or were aborted",
-      eventPattern: JSON.stringify({ source: ["aws.backup"], "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"], detail: { state: ["FAILED", "EXPIRED", "ABORTED"] } }),
+      eventPattern: JSON.stringify({
+        source: ["aws.backup"],
+        "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
+        detail: { state: ["FAILED", "EXPIRED", "ABORTED"] },
+      }),
       tags,
     });
-    expect(resource(graph, "pgplat-aws-backup-alerts-jobs-failed-target").inputs).toEqual({ rule: "pgplat-prod-backup-jobs-failed", arn: topicArn });
+    expect(resource(graph, "pgplat-aws-backup-alerts-jobs-failed-target").inputs).toEqual({
+      rule: "pgplat-prod-backup-jobs-failed",
+      arn: topicArn,
+    });
   });
 
   it("lets exactly those rules, CloudWatch alarms of the account and the account itself use the topic", () => {
     expect(resource(graph, "pgplat-aws-backup-alerts-topic-policy").inputs.arn).toBe(topicArn);
-    expect(JSON.parse(resource(graph, "pgplat-aws-backup-alerts-topic-policy").inputs.policy as string).Statement).toEqual([
+    expect(
+      JSON.parse(resource(graph, "pgplat-aws-backup-alerts-topic-policy").inputs.policy as string).Statement,
+    ).toEqual([
       {
         Sid: "AccountManagesTopic",
         Effect: "Allow",
         Principal: { AWS: "arn:aws:iam::000000000000:root" },
-        Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+        Action: [
+          "sns:GetTopicAttributes",
+          "sns:SetTopicAttributes",
+          "sns:Subscribe",
+          "sns:ListSubscriptionsByTopic",
+          "sns:Publish",
+        ],
         Resource: topicArn,
       },
-      { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } } },
-      { Sid: "BackupRulesPublish", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { ArnEquals: { "aws:SourceArn": [taskFailedRule, jobsFailedRule] } } },
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } },
+      },
+      {
+        Sid: "BackupRulesPublish",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: { ArnEquals: { "aws:SourceArn": [taskFailedRule, jobsFailedRule] } },
+      },
     ]);
   });
 
@@ -258,10 +385,20 @@ describe("prod stack graph: backup alarms", () => {
       okActions: [topicArn],
       tags,
     });
-    expect(JSON.parse(resource(graph, "pgplat-aws-backup-task-metric-policy").inputs.policy as string).Statement).toEqual([
-      { Sid: "SendDumpMetric", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "pgplat" } } },
+    expect(
+      JSON.parse(resource(graph, "pgplat-aws-backup-task-metric-policy").inputs.policy as string).Statement,
+    ).toEqual([
+      {
+        Sid: "SendDumpMetric",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "pgplat" } },
+      },
     ]);
-    const [container] = JSON.parse(resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string) as { environment: { name: string; value: string }[] }[];
+    const [container] = JSON.parse(
+      resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string,
+    ) as { environment: { name: string; value: string }[] }[];
     expect(container.environment.filter((variable) => variable.name.startsWith("BACKUP_METRIC_"))).toEqual([
       { name: "BACKUP_METRIC_NAMESPACE", value: "pgplat" },
       { name: "BACKUP_METRIC_STACK", value: "pgplat-prod" },
@@ -278,7 +415,10 @@ describe("prod stack graph: stack guardrails", () => {
 
 describe("throwaway stack graph: backups can be torn down", () => {
   it("deletes the vault with its recovery points and the repository with its images, and protects neither", () => {
-    const { graph: throwaway } = recordStack(path.join(__dirname, "..", "fixtures", "Pulumi.throwaway.yaml"), "throwaway");
+    const { graph: throwaway } = recordStack(
+      path.join(__dirname, "..", "fixtures", "Pulumi.throwaway.yaml"),
+      "throwaway",
+    );
     const vault = resource(throwaway, "pgplat-aws-aws-backup-vault");
     expect([vault.inputs.forceDestroy, vault.protect, vault.retainOnDelete]).toEqual([true, false, false]);
     expect(resource(throwaway, "pgplat-aws-backup-image-repository").inputs.forceDelete).toBe(true);

@@ -19,9 +19,17 @@ const keyArn = () => expect.stringMatching(/^arn:aws:kms:/);
 describe("prod stack graph: network and encryption", () => {
   it("creates a rotating KMS key, protected", () => {
     const key = resource(graph, "pgplat-aws-kms-key");
-    expect(key.inputs).toEqual({ description: "pgplat-prod: PostgreSQL platform data", enableKeyRotation: true, deletionWindowInDays: 30, tags });
+    expect(key.inputs).toEqual({
+      description: "pgplat-prod: PostgreSQL platform data",
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags,
+    });
     expect(key.protect).toBe(true);
-    expect(resource(graph, "pgplat-aws-kms-alias").inputs).toEqual({ name: "alias/pgplat-prod", targetKeyId: expect.any(String) });
+    expect(resource(graph, "pgplat-aws-kms-alias").inputs).toEqual({
+      name: "alias/pgplat-prod",
+      targetKeyId: expect.any(String),
+    });
   });
 
   it("admits PostgreSQL only from the configured CIDRs, the pooler and the backup task, one rule each, and opens nothing else", () => {
@@ -31,13 +39,46 @@ describe("prod stack graph: network and encryption", () => {
       vpcId: "vpc-0123456789abcdef0",
       tags,
     });
-    const rules = graph.resources.filter((entry) => entry.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && entry.inputs.securityGroupId === "pgplat-aws-network-postgres-id");
+    const rules = graph.resources.filter(
+      (entry) =>
+        entry.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" &&
+        entry.inputs.securityGroupId === "pgplat-aws-network-postgres-id",
+    );
     expect(rules.map((rule) => rule.inputs)).toEqual([
-      { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from 10.0.0.0_16", cidrIpv4: "10.0.0.0/16", tags },
-      { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from backup-task", referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id", tags },
-      { securityGroupId: "pgplat-aws-network-postgres-id", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL from pooler", referencedSecurityGroupId: "pgplat-aws-pooler-tasks-sg-id", tags },
+      {
+        securityGroupId: "pgplat-aws-network-postgres-id",
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        description: "PostgreSQL from 10.0.0.0_16",
+        cidrIpv4: "10.0.0.0/16",
+        tags,
+      },
+      {
+        securityGroupId: "pgplat-aws-network-postgres-id",
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        description: "PostgreSQL from backup-task",
+        referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id",
+        tags,
+      },
+      {
+        securityGroupId: "pgplat-aws-network-postgres-id",
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        description: "PostgreSQL from pooler",
+        referencedSecurityGroupId: "pgplat-aws-pooler-tasks-sg-id",
+        tags,
+      },
     ]);
-    expect(resource(graph, "pgplat-aws-network-subnets").inputs).toEqual({ namePrefix: "pgplat-prod-", description: "pgplat-prod: private subnets for PostgreSQL", subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], tags });
+    expect(resource(graph, "pgplat-aws-network-subnets").inputs).toEqual({
+      namePrefix: "pgplat-prod-",
+      description: "pgplat-prod: private subnets for PostgreSQL",
+      subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+      tags,
+    });
   });
 });
 
@@ -137,7 +178,10 @@ describe("prod stack graph: RDS PostgreSQL 16", () => {
   });
 
   it("replicates automated backups to the second region, under a key of that region", () => {
-    expect(resource(graph, "pgplat-aws-backup-replication-key").inputs).toMatchObject({ region: "eu-central-1", enableKeyRotation: true });
+    expect(resource(graph, "pgplat-aws-backup-replication-key").inputs).toMatchObject({
+      region: "eu-central-1",
+      enableKeyRotation: true,
+    });
     expect(resource(graph, "pgplat-aws-backup-replication-replication").inputs).toEqual({
       region: "eu-central-1",
       sourceDbInstanceArn: "arn:aws:rds::000000000000:pgplat-aws-rds-instance",
@@ -149,9 +193,14 @@ describe("prod stack graph: RDS PostgreSQL 16", () => {
   it("gives enhanced monitoring its own role with the AWS managed policy", () => {
     expect(JSON.parse(resource(graph, "pgplat-aws-rds-monitoring-role").inputs.assumeRolePolicy as string)).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
     });
-    expect(resource(graph, "pgplat-aws-rds-monitoring-policy").inputs).toEqual({ role: expect.stringMatching(/^pgplat-prod-rds-monitoring-[0-9a-f]{8}$/), policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" });
+    expect(resource(graph, "pgplat-aws-rds-monitoring-policy").inputs).toEqual({
+      role: expect.stringMatching(/^pgplat-prod-rds-monitoring-[0-9a-f]{8}$/),
+      policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+    });
   });
 });
 
@@ -161,20 +210,47 @@ describe("prod stack graph: backups", () => {
 
   it("creates a protected, versioned, KMS-encrypted bucket with no public access and owner-enforced objects", () => {
     const bucket = resource(graph, "pgplat-aws-backup-bucket-bucket");
-    expect(bucket.inputs).toEqual({ bucketPrefix: "pgplat-prod-backups-", objectLockEnabled: false, forceDestroy: false, tags });
+    expect(bucket.inputs).toEqual({
+      bucketPrefix: "pgplat-prod-backups-",
+      objectLockEnabled: false,
+      forceDestroy: false,
+      tags,
+    });
     expect(bucket.protect).toBe(true);
-    expect(resource(graph, "pgplat-aws-backup-bucket-public-access").inputs).toEqual({ bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect(resource(graph, "pgplat-aws-backup-bucket-ownership").inputs).toEqual({ bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    expect(resource(graph, "pgplat-aws-backup-bucket-versioning").inputs).toEqual({ bucket: bucketId, versioningConfiguration: { status: "Enabled" } });
+    expect(resource(graph, "pgplat-aws-backup-bucket-public-access").inputs).toEqual({
+      bucket: bucketId,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(resource(graph, "pgplat-aws-backup-bucket-ownership").inputs).toEqual({
+      bucket: bucketId,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    expect(resource(graph, "pgplat-aws-backup-bucket-versioning").inputs).toEqual({
+      bucket: bucketId,
+      versioningConfiguration: { status: "Enabled" },
+    });
     expect(resource(graph, "pgplat-aws-backup-bucket-encryption").inputs).toEqual({
       bucket: bucketId,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn() }, bucketKeyEnabled: true }],
+      rules: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn() },
+          bucketKeyEnabled: true,
+        },
+      ],
     });
   });
 
   it("denies non-TLS access, and expires old backups and old versions by config", () => {
     const policy = resource(graph, "pgplat-aws-backup-bucket-tls-only");
-    expect(JSON.parse(policy.inputs.policy as string).Statement.map((statement: { Sid: string; Resource: string[] }) => [statement.Sid, statement.Resource])).toEqual([
+    expect(
+      JSON.parse(policy.inputs.policy as string).Statement.map((statement: { Sid: string; Resource: string[] }) => [
+        statement.Sid,
+        statement.Resource,
+      ]),
+    ).toEqual([
       ["DenyInsecureTransport", [bucketArn, `${bucketArn}/*`]],
       ["DenyOldTls", [bucketArn, `${bucketArn}/*`]],
     ]);
@@ -197,7 +273,12 @@ describe("prod stack graph: backups", () => {
 
   it("gives the backup task a role that may only write under its prefix", () => {
     const policy = JSON.parse(resource(graph, "pgplat-aws-backup-task-task-policy").inputs.policy as string);
-    expect(policy.Statement[0]).toEqual({ Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/postgres/*` });
+    expect(policy.Statement[0]).toEqual({
+      Sid: "WriteBackups",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: `${bucketArn}/postgres/*`,
+    });
   });
 
   it("schedules the Fargate task privately, with credentials from Secrets Manager, and admits it to PostgreSQL", () => {
@@ -207,11 +288,20 @@ describe("prod stack graph: backups", () => {
       scheduleExpressionTimezone: "UTC",
       flexibleTimeWindow: { mode: "OFF" },
       target: {
-        ecsParameters: { launchType: "FARGATE", networkConfiguration: { subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], securityGroups: ["pgplat-aws-backup-task-sg-id"], assignPublicIp: false } },
+        ecsParameters: {
+          launchType: "FARGATE",
+          networkConfiguration: {
+            subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+            securityGroups: ["pgplat-aws-backup-task-sg-id"],
+            assignPublicIp: false,
+          },
+        },
         retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
       },
     });
-    const [container] = JSON.parse(resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string);
+    const [container] = JSON.parse(
+      resource(graph, "pgplat-aws-backup-task-task").inputs.containerDefinitions as string,
+    );
     expect(container.secrets.map((secret: { name: string }) => secret.name)).toEqual(["PGUSER", "PGPASSWORD"]);
     // The bucket's provider-completed name (stand-in suffix) reaches the task, next to its prefix.
     expect(container.environment).toEqual([
@@ -225,17 +315,30 @@ describe("prod stack graph: backups", () => {
       { name: "BACKUP_METRIC_STACK", value: "pgplat-prod" },
     ]);
     expect(JSON.stringify(container.environment)).not.toMatch(/password/i);
-    expect(resource(graph, "pgplat-aws-network-postgres-from-backup-task").inputs).toMatchObject({ fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id" });
+    expect(resource(graph, "pgplat-aws-network-postgres-from-backup-task").inputs).toMatchObject({
+      fromPort: 5432,
+      toPort: 5432,
+      referencedSecurityGroupId: "pgplat-aws-backup-task-sg-id",
+    });
   });
 
   it("lets each Fargate task's execution role read exactly its secrets and decrypt them with the platform key", () => {
-    const statements = (role: string) => JSON.parse(resource(graph, `${role}-secrets`).inputs.policy as string).Statement;
+    const statements = (role: string) =>
+      JSON.parse(resource(graph, `${role}-secrets`).inputs.policy as string).Statement;
     expect(statements("pgplat-aws-backup-task-execution-role")).toEqual([
-      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ["arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!pgplat-prod-postgres"] },
+      {
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: ["arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!pgplat-prod-postgres"],
+      },
       { Effect: "Allow", Action: "kms:Decrypt", Resource: expect.stringMatching(/^arn:aws:kms:/) },
     ]);
     expect(statements("pgplat-aws-pooler-execution-role")).toEqual([
-      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ["arn:aws:secretsmanager::000000000000:pgplat-aws-pooler-userlist"] },
+      {
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: ["arn:aws:secretsmanager::000000000000:pgplat-aws-pooler-userlist"],
+      },
       { Effect: "Allow", Action: "kms:Decrypt", Resource: expect.stringMatching(/^arn:aws:kms:/) },
     ]);
   });
@@ -262,29 +365,53 @@ describe("prod stack graph: roles on RDS", () => {
   it("creates the same logins as dev, with SCRAM verifiers as secret passwords", () => {
     for (const login of builtInLogins) {
       const role = resource(graph, `pgplat-aws-database-roles-${login.name}`);
-      const limits = login.name === "app_user" ? { statementTimeout: 30000, idleInTransactionSessionTimeout: 60000 } : {};
-      expect(role.inputs).toEqual({ name: login.name, login: true, inherit: true, roles: [...login.memberOf], password: expect.any(SecretValue), ...limits });
+      const limits =
+        login.name === "app_user" ? { statementTimeout: 30000, idleInTransactionSessionTimeout: 60000 } : {};
+      expect(role.inputs).toEqual({
+        name: login.name,
+        login: true,
+        inherit: true,
+        roles: [...login.memberOf],
+        password: expect.any(SecretValue),
+        ...limits,
+      });
       expect(role.provider).toBe("pgplat-aws-database-provider");
     }
   });
 
   it("applies the same sql/ as dev over TLS through the admin endpoint", () => {
     const connection = (resource(graph, "pgplat-aws-database-migrations").inputs.connection as SecretValue).value;
-    expect(connection).toMatchObject({ host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com", port: 5432, user: "app_migrator", database: "app", sslmode: "require" });
+    expect(connection).toMatchObject({
+      host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com",
+      port: 5432,
+      user: "app_migrator",
+      database: "app",
+      sslmode: "require",
+    });
   });
 
   it("exports the endpoint in plain text and TLS connection URIs as a secret", () => {
-    expect(graph.outputs.postgres).toEqual({ host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com", port: 5432 });
+    expect(graph.outputs.postgres).toEqual({
+      host: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com",
+      port: 5432,
+    });
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(Object.keys(uris).sort()).toEqual(builtInLogins.map((login) => login.name).sort());
-    expect(uris.app_migrator).toMatch(/^postgresql:\/\/app_migrator:[A-Za-z0-9]+@pgplat-prod-postgres\.fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+    expect(uris.app_migrator).toMatch(
+      /^postgresql:\/\/app_migrator:[A-Za-z0-9]+@pgplat-prod-postgres\.fake\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/,
+    );
   });
 });
 
 describe("prod stack graph: PgBouncer on Fargate", () => {
   it("runs the Docker stack's pgbouncer.ini against RDS over TLS, with the SCRAM userlist from Secrets Manager", () => {
     const [container] = JSON.parse(resource(graph, "pgplat-aws-pooler-task").inputs.containerDefinitions as string);
-    const expectedIni = pgbouncerFiles(config, { ...poolerLayout, postgresHost: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com", postgresPort: 5432, serverTlsSslmode: "require" }).pgbouncerIni;
+    const expectedIni = pgbouncerFiles(config, {
+      ...poolerLayout,
+      postgresHost: "pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com",
+      postgresPort: 5432,
+      serverTlsSslmode: "require",
+    }).pgbouncerIni;
     expect(container).toEqual({
       name: "pgbouncer",
       image: "edoburu/pgbouncer:v1.25.2-p0",
@@ -293,37 +420,87 @@ describe("prod stack graph: PgBouncer on Fargate", () => {
       command: [poolerStartScript],
       portMappings: [{ containerPort: 6432, protocol: "tcp" }],
       environment: [{ name: "PGBOUNCER_INI", value: expectedIni }],
-      secrets: [{ name: "PGBOUNCER_USERLIST", valueFrom: "arn:aws:secretsmanager::000000000000:pgplat-aws-pooler-userlist" }],
+      secrets: [
+        { name: "PGBOUNCER_USERLIST", valueFrom: "arn:aws:secretsmanager::000000000000:pgplat-aws-pooler-userlist" },
+      ],
       // max_client_conn 1000 + max_db_connections 150 (3 pooled logins × (40 + 10)) + 64 of headroom.
       ulimits: [{ name: "nofile", softLimit: 1214, hardLimit: 1214 }],
-      logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/pgplat/pgplat-prod/pgbouncer", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "pgbouncer" } },
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": "/pgplat/pgplat-prod/pgbouncer",
+          "awslogs-region": "eu-west-1",
+          "awslogs-stream-prefix": "pgbouncer",
+        },
+      },
     });
     expect(expectedIni).toContain("server_tls_sslmode = require");
-    expect(expectedIni).toContain("app = host=pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com port=5432 dbname=app");
+    expect(expectedIni).toContain(
+      "app = host=pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com port=5432 dbname=app",
+    );
     expect(expectedIni).toContain("max_db_connections = 150");
     const userlist = secretText(resource(graph, "pgplat-aws-pooler-userlist-version").inputs.secretString);
-    expect(userlist.trimEnd().split("\n").map((line) => line.split(" ")[0])).toEqual(['"app_user"', '"app_reporting"', '"app_monitoring"', '"pgbouncer_admin"']);
-    expect(resource(graph, "pgplat-aws-pooler-userlist").inputs).toEqual({ namePrefix: "pgplat-prod-pgbouncer-userlist-", kmsKeyId: keyArn(), recoveryWindowInDays: 7, tags });
+    expect(
+      userlist
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.split(" ")[0]),
+    ).toEqual(['"app_user"', '"app_reporting"', '"app_monitoring"', '"pgbouncer_admin"']);
+    expect(resource(graph, "pgplat-aws-pooler-userlist").inputs).toEqual({
+      namePrefix: "pgplat-prod-pgbouncer-userlist-",
+      kmsKeyId: keyArn(),
+      recoveryWindowInDays: 7,
+      tags,
+    });
   });
 
   it("serves through an internal NLB to tasks in private subnets, rolling back failed deployments", () => {
-    expect(resource(graph, "pgplat-aws-pooler-nlb").inputs).toMatchObject({ internal: true, loadBalancerType: "network", subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"] });
-    expect(resource(graph, "pgplat-aws-pooler-targets").inputs).toMatchObject({ port: 6432, protocol: "TCP", targetType: "ip", healthCheck: { protocol: "TCP", port: "6432", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 } });
+    expect(resource(graph, "pgplat-aws-pooler-nlb").inputs).toMatchObject({
+      internal: true,
+      loadBalancerType: "network",
+      subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+    });
+    expect(resource(graph, "pgplat-aws-pooler-targets").inputs).toMatchObject({
+      port: 6432,
+      protocol: "TCP",
+      targetType: "ip",
+      healthCheck: { protocol: "TCP", port: "6432", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+    });
     expect(resource(graph, "pgplat-aws-pooler-listener").inputs).toMatchObject({ port: 6432, protocol: "TCP" });
     expect(resource(graph, "pgplat-aws-pooler-service").inputs).toMatchObject({
       desiredCount: 2,
       launchType: "FARGATE",
-      networkConfiguration: { subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], securityGroups: ["pgplat-aws-pooler-tasks-sg-id"], assignPublicIp: false },
+      networkConfiguration: {
+        subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+        securityGroups: ["pgplat-aws-pooler-tasks-sg-id"],
+        assignPublicIp: false,
+      },
       deploymentCircuitBreaker: { enable: true, rollback: true },
     });
-    expect(resource(graph, "pgplat-aws-pooler-from-10.0.0.0_16").inputs).toMatchObject({ securityGroupId: "pgplat-aws-pooler-nlb-sg-id", fromPort: 6432, cidrIpv4: "10.0.0.0/16" });
-    expect(resource(graph, "pgplat-aws-pooler-from-nlb").inputs).toMatchObject({ securityGroupId: "pgplat-aws-pooler-tasks-sg-id", referencedSecurityGroupId: "pgplat-aws-pooler-nlb-sg-id" });
-    expect(resource(graph, "pgplat-aws-network-postgres-from-pooler").inputs).toMatchObject({ referencedSecurityGroupId: "pgplat-aws-pooler-tasks-sg-id" });
+    expect(resource(graph, "pgplat-aws-pooler-from-10.0.0.0_16").inputs).toMatchObject({
+      securityGroupId: "pgplat-aws-pooler-nlb-sg-id",
+      fromPort: 6432,
+      cidrIpv4: "10.0.0.0/16",
+    });
+    expect(resource(graph, "pgplat-aws-pooler-from-nlb").inputs).toMatchObject({
+      securityGroupId: "pgplat-aws-pooler-tasks-sg-id",
+      referencedSecurityGroupId: "pgplat-aws-pooler-nlb-sg-id",
+    });
+    expect(resource(graph, "pgplat-aws-network-postgres-from-pooler").inputs).toMatchObject({
+      referencedSecurityGroupId: "pgplat-aws-pooler-tasks-sg-id",
+    });
   });
 
   it("exports the pooler endpoint, and pooled logins' URIs go through it", () => {
-    expect(graph.outputs.pooler).toEqual({ kind: "pgbouncer", host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com", port: 6432 });
-    expect(graph.outputs.pgbouncer).toEqual({ host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com", port: 6432 });
+    expect(graph.outputs.pooler).toEqual({
+      kind: "pgbouncer",
+      host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com",
+      port: 6432,
+    });
+    expect(graph.outputs.pgbouncer).toEqual({
+      host: "pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com",
+      port: 6432,
+    });
     const uris = (graph.outputs.connectionUris as SecretValue).value as Record<string, string>;
     expect(new URL(uris.app_user).host).toBe("pgplat-prod-pooler-0123456789.elb.eu-west-1.amazonaws.com:6432");
     expect(new URL(uris.app_migrator).host).toBe("pgplat-prod-postgres.fake.eu-west-1.rds.amazonaws.com:5432");
@@ -359,19 +536,37 @@ describe("prod stack graph: ElastiCache and alarms", () => {
       tags,
     });
     expect(group.protect).toBe(true);
-    expect(resource(graph, "pgplat-aws-cache-parameters").inputs).toMatchObject({ family: "redis7", parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }] });
-    expect(resource(graph, "pgplat-aws-cache-from-10.0.0.0_16").inputs).toMatchObject({ fromPort: 6379, toPort: 6379, cidrIpv4: "10.0.0.0/16" });
+    expect(resource(graph, "pgplat-aws-cache-parameters").inputs).toMatchObject({
+      family: "redis7",
+      parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }],
+    });
+    expect(resource(graph, "pgplat-aws-cache-from-10.0.0.0_16").inputs).toMatchObject({
+      fromPort: 6379,
+      toPort: 6379,
+      cidrIpv4: "10.0.0.0/16",
+    });
     expect(graph.outputs.redis).toEqual({ host: "master.pgplat-prod-redis.fake.euw1.cache.amazonaws.com", port: 6379 });
-    expect((graph.outputs.redisUri as SecretValue).value).toMatch(/^rediss:\/\/:[A-Za-z0-9]{20,}@master\.pgplat-prod-redis\.fake\.euw1\.cache\.amazonaws\.com:6379\/0$/);
+    expect((graph.outputs.redisUri as SecretValue).value).toMatch(
+      /^rediss:\/\/:[A-Za-z0-9]{20,}@master\.pgplat-prod-redis\.fake\.euw1\.cache\.amazonaws\.com:6379\/0$/,
+    );
   });
 
   it("sends every alarm and recovery to one SNS topic", () => {
     const alarms = graph.resources.filter((entry) => entry.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
     // 13 from the alarm specs, plus the missed-backup alarm (prodBackups.test.ts).
     expect(alarms).toHaveLength(14);
-    expect(resource(graph, "pgplat-aws-alarms-rds-replica-1-lag").inputs.dimensions).toEqual({ DBInstanceIdentifier: "pgplat-prod-postgres-replica-1" });
-    expect(resource(graph, "pgplat-aws-alarms-pooler-running-tasks").inputs).toMatchObject({ dimensions: { ClusterName: "pgplat-prod-pooler", ServiceName: "pgbouncer" }, threshold: 2, comparisonOperator: "LessThanThreshold" });
-    expect(resource(graph, "pgplat-aws-alarms-pooler-unhealthy-targets").inputs.dimensions).toEqual({ LoadBalancer: "net/pgplat-prod-pooler/0123456789", TargetGroup: "targetgroup/pgb-fake/0123456789" });
+    expect(resource(graph, "pgplat-aws-alarms-rds-replica-1-lag").inputs.dimensions).toEqual({
+      DBInstanceIdentifier: "pgplat-prod-postgres-replica-1",
+    });
+    expect(resource(graph, "pgplat-aws-alarms-pooler-running-tasks").inputs).toMatchObject({
+      dimensions: { ClusterName: "pgplat-prod-pooler", ServiceName: "pgbouncer" },
+      threshold: 2,
+      comparisonOperator: "LessThanThreshold",
+    });
+    expect(resource(graph, "pgplat-aws-alarms-pooler-unhealthy-targets").inputs.dimensions).toEqual({
+      LoadBalancer: "net/pgplat-prod-pooler/0123456789",
+      TargetGroup: "targetgroup/pgb-fake/0123456789",
+    });
     expect(resource(graph, "pgplat-aws-alarms-rds-connections").inputs).toEqual({
       name: "pgplat-prod-rds-connections",
       alarmDescription: "RDS connections above 80% of max_connections (400)",
@@ -388,7 +583,9 @@ describe("prod stack graph: ElastiCache and alarms", () => {
       okActions: ["arn:aws:sns::000000000000:pgplat-aws-alarms-topic"],
       tags,
     });
-    expect(resource(graph, "pgplat-aws-alarms-cache-memory").inputs.dimensions).toEqual({ ReplicationGroupId: "pgplat-prod-redis" });
+    expect(resource(graph, "pgplat-aws-alarms-cache-memory").inputs.dimensions).toEqual({
+      ReplicationGroupId: "pgplat-prod-redis",
+    });
     // The wraparound level shared with the health report and Prometheus: 150 % of autovacuum_freeze_max_age.
     expect(resource(graph, "pgplat-aws-alarms-rds-transaction-id-age").inputs).toEqual({
       name: "pgplat-prod-rds-transaction-id-age",
@@ -411,7 +608,13 @@ describe("prod stack graph: ElastiCache and alarms", () => {
 
 describe("prod stack graph: guardrails", () => {
   it("protects and retains every resource that holds data", () => {
-    for (const name of ["pgplat-aws-kms-key", "pgplat-aws-rds-instance", "pgplat-aws-backup-bucket-bucket", "pgplat-aws-cache-group", "pgplat-aws-backup-replication-key"]) {
+    for (const name of [
+      "pgplat-aws-kms-key",
+      "pgplat-aws-rds-instance",
+      "pgplat-aws-backup-bucket-bucket",
+      "pgplat-aws-cache-group",
+      "pgplat-aws-backup-replication-key",
+    ]) {
       expect([name, resource(graph, name).protect, resource(graph, name).retainOnDelete]).toEqual([name, true, true]);
     }
   });

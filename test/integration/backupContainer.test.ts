@@ -16,13 +16,19 @@ const password = `bk-${Math.random().toString(36).slice(2)}`;
 beforeAll(async () => {
   server = await startPostgres(stackConfig({ postgres: { archiveTimeoutSeconds: 2 } }));
   bundle = path.join(server.root, "pgplat-basebackup.js");
-  const built = spawnSync("bash", [path.join(projectRoot, "scripts", "container", "bundle-basebackup.sh"), bundle], { encoding: "utf8" });
+  const built = spawnSync("bash", [path.join(projectRoot, "scripts", "container", "bundle-basebackup.sh"), bundle], {
+    encoding: "utf8",
+  });
   if (built.status !== 0) throw new Error(`bundling failed: ${built.stderr}`);
   await server.query(`create role ${backupLogin} login password '${password}'`);
   for (const fn of backupFunctions) await server.query(`grant execute on function pg_catalog.${fn} to ${backupLogin}`);
   await server.query("create role no_grants login password 'x'");
   passFile = path.join(server.root, "pgpass");
-  writeFileSync(passFile, `127.0.0.1:${server.port}:postgres:${backupLogin}:${password}\n127.0.0.1:${server.port}:postgres:no_grants:x\n`, { mode: 0o600 });
+  writeFileSync(
+    passFile,
+    `127.0.0.1:${server.port}:postgres:${backupLogin}:${password}\n127.0.0.1:${server.port}:postgres:no_grants:x\n`,
+    { mode: 0o600 },
+  );
   chownSync(passFile, server.user.uid, server.user.gid);
 });
 
@@ -34,19 +40,41 @@ const repo = () => path.join(server.root, "backups");
 const urlFor = (user: string) => `postgresql://${user}@127.0.0.1:${server.port}/postgres`;
 
 function asServerUser(args: readonly string[]) {
-  return spawnSync(process.execPath, [bundle, ...args], { uid: server.user.uid, gid: server.user.gid, encoding: "utf8", env: { ...process.env, PGPASSFILE: passFile }, timeout: 120_000 });
+  return spawnSync(process.execPath, [bundle, ...args], {
+    uid: server.user.uid,
+    gid: server.user.gid,
+    encoding: "utf8",
+    env: { ...process.env, PGPASSFILE: passFile },
+    timeout: 120_000,
+  });
 }
 
 describe("the bundled backup tool, as the backup container runs it", () => {
   it("takes a base backup as the backup login, which may run only the backup functions, with the password from a pgpass file", () => {
-    const result = asServerUser(["take", "--database-url", urlFor(backupLogin), "--pgdata", path.join(server.root, "data"), "--repo", repo()]);
+    const result = asServerUser([
+      "take",
+      "--database-url",
+      urlFor(backupLogin),
+      "--pgdata",
+      path.join(server.root, "data"),
+      "--repo",
+      repo(),
+    ]);
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatch(/^backup \d{8}T\d{9}Z complete: /);
     expect(result.stdout + result.stderr).not.toContain(password);
   });
 
   it("is refused the backup functions as a login without the grant", () => {
-    const result = asServerUser(["take", "--database-url", urlFor("no_grants"), "--pgdata", path.join(server.root, "data"), "--repo", repo()]);
+    const result = asServerUser([
+      "take",
+      "--database-url",
+      urlFor("no_grants"),
+      "--pgdata",
+      path.join(server.root, "data"),
+      "--repo",
+      repo(),
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe("permission denied for function pg_backup_start\n");
   });
@@ -63,14 +91,35 @@ describe("the bundled backup tool, as the backup container runs it", () => {
     const before = readdirSync(repo()).length;
     const child = spawn(
       process.execPath,
-      [bundle, "schedule", "--database-url", urlFor(backupLogin), "--pgdata", path.join(server.root, "data"), "--repo", repo(), "--wal-archive", server.archiveDir, "--every-hours", "0.001", "--retention-days", "7"],
-      { uid: server.user.uid, gid: server.user.gid, env: { ...process.env, PGPASSFILE: passFile }, stdio: ["ignore", "pipe", "pipe"] },
+      [
+        bundle,
+        "schedule",
+        "--database-url",
+        urlFor(backupLogin),
+        "--pgdata",
+        path.join(server.root, "data"),
+        "--repo",
+        repo(),
+        "--wal-archive",
+        server.archiveDir,
+        "--every-hours",
+        "0.001",
+        "--retention-days",
+        "7",
+      ],
+      {
+        uid: server.user.uid,
+        gid: server.user.gid,
+        env: { ...process.env, PGPASSFILE: passFile },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
     );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + 60_000;
-    while ((output.match(/^kept \d+ backup/gm) ?? []).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    while ((output.match(/^kept \d+ backup/gm) ?? []).length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
     const stopped = Date.now();
     child.kill("SIGTERM");
     const code = await new Promise((resolve) => child.on("exit", resolve));

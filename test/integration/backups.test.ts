@@ -1,4 +1,17 @@
-import { closeSync, cpSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestFileName, readManifest } from "../../backups/manifest";
@@ -47,9 +60,13 @@ function newRoot(label: string): string {
 async function bootRestored(root: string): Promise<PostgresServer> {
   const server = await startPostgres(config, { restored: { root, superuserPassword: source.superuserPassword } });
   cleanups.push(() => server.stop());
-  await waitFor("promotion", async () => {
-    if ((await server.query<{ r: boolean }>("select pg_is_in_recovery() as r"))[0].r) throw new Error("in recovery");
-  }, 60_000);
+  await waitFor(
+    "promotion",
+    async () => {
+      if ((await server.query<{ r: boolean }>("select pg_is_in_recovery() as r"))[0].r) throw new Error("in recovery");
+    },
+    60_000,
+  );
   return server;
 }
 
@@ -67,8 +84,12 @@ describe("backup and restore through the CLI", () => {
     first = take();
     const manifest = readManifest(path.join(repo, first));
     expect(manifest).toMatchObject({ id: first, status: "complete", timeline: 1, pgVersionNum: expect.any(Number) });
-    expect(manifest.files.map((file) => file.path)).toEqual(expect.arrayContaining(["PG_VERSION", "global/pg_control", "postgresql.auto.conf"]));
-    expect(manifest.files.map((file) => file.path).some((file) => file.startsWith("pg_wal/") || file === "postmaster.pid")).toBe(false);
+    expect(manifest.files.map((file) => file.path)).toEqual(
+      expect.arrayContaining(["PG_VERSION", "global/pg_control", "postgresql.auto.conf"]),
+    );
+    expect(
+      manifest.files.map((file) => file.path).some((file) => file.startsWith("pg_wal/") || file === "postmaster.pid"),
+    ).toBe(false);
     expect(manifest.directories).toEqual(expect.arrayContaining(["pg_wal", "pg_replslot", "pg_stat_tmp"]));
     expect(manifest.backupLabel).toMatch(/^START WAL LOCATION: .* \(file 00000001/);
     // The segment pg_backup_stop waited for is in the archive.
@@ -80,7 +101,13 @@ describe("backup and restore through the CLI", () => {
     expect(result.status).toBe(0);
     const list = JSON.parse(result.stdout) as Record<string, unknown>[];
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: first, status: "complete", timeline: 1, startLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/), endLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) });
+    expect(list[0]).toMatchObject({
+      id: first,
+      status: "complete",
+      timeline: 1,
+      startLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/),
+      endLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/),
+    });
     expect(Date.parse(list[0].endTime as string)).toBeGreaterThanOrEqual(Date.parse(list[0].startTime as string));
     expect(result.stdout).not.toContain(source.superuserPassword);
   });
@@ -90,7 +117,9 @@ describe("backup and restore through the CLI", () => {
     const result = backupCli(["verify", "--repo", repo, "--wal-archive", source.archiveDir]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^${first}: ok \\(\\d+ files; WAL 00000001\\w+\\.\\.00000001\\w+, \\d+ segments\\)`));
+    expect(result.stdout).toMatch(
+      new RegExp(`^${first}: ok \\(\\d+ files; WAL 00000001\\w+\\.\\.00000001\\w+, \\d+ segments\\)`),
+    );
   });
 
   it("restores to a time between two commits into a new directory with mode 0700, owned by the server's user", async () => {
@@ -100,7 +129,17 @@ describe("backup and restore through the CLI", () => {
     await switchAndArchive(source);
     const root = newRoot("restore-time");
     const into = path.join(root, "data");
-    const result = backupCli(["restore", "--repo", repo, "--wal-archive", source.archiveDir, "--into", into, "--time", target.replace("Z", "+00:00")]);
+    const result = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      source.archiveDir,
+      "--into",
+      into,
+      "--time",
+      target.replace("Z", "+00:00"),
+    ]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(statSync(into).mode & 0o777).toBe(0o700);
@@ -117,16 +156,49 @@ describe("backup and restore through the CLI", () => {
 
   it("refuses a target before the backup's end, a directory with files, and a time without an offset", () => {
     const manifest = readManifest(path.join(repo, first));
-    const early = backupCli(["restore", "--repo", repo, "--wal-archive", source.archiveDir, "--into", path.join(newRoot("early"), "data"), "--time", manifest.startTime, "--backup", first]);
+    const early = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      source.archiveDir,
+      "--into",
+      path.join(newRoot("early"), "data"),
+      "--time",
+      manifest.startTime,
+      "--backup",
+      first,
+    ]);
     expect(early.status).toBe(1);
-    expect(early.stderr).toBe(`backup ${first} ended at ${manifest.endTime}; a target before its end cannot be reached from it\n`);
+    expect(early.stderr).toBe(
+      `backup ${first} ended at ${manifest.endTime}; a target before its end cannot be reached from it\n`,
+    );
     const busy = newRoot("busy");
     writeFileSync(path.join(busy, "PG_VERSION"), "16\n");
-    const nonEmpty = backupCli(["restore", "--repo", repo, "--wal-archive", source.archiveDir, "--into", busy, "--latest"]);
+    const nonEmpty = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      source.archiveDir,
+      "--into",
+      busy,
+      "--latest",
+    ]);
     expect(nonEmpty.status).toBe(1);
     expect(nonEmpty.stderr).toBe(`${busy} is not empty; restore only writes into a new or empty directory\n`);
     expect(readdirSync(busy)).toEqual(["PG_VERSION"]);
-    const local = backupCli(["restore", "--repo", repo, "--wal-archive", source.archiveDir, "--into", path.join(busy, "x"), "--time", "2026-11-30T14:05:00"]);
+    const local = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      source.archiveDir,
+      "--into",
+      path.join(busy, "x"),
+      "--time",
+      "2026-11-30T14:05:00",
+    ]);
     expect(local.status).toBe(2);
     expect(local.stderr).toMatch(/^usage: --time 2026-11-30T14:05:00 is not an ISO 8601 time with an offset/);
   });
@@ -138,21 +210,45 @@ describe("backup and restore through the CLI", () => {
     const broken = newRoot("broken-archive");
     cpSync(source.archiveDir, path.join(broken, "wal"), { recursive: true });
     const manifest = readManifest(path.join(repo, first));
-    const segments = readdirSync(path.join(broken, "wal")).filter((name) => /^[0-9A-F]{24}$/.test(name) && name > manifest.endWalSegment).sort();
+    const segments = readdirSync(path.join(broken, "wal"))
+      .filter((name) => /^[0-9A-F]{24}$/.test(name) && name > manifest.endWalSegment)
+      .sort();
     const removed = segments[0];
     unlinkSync(path.join(broken, "wal", removed));
     const into = path.join(broken, "restored");
-    const result = backupCli(["restore", "--repo", repo, "--wal-archive", path.join(broken, "wal"), "--into", into, "--latest"]);
+    const result = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      path.join(broken, "wal"),
+      "--into",
+      into,
+      "--latest",
+    ]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe(`WAL segment ${removed} is missing from the archive, but ${segments[1]} exists after it: replay would stop at the gap\n`);
+    expect(result.stderr).toBe(
+      `WAL segment ${removed} is missing from the archive, but ${segments[1]} exists after it: replay would stop at the gap\n`,
+    );
     expect(existsSync(into)).toBe(false);
     const verify = backupCli(["verify", "--repo", repo, "--wal-archive", path.join(broken, "wal")]);
     expect(verify.status).toBe(1);
     expect(verify.stderr).toBe(`verify failed: backup ${first}: WAL segment ${removed}: missing from the archive\n`);
     // A segment the backup itself needs.
     unlinkSync(path.join(broken, "wal", manifest.startWalSegment));
-    const consistency = backupCli(["restore", "--repo", repo, "--wal-archive", path.join(broken, "wal"), "--into", into, "--latest"]);
-    expect(consistency.stderr).toMatch(new RegExp(`^WAL segment ${manifest.startWalSegment} is missing from the archive; backup ${first} needs`));
+    const consistency = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      path.join(broken, "wal"),
+      "--into",
+      into,
+      "--latest",
+    ]);
+    expect(consistency.stderr).toMatch(
+      new RegExp(`^WAL segment ${manifest.startWalSegment} is missing from the archive; backup ${first} needs`),
+    );
   });
 
   it("names the damaged file when a byte of the backup flips, and refuses to restore it", () => {
@@ -168,10 +264,27 @@ describe("backup and restore through the CLI", () => {
     byte[0] ^= 0x10;
     writeSync(descriptor, byte, 0, 1, offset);
     closeSync(descriptor);
-    const result = backupCli(["verify", "--repo", path.join(damaged, "repo"), "--wal-archive", source.archiveDir, "--backup", first]);
+    const result = backupCli([
+      "verify",
+      "--repo",
+      path.join(damaged, "repo"),
+      "--wal-archive",
+      source.archiveDir,
+      "--backup",
+      first,
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(`verify failed: backup ${first}: ${victim.path}: damaged (stored checksum mismatch)\n`);
-    const restore = backupCli(["restore", "--repo", path.join(damaged, "repo"), "--wal-archive", source.archiveDir, "--into", path.join(damaged, "restored"), "--latest"]);
+    const restore = backupCli([
+      "restore",
+      "--repo",
+      path.join(damaged, "repo"),
+      "--wal-archive",
+      source.archiveDir,
+      "--into",
+      path.join(damaged, "restored"),
+      "--latest",
+    ]);
     expect(restore.status).toBe(1);
     expect(existsSync(path.join(damaged, "restored"))).toBe(false);
   });
@@ -180,7 +293,16 @@ describe("backup and restore through the CLI", () => {
     // A standby restored from the backup takes over and archives into the same archive, as after a failover.
     const standbyRoot = newRoot("failover");
     symlinkSync(source.archiveDir, path.join(standbyRoot, "archive"));
-    const restored = backupCli(["restore", "--repo", repo, "--wal-archive", source.archiveDir, "--into", path.join(standbyRoot, "data"), "--latest"]);
+    const restored = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      source.archiveDir,
+      "--into",
+      path.join(standbyRoot, "data"),
+      "--latest",
+    ]);
     expect(restored.status).toBe(0);
     const promoted = await bootRestored(standbyRoot);
     await promoted.query("insert into items values (2001, 'on timeline 2')");
@@ -189,11 +311,27 @@ describe("backup and restore through the CLI", () => {
     });
     await switchAndArchive(promoted);
     const root = newRoot("across-timelines");
-    const result = backupCli(["restore", "--repo", repo, "--wal-archive", source.archiveDir, "--into", path.join(root, "data"), "--latest", "--backup", first]);
+    const result = backupCli([
+      "restore",
+      "--repo",
+      repo,
+      "--wal-archive",
+      source.archiveDir,
+      "--into",
+      path.join(root, "data"),
+      "--latest",
+      "--backup",
+      first,
+    ]);
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatch(/on timeline 2 to the end of the archive/);
     const again = await bootRestored(root);
-    expect(await again.query("select id from items where id > 1000 order by id")).toEqual([{ id: 1001 }, { id: 1002 }, { id: 1003 }, { id: 2001 }]);
+    expect(await again.query("select id from items where id > 1000 order by id")).toEqual([
+      { id: 1001 },
+      { id: 1002 },
+      { id: 1003 },
+      { id: 2001 },
+    ]);
     expect(backupCli(["verify", "--repo", repo, "--wal-archive", source.archiveDir, "--backup", first]).status).toBe(0);
   });
 });
@@ -210,7 +348,15 @@ describe("usage and failures", () => {
 
   it("fails with one line and no secret when the password is wrong", () => {
     const wrong = "not-the-password-x9";
-    const result = backupCli(["take", "--database-url", `postgresql://${superuser}:${wrong}@127.0.0.1:${source.port}/postgres`, "--pgdata", pgdata, "--repo", repo]);
+    const result = backupCli([
+      "take",
+      "--database-url",
+      `postgresql://${superuser}:${wrong}@127.0.0.1:${source.port}/postgres`,
+      "--pgdata",
+      pgdata,
+      "--repo",
+      repo,
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/password authentication failed/);
@@ -225,7 +371,9 @@ describe("usage and failures", () => {
       const before = new Set(readdirSync(repo));
       const child = startBackupCli(["take", "--database-url", url, "--pgdata", pgdata, "--repo", repo]);
       await waitFor("the take to wait for the archiver", async () => {
-        const rows = await source.query("select 1 from pg_stat_activity where application_name = 'pgplat-backup' and query like '%pg_backup_stop%'");
+        const rows = await source.query(
+          "select 1 from pg_stat_activity where application_name = 'pgplat-backup' and query like '%pg_backup_stop%'",
+        );
         if (rows.length === 0) throw new Error("not yet");
       });
       child.kill("SIGKILL");
@@ -259,10 +407,16 @@ describe("prune", () => {
     const age = (id: string, days: number) => {
       const file = path.join(repo, id, manifestFileName);
       const manifest = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
-      const shift = (iso: string) => new Date(Date.parse(iso) - days * 86_400_000).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-      writeFileSync(file, JSON.stringify({ ...manifest, startTime: shift(manifest.startTime), endTime: shift(manifest.endTime) }));
+      const shift = (iso: string) =>
+        new Date(Date.parse(iso) - days * 86_400_000).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+      writeFileSync(
+        file,
+        JSON.stringify({ ...manifest, startTime: shift(manifest.startTime), endTime: shift(manifest.endTime) }),
+      );
     };
-    const all = (JSON.parse(backupCli(["list", "--repo", repo, "--json"]).stdout) as { id: string; status: string }[]).filter((entry) => entry.status === "complete").map((entry) => entry.id);
+    const all = (JSON.parse(backupCli(["list", "--repo", repo, "--json"]).stdout) as { id: string; status: string }[])
+      .filter((entry) => entry.status === "complete")
+      .map((entry) => entry.id);
     const oldest = all[0];
     age(oldest, 20);
     age(older, 10);
@@ -271,18 +425,23 @@ describe("prune", () => {
     const result = backupCli(["prune", "--repo", repo, "--wal-archive", source.archiveDir, "--retention-days", "7"]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    const remaining = (JSON.parse(backupCli(["list", "--repo", repo, "--json"]).stdout) as { id: string; status: string }[]).map((entry) => entry.id);
+    const remaining = (
+      JSON.parse(backupCli(["list", "--repo", repo, "--json"]).stdout) as { id: string; status: string }[]
+    ).map((entry) => entry.id);
     // The backup ten days old is the newest one before the window: it stays, and so does its WAL.
     expect(remaining).toContain(older);
     expect(remaining).toContain(newest);
     expect(remaining).not.toContain(oldest);
     expect(existsSync(path.join(source.archiveDir, oldestStart))).toBe(false);
     expect(existsSync(path.join(source.archiveDir, anchorStart))).toBe(true);
-    expect(readdirSync(source.archiveDir).filter((name) => /^[0-9A-F]{24}$/.test(name)).every((name) => name.slice(8) >= anchorStart.slice(8))).toBe(true);
+    expect(
+      readdirSync(source.archiveDir)
+        .filter((name) => /^[0-9A-F]{24}$/.test(name))
+        .every((name) => name.slice(8) >= anchorStart.slice(8)),
+    ).toBe(true);
     expect(existsSync(path.join(source.archiveDir, "00000002.history"))).toBe(true);
     const verify = backupCli(["verify", "--repo", repo, "--wal-archive", source.archiveDir]);
     expect(verify.stderr).toBe("");
     expect(verify.status).toBe(0);
   }, 180_000);
 });
-

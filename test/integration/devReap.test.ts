@@ -23,7 +23,11 @@ const stateDir = path.join(projectRoot, ".pulumi-state");
 const stateDirExisted = existsSync(stateDir);
 
 function run(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
-  return spawnSync("bash", [devScript, ...args], { env: cli.env(extraEnv), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return spawnSync("bash", [devScript, ...args], {
+    env: cli.env(extraEnv),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 function seedEveryKind(): void {
@@ -56,7 +60,12 @@ describe("npm run dev:list", () => {
     seedEveryKind();
     const result = run(["list"]);
     expect(result.status, result.stderr).toBe(0);
-    const rows = Object.fromEntries(result.stdout.trim().split("\n").map((row) => [row.split(/\s+/)[0], row.split(/\s{2,}/)]));
+    const rows = Object.fromEntries(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((row) => [row.split(/\s+/)[0], row.split(/\s{2,}/)]),
+    );
     expect(rows.STACK).toEqual(["STACK", "AGE", "EXPIRES", "RESOURCES", "LAST UPDATE"]);
     expect(rows["dev-old"].slice(1, 4)).toEqual(["2d 0h", "expired 1h 0m ago", "17"]);
     expect(rows["dev-fresh"].slice(1, 4)).toEqual(["2d 0h", expect.stringMatching(/^in (59m|1h 0m)$/), "17"]);
@@ -64,7 +73,11 @@ describe("npm run dev:list", () => {
     expect(rows.prod.slice(2, 4)).toEqual(["expired 1h 0m ago", "90"]);
     expect(Object.keys(rows)).toHaveLength(8);
     // Read-only: it lists and reads tags, nothing else.
-    expect(cli.pulumiCalls().filter((call) => !call.startsWith("stack tag ls") && call !== "stack ls --json" && call !== "version")).toEqual([]);
+    expect(
+      cli
+        .pulumiCalls()
+        .filter((call) => !call.startsWith("stack tag ls") && call !== "stack ls --json" && call !== "version"),
+    ).toEqual([]);
   });
 });
 
@@ -82,7 +95,11 @@ describe("npm run dev:reap", () => {
 
   it("npm run dev:reap --dry-run (the flag given to npm, without --) is a dry run too", () => {
     seedEveryKind();
-    const result = spawnSync("npm", ["run", "dev:reap", "--dry-run"], { cwd: projectRoot, env: cli.env(), encoding: "utf8" });
+    const result = spawnSync("npm", ["run", "dev:reap", "--dry-run"], {
+      cwd: projectRoot,
+      env: cli.env(),
+      encoding: "utf8",
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain("Would reap 2 of 2 expired stack(s).");
     expect(cli.pulumiCalls().filter((call) => call.startsWith("destroy") || call.startsWith("stack rm"))).toEqual([]);
@@ -99,9 +116,13 @@ describe("npm run dev:reap", () => {
       "stack rm acme/pgplat/dev-pr-7 --yes",
     ]);
     // Tags are never even read for stacks that cannot be reaped by name.
-    expect(cli.pulumiCalls().filter((call) => call.includes("--stack dev ") || call.includes("--stack prod "))).toEqual([]);
+    expect(cli.pulumiCalls().filter((call) => call.includes("--stack dev ") || call.includes("--stack prod "))).toEqual(
+      [],
+    );
     expect(Object.keys(cli.stacks()).sort()).toEqual(["dev", "dev-fresh", "dev-untagged", prodLike, "prod"].sort());
-    expect(result.stdout).toContain(`keep ${prodLike}: protected: its stack file has target aws, environment production`);
+    expect(result.stdout).toContain(
+      `keep ${prodLike}: protected: its stack file has target aws, environment production`,
+    );
     expect(result.stdout).toContain("keep dev-untagged: no pgplat:expires-at tag");
     expect(result.stdout).toContain("Reaped 2 of 2 expired stack(s).");
   });

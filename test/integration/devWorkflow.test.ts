@@ -22,17 +22,29 @@ const stateDir = path.join(projectRoot, ".pulumi-state");
 const stateDirExisted = existsSync(stateDir);
 
 function run(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
-  return spawnSync("bash", [devScript, ...args], { env: cli.env(extraEnv), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return spawnSync("bash", [devScript, ...args], {
+    env: cli.env(extraEnv),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** Runs dev.sh on a pseudo-terminal (util-linux `script`) and types `answer` at the prompt. */
 function runOnTerminal(args: readonly string[], answer: string) {
   const command = ["bash", devScript, ...args].map((word) => `'${word}'`).join(" ");
-  return spawnSync("script", ["-qec", command, "/dev/null"], { env: cli.env(), encoding: "utf8", input: `${answer}\n`, timeout: 60_000 });
+  return spawnSync("script", ["-qec", command, "/dev/null"], {
+    env: cli.env(),
+    encoding: "utf8",
+    input: `${answer}\n`,
+    timeout: 60_000,
+  });
 }
 
 beforeAll(() => {
-  expect(spawnSync("script", ["--version"]).status, "util-linux script (package bsdutils) is needed for the terminal tests").toBe(0);
+  expect(
+    spawnSync("script", ["--version"]).status,
+    "util-linux script (package bsdutils) is needed for the terminal tests",
+  ).toBe(0);
   cli = createFakeCli();
 });
 afterEach(() => {
@@ -74,7 +86,12 @@ describe("npm run dev:up", () => {
   });
 
   it("renews the expiry with --ttl on an existing stack and keeps its creation time", () => {
-    cli.seed({ [stack]: { tags: { [createdAtTag]: "2026-01-01T00:00:00.000Z", [expiresAtTag]: "2026-01-04T00:00:00.000Z" }, resourceCount: 17 } });
+    cli.seed({
+      [stack]: {
+        tags: { [createdAtTag]: "2026-01-01T00:00:00.000Z", [expiresAtTag]: "2026-01-04T00:00:00.000Z" },
+        resourceCount: 17,
+      },
+    });
     writeFileSync(stackFile(stack), readFileSync(stackFile("dev"), "utf8"));
     const before = Date.now();
     const result = run(["up", stack, "--ttl", "2h", "--yes", "--refresh"]);
@@ -128,7 +145,11 @@ describe("npm run dev:up", () => {
     cli.seed({ [name]: { resourceCount: 17, tags: { [createdAtTag]: "2026-01-01T00:00:00.000Z" } } });
     const result = run(["up", name, "--yes"]);
     expect(result.status, result.stderr).toBe(0);
-    expect(cli.pulumiCalls().slice(1, 4)).toEqual(["stack ls --json", `config refresh --stack ${name} --force`, `stack select ${name}`]);
+    expect(cli.pulumiCalls().slice(1, 4)).toEqual([
+      "stack ls --json",
+      `config refresh --stack ${name} --force`,
+      `stack select ${name}`,
+    ]);
     const file = parse(readFileSync(stackFile(name), "utf8"));
     expect(file.encryptionsalt).toBe(`v1:fake-salt-${name}`);
     expect(file.config).toEqual(parse(readFileSync(stackFile("dev"), "utf8")).config);
@@ -144,7 +165,9 @@ describe("npm run dev:up", () => {
     // An unset repository secret arrives as an empty variable.
     const unset = run(["up", stack], { ...shared, PULUMI_CONFIG_PASSPHRASE: "" });
     expect(unset.status).toBe(1);
-    expect(unset.stderr).toContain("PULUMI_BACKEND_URL=s3://team-state is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE");
+    expect(unset.stderr).toContain(
+      "PULUMI_BACKEND_URL=s3://team-state is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE",
+    );
     expect(cli.calls()).toEqual([]);
   });
 
@@ -178,7 +201,9 @@ describe("npm run dev:up", () => {
   it("refuses a Pulumi CLI too old to keep the expiry tag on a self-managed backend, before touching any stack", () => {
     const result = run(["up", stack, "--yes"], { FAKE_PULUMI_VERSION: "v3.210.0" });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`Pulumi CLI v3.210.0 does not keep stack tags on file://${projectRoot}/.pulumi-state: install 3.211.0 or newer`);
+    expect(result.stderr).toContain(
+      `Pulumi CLI v3.210.0 does not keep stack tags on file://${projectRoot}/.pulumi-state: install 3.211.0 or newer`,
+    );
     expect(cli.pulumiCalls()).toEqual(["version"]);
   });
 
@@ -186,7 +211,10 @@ describe("npm run dev:up", () => {
     // Node stays reachable wherever it is installed (/usr/local/bin in the CI container); pulumi is nowhere on PATH.
     const searchPath = [path.dirname(process.execPath), "/usr/bin", "/bin"];
     for (const directory of searchPath) expect(existsSync(path.join(directory, "pulumi")), directory).toBe(false);
-    const result = spawnSync("bash", [devScript, "up"], { env: { ...cli.env(), PATH: searchPath.join(":") }, encoding: "utf8" });
+    const result = spawnSync("bash", [devScript, "up"], {
+      env: { ...cli.env(), PATH: searchPath.join(":") },
+      encoding: "utf8",
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("pulumi is not available: install the Pulumi CLI");
   });
@@ -197,7 +225,10 @@ describe("npm run dev:down", () => {
     cli.seed({ [stack]: { resourceCount: 17 } });
     const result = run(["down", stack]);
     expect(result.status, result.stderr).toBe(0);
-    expect(cli.calls().slice(1)).toEqual([`pulumi destroy --stack ${stack} --yes | ${localBackend}`, `pulumi stack rm ${stack} --yes | ${localBackend}`]);
+    expect(cli.calls().slice(1)).toEqual([
+      `pulumi destroy --stack ${stack} --yes | ${localBackend}`,
+      `pulumi stack rm ${stack} --yes | ${localBackend}`,
+    ]);
     expect(cli.stacks()).toEqual({});
   });
 

@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dumpToolsMissing, dumpToolsPath, postgres15BinDir, startPostgres15, type Postgres15Server } from "../support/postgres15Server";
+import {
+  dumpToolsMissing,
+  dumpToolsPath,
+  postgres15BinDir,
+  startPostgres15,
+  type Postgres15Server,
+} from "../support/postgres15Server";
 import { s3rverEnv, startS3, type S3Server } from "../support/s3Server";
 import { freePort } from "../support/processes";
 
@@ -30,7 +36,10 @@ interface Manifest {
 let postgres: Postgres15Server;
 let s3: S3Server;
 
-function runBackup(runId: string, env: Record<string, string> = {}): Promise<{ status: number | null; stderr: string }> {
+function runBackup(
+  runId: string,
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn("bash", [script], {
       env: {
@@ -55,7 +64,8 @@ function runBackup(runId: string, env: Record<string, string> = {}): Promise<{ s
   });
 }
 
-const keysUnder = async (runId: string) => (await s3.keys()).filter((key) => key.startsWith(`postgres/dumps/${runId}/`));
+const keysUnder = async (runId: string) =>
+  (await s3.keys()).filter((key) => key.startsWith(`postgres/dumps/${runId}/`));
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 and an S3 server", () => {
@@ -66,7 +76,10 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
     await postgres.query("CREATE ROLE app_owner");
     await postgres.query("CREATE DATABASE app OWNER app_owner");
     await postgres.query('CREATE DATABASE "odd ""name/db"');
-    await postgres.query("CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 50000) g", "app");
+    await postgres.query(
+      "CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 50000) g",
+      "app",
+    );
     await postgres.query("CREATE TABLE odd (x text); INSERT INTO odd VALUES ('kept')", 'odd "name/db');
   });
   afterAll(async () => {
@@ -85,19 +98,37 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
       "postgres/dumps/ok1/postgres.dump",
       "postgres/dumps/ok1/manifest.json",
     ]);
-    for (const put of run) expect(put.encryption).toEqual({ "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": kmsKey });
+    for (const put of run)
+      expect(put.encryption).toEqual({
+        "x-amz-server-side-encryption": "aws:kms",
+        "x-amz-server-side-encryption-aws-kms-key-id": kmsKey,
+      });
 
     const manifest = JSON.parse((await s3.object("postgres/dumps/ok1/manifest.json")).toString("utf8")) as Manifest;
-    expect(manifest).toMatchObject({ format: "pgplat-dump-manifest/1", runId: "ok1", serverVersion: expect.stringMatching(/^15\.\d+$/), pgDumpVersion: expect.stringMatching(/^15\.\d+$/) });
+    expect(manifest).toMatchObject({
+      format: "pgplat-dump-manifest/1",
+      runId: "ok1",
+      serverVersion: expect.stringMatching(/^15\.\d+$/),
+      pgDumpVersion: expect.stringMatching(/^15\.\d+$/),
+    });
     expect(manifest.files.map(({ kind, database, format, key }) => ({ kind, database, format, key }))).toEqual([
       { kind: "globals", database: undefined, format: "plain", key: "postgres/dumps/ok1/globals.sql" },
       { kind: "database", database: "app", format: "custom", key: "postgres/dumps/ok1/app.dump" },
-      { kind: "database", database: 'odd "name/db', format: "custom", key: "postgres/dumps/ok1/odd%20%22name%2Fdb.dump" },
+      {
+        kind: "database",
+        database: 'odd "name/db',
+        format: "custom",
+        key: "postgres/dumps/ok1/odd%20%22name%2Fdb.dump",
+      },
       { kind: "database", database: "postgres", format: "custom", key: "postgres/dumps/ok1/postgres.dump" },
     ]);
     for (const file of manifest.files) {
       const bytes = await s3.object(file.key);
-      expect({ key: file.key, bytes: bytes.length, sha256: sha256(bytes) }).toEqual({ key: file.key, bytes: file.bytes, sha256: file.sha256 });
+      expect({ key: file.key, bytes: bytes.length, sha256: sha256(bytes) }).toEqual({
+        key: file.key,
+        bytes: file.bytes,
+        sha256: file.sha256,
+      });
     }
     // The objects are what they claim: pg_restore reads the archive, the globals hold the roles without passwords.
     const dir = mkdtempSync(path.join(tmpdir(), "pgplat-dump-check-"));
@@ -107,7 +138,9 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
         const child = spawn(path.join(postgres15BinDir, "pg_restore"), ["--list", path.join(dir, "app.dump")]);
         let out = "";
         child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        child.on("close", (status) => (status === 0 ? resolve(out) : reject(new Error(`pg_restore --list exited ${status}`))));
+        child.on("close", (status) =>
+          status === 0 ? resolve(out) : reject(new Error(`pg_restore --list exited ${status}`)),
+        );
       });
       expect(listing).toMatch(/TABLE DATA public orders admin/);
     } finally {
@@ -132,8 +165,15 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
       const result = await runBackup("midway", { AWS_CONFIG_FILE: path.join(config, "config") });
       expect(s3.multipartStarts).toContain("postgres/dumps/midway/zbroken.dump");
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/pgplat-backup: pg_dump failed \(exit 1\); s3:\/\/pgplat-backups\/postgres\/dumps\/midway\/zbroken\.dump was not completed and the run has no manifest: .*row-level security/);
-      expect(await keysUnder("midway")).toEqual(["postgres/dumps/midway/app.dump", "postgres/dumps/midway/globals.sql", "postgres/dumps/midway/odd%20%22name%2Fdb.dump", "postgres/dumps/midway/postgres.dump"]);
+      expect(result.stderr).toMatch(
+        /pgplat-backup: pg_dump failed \(exit 1\); s3:\/\/pgplat-backups\/postgres\/dumps\/midway\/zbroken\.dump was not completed and the run has no manifest: .*row-level security/,
+      );
+      expect(await keysUnder("midway")).toEqual([
+        "postgres/dumps/midway/app.dump",
+        "postgres/dumps/midway/globals.sql",
+        "postgres/dumps/midway/odd%20%22name%2Fdb.dump",
+        "postgres/dumps/midway/postgres.dump",
+      ]);
     } finally {
       rmSync(config, { recursive: true, force: true });
       await postgres.query("DROP DATABASE zbroken");
@@ -143,7 +183,9 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
   it("refuses a wrong password with exit 3 before writing anything", async () => {
     const result = await runBackup("badpw", { PGPASSWORD: "not-the-password" });
     expect(result.status).toBe(3);
-    expect(result.stderr).toMatch(/^pgplat-backup: cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ as backup: .*password authentication failed for user "backup"/);
+    expect(result.stderr).toMatch(
+      /^pgplat-backup: cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ as backup: .*password authentication failed for user "backup"/,
+    );
     expect(result.stderr).not.toContain("not-the-password");
     expect(await keysUnder("badpw")).toEqual([]);
   });
@@ -151,11 +193,18 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
   it("refuses a missing bucket and an unreachable endpoint with exit 3 before dumping", async () => {
     const noBucket = await runBackup("nobucket", { BACKUP_BUCKET: "no-such-bucket" });
     expect(noBucket.status).toBe(3);
-    expect(noBucket.stderr).toMatch(/^pgplat-backup: cannot reach bucket s3:\/\/no-such-bucket\/postgres\/: .*NoSuchBucket/);
+    expect(noBucket.stderr).toMatch(
+      /^pgplat-backup: cannot reach bucket s3:\/\/no-such-bucket\/postgres\/: .*NoSuchBucket/,
+    );
     const closedPort = await freePort();
-    const unreachable = await runBackup("unreachable", { BACKUP_S3_ENDPOINT: `http://127.0.0.1:${closedPort}`, AWS_MAX_ATTEMPTS: "1" });
+    const unreachable = await runBackup("unreachable", {
+      BACKUP_S3_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+      AWS_MAX_ATTEMPTS: "1",
+    });
     expect(unreachable.status).toBe(3);
-    expect(unreachable.stderr).toMatch(/^pgplat-backup: cannot reach bucket s3:\/\/pgplat-backups\/postgres\/: .*Could not connect to the endpoint URL/);
+    expect(unreachable.stderr).toMatch(
+      /^pgplat-backup: cannot reach bucket s3:\/\/pgplat-backups\/postgres\/: .*Could not connect to the endpoint URL/,
+    );
     expect([...(await keysUnder("nobucket")), ...(await keysUnder("unreachable"))]).toEqual([]);
   });
 
@@ -166,15 +215,24 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
       let body = "";
       request.on("data", (chunk: Buffer) => (body += chunk.toString()));
       request.on("end", () => {
-        received.push({ body, manifestWritten: s3.puts.some((put) => put.key === "postgres/dumps/metric/manifest.json") });
+        received.push({
+          body,
+          manifestWritten: s3.puts.some((put) => put.key === "postgres/dumps/metric/manifest.json"),
+        });
         response.writeHead(200, { "content-type": "text/xml" });
-        response.end('<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></PutMetricDataResponse>');
+        response.end(
+          '<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></PutMetricDataResponse>',
+        );
       });
     });
     await new Promise<void>((resolve) => cloudwatch.listen(0, "127.0.0.1", resolve));
     try {
       const port = (cloudwatch.address() as { port: number }).port;
-      const metricEnv = { BACKUP_METRIC_NAMESPACE: "pgplat", BACKUP_METRIC_STACK: "pgplat-prod", BACKUP_CLOUDWATCH_ENDPOINT: `http://127.0.0.1:${port}` };
+      const metricEnv = {
+        BACKUP_METRIC_NAMESPACE: "pgplat",
+        BACKUP_METRIC_STACK: "pgplat-prod",
+        BACKUP_CLOUDWATCH_ENDPOINT: `http://127.0.0.1:${port}`,
+      };
       const result = await runBackup("metric", metricEnv);
       expect(result, result.stderr).toMatchObject({ status: 0 });
       expect(received).toHaveLength(1);
@@ -189,9 +247,15 @@ describe.skipIf(missing !== undefined)("pgplat-backup.sh against PostgreSQL 15 a
         "MetricData.member.1.Unit": "Count",
       });
       const closedPort = await freePort();
-      const unsent = await runBackup("metric2", { ...metricEnv, BACKUP_CLOUDWATCH_ENDPOINT: `http://127.0.0.1:${closedPort}`, AWS_MAX_ATTEMPTS: "1" });
+      const unsent = await runBackup("metric2", {
+        ...metricEnv,
+        BACKUP_CLOUDWATCH_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+        AWS_MAX_ATTEMPTS: "1",
+      });
       expect(unsent.status).toBe(1);
-      expect(unsent.stderr).toContain("pgplat-backup: run metric2 is complete, but the DumpSucceeded metric was not sent, so the missed-backup alarm will fire");
+      expect(unsent.stderr).toContain(
+        "pgplat-backup: run metric2 is complete, but the DumpSucceeded metric was not sent, so the missed-backup alarm will fire",
+      );
       expect(await keysUnder("metric2")).toContain("postgres/dumps/metric2/manifest.json");
     } finally {
       await new Promise((resolve) => cloudwatch.close(resolve));

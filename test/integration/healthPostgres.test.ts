@@ -82,24 +82,42 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       "tables_never_vacuumed",
       "slow_statements",
     ]);
-    expect(fresh.checks[0]).toMatchObject({ name: "connections", threshold: { warning: 80, critical: 90, unit: "%", direction: "above" } });
+    expect(fresh.checks[0]).toMatchObject({
+      name: "connections",
+      threshold: { warning: 80, critical: 90, unit: "%", direction: "above" },
+    });
 
     const text = await runHealthCli(["--database-url", monitoringUrl]);
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split("\n");
     expect(lines).toHaveLength(fresh.checks.length + 1);
-    expect(lines[0]).toMatch(/^ok\s+connections\s+\d+(\.\d+)? %\s+\(warning > 80 %, critical > 90 %\)\s+\d+ of max_connections 100 in use$/);
+    expect(lines[0]).toMatch(
+      /^ok\s+connections\s+\d+(\.\d+)? %\s+\(warning > 80 %, critical > 90 %\)\s+\d+ of max_connections 100 in use$/,
+    );
     expect(lines[lines.length - 1]).toBe(`status: healthy — 0 critical, 0 warning, ${fresh.checks.length} ok`);
   });
 
   it("needs no more than the monitoring login: the sequence check works where pg_sequences shows it NULL", async () => {
-    await seed("app_migrator", "set role app_owner; create table app.planted_counter (id serial primary key); select setval('app.planted_counter_id_seq', 1000)");
-    expect(await runAs(platform.as("app_monitoring"), "select last_value from pg_sequences where sequencename = 'planted_counter_id_seq'")).toEqual([{ last_value: null }]);
-    expect(await runAs(platform.as("app_monitoring"), "select sequence_name, last_value, max_value from monitoring.sequences where sequence_name = 'planted_counter_id_seq'")).toEqual([
-      { sequence_name: "planted_counter_id_seq", last_value: "1000", max_value: "2147483647" },
-    ]);
+    await seed(
+      "app_migrator",
+      "set role app_owner; create table app.planted_counter (id serial primary key); select setval('app.planted_counter_id_seq', 1000)",
+    );
+    expect(
+      await runAs(
+        platform.as("app_monitoring"),
+        "select last_value from pg_sequences where sequencename = 'planted_counter_id_seq'",
+      ),
+    ).toEqual([{ last_value: null }]);
+    expect(
+      await runAs(
+        platform.as("app_monitoring"),
+        "select sequence_name, last_value, max_value from monitoring.sequences where sequence_name = 'planted_counter_id_seq'",
+      ),
+    ).toEqual([{ sequence_name: "planted_counter_id_seq", last_value: "1000", max_value: "2147483647" }]);
     // Nothing else is open to the monitoring login: it cannot read the sequence itself.
-    expect(await runAs(platform.as("app_monitoring"), "select last_value from app.planted_counter_id_seq")).toMatch(/^ERROR: permission denied/);
+    expect(await runAs(platform.as("app_monitoring"), "select last_value from app.planted_counter_id_seq")).toMatch(
+      /^ERROR: permission denied/,
+    );
   });
 
   it("a sequence at 95 % of its column's range is critical: exit 2", async () => {
@@ -109,16 +127,24 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
     expect(statuses(planted)).toEqual(expected({ sequences: "critical" }));
     expect(planted.status).toBe("unhealthy");
     expect(code).toBe(2);
-    expect(planted.checks.find((check) => check.name === "sequences")).toMatchObject({ value: 95, detail: "most used: app.planted_counter_id_seq at 2040109466 of 2147483647" });
+    expect(planted.checks.find((check) => check.name === "sequences")).toMatchObject({
+      value: 95,
+      detail: "most used: app.planted_counter_id_seq at 2040109466 of 2147483647",
+    });
     await seed("app_migrator", "set role app_owner; drop table app.planted_counter");
   });
 
   it("an invalid index left by a failed CREATE INDEX CONCURRENTLY is a warning: exit 1", async () => {
-    await seed("app_migrator", "set role app_owner; create table app.planted_dupes (id int); insert into app.planted_dupes values (1), (1)");
+    await seed(
+      "app_migrator",
+      "set role app_owner; create table app.planted_dupes (id int); insert into app.planted_dupes values (1), (1)",
+    );
     const migrator = await connected("app_migrator");
     try {
       await migrator.query("set role app_owner");
-      await expect(migrator.query("create unique index concurrently planted_unique on app.planted_dupes (id)")).rejects.toThrow(/could not create unique index/);
+      await expect(
+        migrator.query("create unique index concurrently planted_unique on app.planted_dupes (id)"),
+      ).rejects.toThrow(/could not create unique index/);
     } finally {
       await migrator.end();
     }
@@ -126,7 +152,10 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
     expect(statuses(planted)).toEqual(expected({ invalid_indexes: "warning" }));
     expect(planted.status).toBe("degraded");
     expect(code).toBe(1);
-    expect(planted.checks.find((check) => check.name === "invalid_indexes")).toMatchObject({ value: 1, detail: "1 invalid (drop and rebuild): app.planted_unique" });
+    expect(planted.checks.find((check) => check.name === "invalid_indexes")).toMatchObject({
+      value: 1,
+      detail: "1 invalid (drop and rebuild): app.planted_unique",
+    });
     await seed("app_migrator", "set role app_owner; drop table app.planted_dupes");
   });
 
@@ -139,10 +168,21 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       await idler.query("begin; select 1");
       await sleep(2_000);
       // Warning after 1 s, critical after 600 s: 2 s running is a warning; 2 s idle in a transaction is critical at 1 s.
-      const { code, report: planted } = await report("--threshold", "longQuerySeconds.warning=1", "--threshold", "longQuerySeconds.critical=600", "--threshold", "idleInTransactionSeconds.warning=0.5", "--threshold", "idleInTransactionSeconds.critical=1");
+      const { code, report: planted } = await report(
+        "--threshold",
+        "longQuerySeconds.warning=1",
+        "--threshold",
+        "longQuerySeconds.critical=600",
+        "--threshold",
+        "idleInTransactionSeconds.warning=0.5",
+        "--threshold",
+        "idleInTransactionSeconds.critical=1",
+      );
       expect(statuses(planted)).toEqual(expected({ long_running_queries: "warning", idle_in_transaction: "critical" }));
       expect(code).toBe(2);
-      expect(planted.checks.find((check) => check.name === "long_running_queries")?.detail).toMatch(/^longest: pid \d+ \(app_user\) for \d+ s, query_id -?\d+; 1 active$/);
+      expect(planted.checks.find((check) => check.name === "long_running_queries")?.detail).toMatch(
+        /^longest: pid \d+ \(app_user\) for \d+ s, query_id -?\d+; 1 active$/,
+      );
       await idler.query("rollback");
       await server.query("select pg_cancel_backend($1)", [sleeperPid]);
       expect(String(await sleeping)).toMatch(/canceling statement due to user request/);
@@ -153,18 +193,27 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
   }, 30_000);
 
   it("a session blocked by another's row lock is a lock wait", async () => {
-    await seed("app_migrator", "set role app_owner; create table app.planted_locked (id int primary key, label text); insert into app.planted_locked values (1, 'a'); grant select, update on app.planted_locked to app_readwrite");
+    await seed(
+      "app_migrator",
+      "set role app_owner; create table app.planted_locked (id int primary key, label text); insert into app.planted_locked values (1, 'a'); grant select, update on app.planted_locked to app_readwrite",
+    );
     const holder = await connected("app_user");
     const waiter = await connected("app_user");
     try {
       await holder.query("begin; update app.planted_locked set label = 'held' where id = 1");
-      const blocked = waiter.query("update app.planted_locked set label = 'waiting' where id = 1").catch((error: Error) => error);
+      const blocked = waiter
+        .query("update app.planted_locked set label = 'waiting' where id = 1")
+        .catch((error: Error) => error);
       await sleep(1_500);
       const { code, report: planted } = await report("--threshold", "lockWaitSeconds.warning=1");
       expect(statuses(planted)).toEqual(expected({ lock_waits: "warning" }));
       expect(code).toBe(1);
       const holderPid = (await holder.query("select pg_backend_pid() as pid")).rows[0].pid as number;
-      expect(planted.checks.find((check) => check.name === "lock_waits")?.detail).toMatch(new RegExp(`^1 session\\(s\\) blocked; longest: pid \\d+ \\(app_user\\) for \\d+ s, blocked by pid ${holderPid}$`));
+      expect(planted.checks.find((check) => check.name === "lock_waits")?.detail).toMatch(
+        new RegExp(
+          `^1 session\\(s\\) blocked; longest: pid \\d+ \\(app_user\\) for \\d+ s, blocked by pid ${holderPid}$`,
+        ),
+      );
       await holder.query("rollback");
       await blocked;
     } finally {
@@ -183,7 +232,12 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       expect(statuses(planted)).toEqual(allOk);
       expect(code).toBe(0);
       // The trap the report avoids: the size-based view waits behind the lock (bounded here by lock_timeout).
-      expect(await runAs(platform.as("app_monitoring"), "set lock_timeout = 300; select count(*) from monitoring.relation_sizes")).toMatch(/lock timeout/);
+      expect(
+        await runAs(
+          platform.as("app_monitoring"),
+          "set lock_timeout = 300; select count(*) from monitoring.relation_sizes",
+        ),
+      ).toMatch(/lock timeout/);
     } finally {
       await locker.query("rollback");
       await locker.end();
@@ -192,7 +246,10 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
   }, 30_000);
 
   it("a table full of dead tuples is critical once the statistics show it", async () => {
-    await seed("app_migrator", "set role app_owner; create table app.planted_dead (id int) with (autovacuum_enabled = false); insert into app.planted_dead select generate_series(1, 5000); delete from app.planted_dead where id <= 4000");
+    await seed(
+      "app_migrator",
+      "set role app_owner; create table app.planted_dead (id int) with (autovacuum_enabled = false); insert into app.planted_dead select generate_series(1, 5000); delete from app.planted_dead where id <= 4000",
+    );
     const planted = await waitFor("the dead tuples to reach the statistics", async () => {
       const run = await report();
       if (statuses(run.report).dead_tuples === "ok") throw new Error("not yet");
@@ -211,7 +268,9 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       const { code, report: planted } = await report();
       expect(statuses(planted)).toEqual(expected({ inactive_replication_slots: "warning" }));
       expect(code).toBe(1);
-      expect(planted.checks.find((check) => check.name === "inactive_replication_slots")?.detail).toBe("1 inactive slot(s) holding WAL: planted_slot");
+      expect(planted.checks.find((check) => check.name === "inactive_replication_slots")?.detail).toBe(
+        "1 inactive slot(s) holding WAL: planted_slot",
+      );
     } finally {
       await server.query("select pg_drop_replication_slot('planted_slot')");
     }
@@ -221,16 +280,32 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
     const repo = mkdtempSync(path.join(tmpdir(), "pgplat-backups-"));
     try {
       // A real base backup, aged 30 hours by rewriting its manifest's times (the only way to make time pass here).
-      const taken = await takeBackup({ connection: { host: "127.0.0.1", port: server.port, user: "postgres", password: server.superuserPassword, database: "postgres" }, pgdata: path.join(server.root, "data"), repo });
+      const taken = await takeBackup({
+        connection: {
+          host: "127.0.0.1",
+          port: server.port,
+          user: "postgres",
+          password: server.superuserPassword,
+          database: "postgres",
+        },
+        pgdata: path.join(server.root, "data"),
+        repo,
+      });
       const manifestFile = path.join(repo, taken.id, "manifest.json");
       const end = new Date(Date.now() - 30 * 3_600_000).toISOString();
-      writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(readFileSync(manifestFile, "utf8")), startTime: end, endTime: end }));
+      writeFileSync(
+        manifestFile,
+        JSON.stringify({ ...JSON.parse(readFileSync(manifestFile, "utf8")), startTime: end, endTime: end }),
+      );
       // Newer, but still running (no manifest yet): not a backup.
       mkdirSync(path.join(repo, "29991231T000000000Z"));
       const { code, report: planted } = await report("--backup-repo", repo);
       expect(statuses(planted)).toEqual({ ...allOk, backup_age: "warning" });
       expect(code).toBe(1);
-      expect(planted.checks.find((check) => check.name === "backup_age")).toMatchObject({ value: 30, threshold: { warning: 25, critical: 49, unit: "h" } });
+      expect(planted.checks.find((check) => check.name === "backup_age")).toMatchObject({
+        value: 30,
+        threshold: { warning: 25, critical: 49, unit: "h" },
+      });
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
@@ -249,7 +324,9 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       const { code, report: planted } = await report();
       expect(statuses(planted)).toEqual(expected({ wal_archiver: "critical" }));
       expect(code).toBe(2);
-      expect(planted.checks.find((check) => check.name === "wal_archiver")?.detail).toMatch(/^archive_command is failing: last failure on [0-9A-F]{24} at .+; \d+ segment\(s\) waiting$/);
+      expect(planted.checks.find((check) => check.name === "wal_archiver")?.detail).toMatch(
+        /^archive_command is failing: last failure on [0-9A-F]{24} at .+; \d+ segment\(s\) waiting$/,
+      );
     } finally {
       await server.query("alter system reset archive_command");
       await server.query("select pg_reload_conf()");
@@ -278,13 +355,19 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
         connectionUris: { app_monitoring: postgresUrl({ ...monitoring, port: 1 }) },
       };
       writeFileSync(path.join(bin, "outputs.json"), JSON.stringify(outputs));
-      writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$* $PULUMI_BACKEND_URL" > "${bin}/called"\ncat "${bin}/outputs.json"\n`, { mode: 0o755 });
+      writeFileSync(
+        path.join(bin, "pulumi"),
+        `#!/bin/sh\necho "$* $PULUMI_BACKEND_URL" > "${bin}/called"\ncat "${bin}/outputs.json"\n`,
+        { mode: 0o755 },
+      );
       const run = await runHealthCli(["dev", "--json"], { PATH: `${bin}:${process.env.PATH}` });
       expect(run.stderr).toBe("");
       const parsed = JSON.parse(run.stdout) as JsonReport;
       expect(statuses(parsed)).toEqual(allOk);
       expect(run.code).toBe(0);
-      expect(readFileSync(path.join(bin, "called"), "utf8").trim()).toBe(`stack output --json --show-secrets --stack dev file://${path.join(__dirname, "..", "..")}/.pulumi-state`);
+      expect(readFileSync(path.join(bin, "called"), "utf8").trim()).toBe(
+        `stack output --json --show-secrets --stack dev file://${path.join(__dirname, "..", "..")}/.pulumi-state`,
+      );
       const missing = await runHealthCli(["no-such-stack"], { PATH: `${bin}:${process.env.PATH}` });
       expect(missing.code).toBe(3);
       expect(missing.stderr).toMatch(/^could not check: no Pulumi\.no-such-stack\.yaml in /);
@@ -297,13 +380,20 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
     const wrong = postgresUrl({ ...platform.as("app_monitoring"), password: "Wrong-Secret-123" });
     const refused = await healthJson(["--database-url", wrong]);
     expect(refused.code).toBe(3);
-    expect(refused.report).toEqual({ status: "unknown", error: `PostgreSQL at 127.0.0.1:${server.port}: password authentication failed for user "app_monitoring"`, checks: [] });
+    expect(refused.report).toEqual({
+      status: "unknown",
+      error: `PostgreSQL at 127.0.0.1:${server.port}: password authentication failed for user "app_monitoring"`,
+      checks: [],
+    });
     const text = await runHealthCli(["--database-url", wrong]);
     expect(text.code).toBe(3);
     expect(text.stdout + text.stderr).not.toContain("Wrong-Secret-123");
     expect(text.stderr).toContain("password authentication failed");
 
-    const unreachable = await healthJson(["--database-url", postgresUrl({ ...platform.as("app_monitoring"), port: 1 })]);
+    const unreachable = await healthJson([
+      "--database-url",
+      postgresUrl({ ...platform.as("app_monitoring"), port: 1 }),
+    ]);
     expect(unreachable.code).toBe(3);
     expect(unreachable.report.error).toBe("PostgreSQL at 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1");
     expect(JSON.stringify(unreachable.report)).not.toContain(platform.as("app_monitoring").password);

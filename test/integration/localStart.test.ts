@@ -6,7 +6,15 @@ import { completeBackups } from "../../backups/repository";
 import type { LocalOutputs } from "../../local/outputs";
 import { findStateDir } from "../../local/stateDir";
 import { pidAlive, portFree } from "../../local/processes";
-import { localStateRoot, processesUnder, recordedServers, runLocalCli, startInForeground, stateExists, type LocalStateRoot } from "../support/localStack";
+import {
+  localStateRoot,
+  processesUnder,
+  recordedServers,
+  runLocalCli,
+  startInForeground,
+  stateExists,
+  type LocalStateRoot,
+} from "../support/localStack";
 import { RespClient } from "../support/resp";
 
 let root: LocalStateRoot;
@@ -36,22 +44,54 @@ async function query(uri: string, sql: string, values: unknown[] = []): Promise<
 async function allStopped(outputs: LocalOutputs, pids: readonly number[]): Promise<void> {
   expect(pids.filter(pidAlive)).toEqual([]);
   expect(processesUnder(root)).toEqual([]);
-  for (const port of [outputs.postgres.port, outputs.pgbouncer.port, outputs.redis.port]) expect(await portFree(port, "127.0.0.1")).toBe(true);
+  for (const port of [outputs.postgres.port, outputs.pgbouncer.port, outputs.redis.port])
+    expect(await portFree(port, "127.0.0.1")).toBe(true);
 }
 
 describe("npm start (local platform)", () => {
   it("starts dev, serves the example schema through PgBouncer and Redis, keeps data across stop and start, and resets", async () => {
     const outputs = await startDetached([]);
-    expect(Object.keys(outputs).sort()).toEqual(["connectionUris", "pgbouncer", "postgres", "redis", "redisMonitorUri", "redisUri", "target"]);
-    expect(Object.keys(outputs.connectionUris).sort()).toEqual(["app_migrator", "app_monitoring", "app_reporting", "app_user"]);
+    expect(Object.keys(outputs).sort()).toEqual([
+      "connectionUris",
+      "pgbouncer",
+      "postgres",
+      "redis",
+      "redisMonitorUri",
+      "redisUri",
+      "target",
+    ]);
+    expect(Object.keys(outputs.connectionUris).sort()).toEqual([
+      "app_migrator",
+      "app_monitoring",
+      "app_reporting",
+      "app_user",
+    ]);
     const appUser = new URL(outputs.connectionUris.app_user);
-    expect([appUser.hostname, Number(appUser.port), appUser.pathname]).toEqual(["127.0.0.1", outputs.pgbouncer.port, "/app"]);
+    expect([appUser.hostname, Number(appUser.port), appUser.pathname]).toEqual([
+      "127.0.0.1",
+      outputs.pgbouncer.port,
+      "/app",
+    ]);
 
     // The app login, through PgBouncer, in the schema the migrations created.
-    const [{ id }] = await query(outputs.connectionUris.app_user, "insert into app.customers (email, name) values ($1, $2) returning id", ["ada@example.com", "Ada"]);
-    expect(await query(outputs.connectionUris.app_user, "select current_user as login, name from app.customers where id = $1", [id])).toEqual([{ login: "app_user", name: "Ada" }]);
-    expect(await query(outputs.connectionUris.app_reporting, "select count(*)::int as n from app.customers")).toEqual([{ n: 1 }]);
-    await expect(query(outputs.connectionUris.app_reporting, "delete from app.customers")).rejects.toThrow(/permission denied/);
+    const [{ id }] = await query(
+      outputs.connectionUris.app_user,
+      "insert into app.customers (email, name) values ($1, $2) returning id",
+      ["ada@example.com", "Ada"],
+    );
+    expect(
+      await query(
+        outputs.connectionUris.app_user,
+        "select current_user as login, name from app.customers where id = $1",
+        [id],
+      ),
+    ).toEqual([{ login: "app_user", name: "Ada" }]);
+    expect(await query(outputs.connectionUris.app_reporting, "select count(*)::int as n from app.customers")).toEqual([
+      { n: 1 },
+    ]);
+    await expect(query(outputs.connectionUris.app_reporting, "delete from app.customers")).rejects.toThrow(
+      /permission denied/,
+    );
 
     const redisUri = new URL(outputs.redisUri);
     const redis = await RespClient.connect(Number(redisUri.port));
@@ -64,7 +104,9 @@ describe("npm start (local platform)", () => {
     }
 
     // The role DDL carried SCRAM verifiers: none of them reached the server log.
-    expect(readFileSync(`${findStateDir("dev", root.env).logDir}/postgres.log`, "utf8")).not.toContain("SCRAM-SHA-256$");
+    expect(readFileSync(`${findStateDir("dev", root.env).logDir}/postgres.log`, "utf8")).not.toContain(
+      "SCRAM-SHA-256$",
+    );
 
     const again = await runLocalCli("start", ["--json"], root);
     expect(again.status).toBe(0);
@@ -85,12 +127,16 @@ describe("npm start (local platform)", () => {
 
     const restarted = await startDetached(["dev"]);
     expect(restarted).toEqual(outputs);
-    expect(await query(restarted.connectionUris.app_user, "select name from app.customers where id = $1", [id])).toEqual([{ name: "Ada" }]);
+    expect(
+      await query(restarted.connectionUris.app_user, "select name from app.customers where id = $1", [id]),
+    ).toEqual([{ name: "Ada" }]);
 
     // --reset on a running stack: stopped first, then an empty data directory with new credentials.
     const reset = await startDetached(["dev", "--reset"]);
     expect(reset.connectionUris.app_user).not.toBe(outputs.connectionUris.app_user);
-    expect(await query(reset.connectionUris.app_user, "select count(*)::int as n from app.customers")).toEqual([{ n: 0 }]);
+    expect(await query(reset.connectionUris.app_user, "select count(*)::int as n from app.customers")).toEqual([
+      { n: 0 },
+    ]);
     const resetPids = recordedServers("dev", root).map((server) => server.pid);
     expect((await runLocalCli("stop", ["dev"], root)).status).toBe(0);
     await allStopped(reset, resetPids);
@@ -98,13 +144,40 @@ describe("npm start (local platform)", () => {
   }, 420_000);
 
   it("creates a stack's extra roles with their group's privileges and the read-write session limits", async () => {
-    const file = root.stackFile("local-roles", { target: "docker", roles: { extra: [{ name: "analyst", kind: "readonly" }, { name: "worker", kind: "readwrite" }], appStatementTimeoutMs: 12000 }, pgbouncer: { defaultPoolSize: 10 } });
+    const file = root.stackFile("local-roles", {
+      target: "docker",
+      roles: {
+        extra: [
+          { name: "analyst", kind: "readonly" },
+          { name: "worker", kind: "readwrite" },
+        ],
+        appStatementTimeoutMs: 12000,
+      },
+      pgbouncer: { defaultPoolSize: 10 },
+    });
     const outputs = await startDetached([file]);
-    expect(Object.keys(outputs.connectionUris).sort()).toEqual(["analyst", "app_migrator", "app_monitoring", "app_reporting", "app_user", "worker"]);
-    expect(await query(outputs.connectionUris.worker, "insert into app.customers (email, name) values ('w@example.com', 'W') returning name")).toEqual([{ name: "W" }]);
+    expect(Object.keys(outputs.connectionUris).sort()).toEqual([
+      "analyst",
+      "app_migrator",
+      "app_monitoring",
+      "app_reporting",
+      "app_user",
+      "worker",
+    ]);
+    expect(
+      await query(
+        outputs.connectionUris.worker,
+        "insert into app.customers (email, name) values ('w@example.com', 'W') returning name",
+      ),
+    ).toEqual([{ name: "W" }]);
     expect(await query(outputs.connectionUris.analyst, "select name from app.customers")).toEqual([{ name: "W" }]);
-    await expect(query(outputs.connectionUris.analyst, "insert into app.customers (email, name) values ('a@example.com', 'A')")).rejects.toThrow(/permission denied/);
-    const settings = await query(outputs.connectionUris.app_migrator, "select rolname, array_to_string(rolconfig, ',') as config from pg_roles where rolname in ('worker', 'analyst') order by rolname");
+    await expect(
+      query(outputs.connectionUris.analyst, "insert into app.customers (email, name) values ('a@example.com', 'A')"),
+    ).rejects.toThrow(/permission denied/);
+    const settings = await query(
+      outputs.connectionUris.app_migrator,
+      "select rolname, array_to_string(rolconfig, ',') as config from pg_roles where rolname in ('worker', 'analyst') order by rolname",
+    );
     expect(settings).toEqual([
       { rolname: "analyst", config: null },
       { rolname: "worker", config: "statement_timeout=12000,idle_in_transaction_session_timeout=60000" },
@@ -130,21 +203,28 @@ describe("npm start (local platform)", () => {
   });
 
   // A cold start takes its first base backup at once; stopping waits for it to complete.
-  it.each(["SIGINT", "SIGTERM"] as const)("stops all three servers and the backup schedule on %s in the foreground, with no orphan", async (signal) => {
-    const file = root.stackFile("local-signals", { target: "docker" });
-    const { child, exited } = await startInForeground([file], root);
-    const servers = recordedServers("local-signals", root);
-    expect(servers.map((server) => server.command).sort()).toEqual(["node", "pgbouncer", "postgres", "redis-server"]);
-    child.kill(signal);
-    const run = await exited;
-    expect(run.status).toBe(0);
-    expect(run.stderr).toContain(`${signal}: stopping PostgreSQL, PgBouncer and Redis`);
-    expect(servers.map((server) => server.pid).filter(pidAlive)).toEqual([]);
-    expect(processesUnder(root)).toEqual([]);
-  }, 180_000);
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "stops all three servers and the backup schedule on %s in the foreground, with no orphan",
+    async (signal) => {
+      const file = root.stackFile("local-signals", { target: "docker" });
+      const { child, exited } = await startInForeground([file], root);
+      const servers = recordedServers("local-signals", root);
+      expect(servers.map((server) => server.command).sort()).toEqual(["node", "pgbouncer", "postgres", "redis-server"]);
+      child.kill(signal);
+      const run = await exited;
+      expect(run.status).toBe(0);
+      expect(run.stderr).toContain(`${signal}: stopping PostgreSQL, PgBouncer and Redis`);
+      expect(servers.map((server) => server.pid).filter(pidAlive)).toEqual([]);
+      expect(processesUnder(root)).toEqual([]);
+    },
+    180_000,
+  );
 
   it("refuses an invalid stack config before anything starts, naming every problem", async () => {
-    const file = root.stackFile("local-invalid", { target: "docker", postgres: { workload: "batch", maxConnections: 3 } });
+    const file = root.stackFile("local-invalid", {
+      target: "docker",
+      postgres: { workload: "batch", maxConnections: 3 },
+    });
     const run = await runLocalCli("start", [file, "--detach"], root);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("Invalid stack config (2 problems); nothing was created:");

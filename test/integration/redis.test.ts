@@ -23,74 +23,92 @@ async function app(): Promise<RespClient> {
   return client;
 }
 
-describe.skipIf(!redisBinary.path)(`Redis (OS package) with the rendered redis.conf ${redisBinary.path ? "" : `— SKIPPED: ${redisBinary.skipReason}`}`, () => {
-  beforeAll(async () => {
-    server = await startRedis(config, appPassword);
-  });
-  afterEach(() => clients.splice(0).forEach((client) => client.close()));
-  afterAll(async () => {
-    await server?.stop();
-  });
+describe.skipIf(!redisBinary.path)(
+  `Redis (OS package) with the rendered redis.conf ${redisBinary.path ? "" : `— SKIPPED: ${redisBinary.skipReason}`}`,
+  () => {
+    beforeAll(async () => {
+      server = await startRedis(config, appPassword);
+    });
+    afterEach(() => clients.splice(0).forEach((client) => client.close()));
+    afterAll(async () => {
+      await server?.stop();
+    });
 
-  it("refuses unauthenticated commands", async () => {
-    const anonymous = await connect();
-    expect(await anonymous.command("SET", "k", "v")).toEqual({ error: expect.stringMatching(/^NOAUTH/) });
-    expect(await anonymous.command("GET", "k")).toEqual({ error: expect.stringMatching(/^NOAUTH/) });
-  });
+    it("refuses unauthenticated commands", async () => {
+      const anonymous = await connect();
+      expect(await anonymous.command("SET", "k", "v")).toEqual({ error: expect.stringMatching(/^NOAUTH/) });
+      expect(await anonymous.command("GET", "k")).toEqual({ error: expect.stringMatching(/^NOAUTH/) });
+    });
 
-  it("refuses the default user and a wrong app password", async () => {
-    const client = await connect();
-    expect(await client.command("AUTH", "default", "")).toEqual({ error: expect.stringMatching(/^WRONGPASS/) });
-    expect(await client.command("AUTH", redisAppUser, "wrong")).toEqual({ error: expect.stringMatching(/^WRONGPASS/) });
-  });
+    it("refuses the default user and a wrong app password", async () => {
+      const client = await connect();
+      expect(await client.command("AUTH", "default", "")).toEqual({ error: expect.stringMatching(/^WRONGPASS/) });
+      expect(await client.command("AUTH", redisAppUser, "wrong")).toEqual({
+        error: expect.stringMatching(/^WRONGPASS/),
+      });
+    });
 
-  it("lets the app user read and write", async () => {
-    const client = await app();
-    expect(await client.command("SET", "greeting", "hello")).toBe("OK");
-    expect(await client.command("GET", "greeting")).toBe("hello");
-    expect(await client.command("ACL", "WHOAMI")).toBe(redisAppUser);
-  });
+    it("lets the app user read and write", async () => {
+      const client = await app();
+      expect(await client.command("SET", "greeting", "hello")).toBe("OK");
+      expect(await client.command("GET", "greeting")).toBe("hello");
+      expect(await client.command("ACL", "WHOAMI")).toBe(redisAppUser);
+    });
 
-  it.each([["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "SET", "maxmemory", "0"], ["KEYS", "*"], ["SHUTDOWN"], ["ACL", "SETUSER", "default", "on"]])("refuses the dangerous command %s to the app user", async (...command) => {
-    const client = await app();
-    expect(await client.command(...command)).toEqual({ error: expect.stringMatching(/^NOPERM/) });
-  });
+    it.each([
+      ["FLUSHALL"],
+      ["FLUSHDB"],
+      ["CONFIG", "SET", "maxmemory", "0"],
+      ["KEYS", "*"],
+      ["SHUTDOWN"],
+      ["ACL", "SETUSER", "default", "on"],
+    ])("refuses the dangerous command %s to the app user", async (...command) => {
+      const client = await app();
+      expect(await client.command(...command)).toEqual({ error: expect.stringMatching(/^NOPERM/) });
+    });
 
-  it("refuses DEBUG to everyone", async () => {
-    const client = await app();
-    expect(await client.command("DEBUG", "SLEEP", "0")).toEqual({ error: expect.stringMatching(/^(NOPERM|ERR DEBUG command not allowed)/) });
-  });
+    it("refuses DEBUG to everyone", async () => {
+      const client = await app();
+      expect(await client.command("DEBUG", "SLEEP", "0")).toEqual({
+        error: expect.stringMatching(/^(NOPERM|ERR DEBUG command not allowed)/),
+      });
+    });
 
-  it("lets the healthcheck user PING and nothing else", async () => {
-    const client = await connect();
-    expect(await client.command("AUTH", redisHealthcheckUser, "any-password")).toBe("OK");
-    expect(await client.command("PING")).toBe("PONG");
-    expect(await client.command("GET", "greeting")).toEqual({ error: expect.stringMatching(/^NOPERM/) });
-  });
+    it("lets the healthcheck user PING and nothing else", async () => {
+      const client = await connect();
+      expect(await client.command("AUTH", redisHealthcheckUser, "any-password")).toBe("OK");
+      expect(await client.command("PING")).toBe("PONG");
+      expect(await client.command("GET", "greeting")).toEqual({ error: expect.stringMatching(/^NOPERM/) });
+    });
 
-  it("enforces the maxmemory limit with the configured policy", async () => {
-    const client = await app();
-    const filler = "x".repeat(64 * 1024);
-    const maxmemory = config.redis.maxmemoryMb * 1024 * 1024;
-    // Write 1.5× maxmemory: under allkeys-lru every write succeeds and old keys are evicted
-    // (noeviction would answer OOM, the volatile-* policies would find nothing to evict).
-    const writes = Math.ceil((maxmemory * 1.5) / filler.length);
-    for (let index = 0; index < writes; index++) expect(await client.command("SET", `fill:${index}`, filler)).toBe("OK");
-    const keys = Number(await client.command("DBSIZE"));
-    expect(keys).toBeLessThan(writes);
-    expect(keys * filler.length).toBeLessThanOrEqual(maxmemory);
-  });
+    it("enforces the maxmemory limit with the configured policy", async () => {
+      const client = await app();
+      const filler = "x".repeat(64 * 1024);
+      const maxmemory = config.redis.maxmemoryMb * 1024 * 1024;
+      // Write 1.5× maxmemory: under allkeys-lru every write succeeds and old keys are evicted
+      // (noeviction would answer OOM, the volatile-* policies would find nothing to evict).
+      const writes = Math.ceil((maxmemory * 1.5) / filler.length);
+      for (let index = 0; index < writes; index++)
+        expect(await client.command("SET", `fill:${index}`, filler)).toBe("OK");
+      const keys = Number(await client.command("DBSIZE"));
+      expect(keys).toBeLessThan(writes);
+      expect(keys * filler.length).toBeLessThanOrEqual(maxmemory);
+    });
 
-  it("persists through the append-only file", () => {
-    expect(existsSync(path.join(server.dir, "appendonlydir"))).toBe(true);
-  });
-});
+    it("persists through the append-only file", () => {
+      expect(existsSync(path.join(server.dir, "appendonlydir"))).toBe(true);
+    });
+  },
+);
 
 describe.skipIf(!redisBinary.path)("Redis with maxmemoryPolicy noeviction", () => {
   const strict = repositoryStackConfig("dev");
   let noeviction: RedisServer;
   beforeAll(async () => {
-    noeviction = await startRedis({ ...strict, redis: { ...strict.redis, maxmemoryMb: 16, maxmemoryPolicy: "noeviction" } }, appPassword);
+    noeviction = await startRedis(
+      { ...strict, redis: { ...strict.redis, maxmemoryMb: 16, maxmemoryPolicy: "noeviction" } },
+      appPassword,
+    );
   });
   afterAll(async () => {
     await noeviction?.stop();

@@ -21,7 +21,9 @@ beforeAll(async () => {
   tools = path.join(source.root, "tools");
   mkdirSync(tools);
   const bundle = path.join(tools, "pgplat-basebackup.js");
-  const built = spawnSync("bash", [path.join(projectRoot, "scripts", "container", "bundle-basebackup.sh"), bundle], { encoding: "utf8" });
+  const built = spawnSync("bash", [path.join(projectRoot, "scripts", "container", "bundle-basebackup.sh"), bundle], {
+    encoding: "utf8",
+  });
   if (built.status !== 0) throw new Error(`bundling failed: ${built.stderr}`);
   const script = (name: string, body: string) => {
     writeFileSync(path.join(tools, name), `#!/bin/sh\n${body}\n`);
@@ -35,7 +37,11 @@ beforeAll(async () => {
   await source.query("create role app_user login password 'source-password'");
   const repo = path.join(source.root, "backups");
   const url = `postgresql://${superuser}:${encodeURIComponent(source.superuserPassword)}@127.0.0.1:${source.port}/postgres`;
-  const take = spawnSync(path.join(tools, "pgplat-basebackup"), ["take", "--database-url", url, "--pgdata", path.join(source.root, "data"), "--repo", repo], { encoding: "utf8" });
+  const take = spawnSync(
+    path.join(tools, "pgplat-basebackup"),
+    ["take", "--database-url", url, "--pgdata", path.join(source.root, "data"), "--repo", repo],
+    { encoding: "utf8" },
+  );
   if (take.status !== 0) throw new Error(take.stderr);
   await source.query("insert into items select generate_series(11, 20)");
   const [{ segment }] = await source.query<{ segment: string }>("select pg_walfile_name(pg_switch_wal()) as segment");
@@ -71,7 +77,11 @@ describe("a stack restored from another stack's backups", () => {
     mkdirSync(dataDir, { mode: 0o700 });
     chownSync(dataDir, source.user.uid, source.user.gid);
     const credentials = path.join(root, "restore-credentials.sql");
-    writeFileSync(credentials, `ALTER ROLE "postgres" PASSWORD '${newPassword}';\nALTER ROLE "app_user" PASSWORD '${newPassword}-app';\n`, { mode: 0o400 });
+    writeFileSync(
+      credentials,
+      `ALTER ROLE "postgres" PASSWORD '${newPassword}';\nALTER ROLE "app_user" PASSWORD '${newPassword}-app';\n`,
+      { mode: 0o400 },
+    );
     chownSync(credentials, source.user.uid, source.user.gid);
 
     const result = runRestoreBeforeStart(dataDir, credentials);
@@ -85,7 +95,9 @@ describe("a stack restored from another stack's backups", () => {
     const restored = await startPostgres(config, { restored: { root, superuserPassword: newPassword } });
     cleanups.push(() => restored.stop());
     expect(await restored.query("select count(*)::int as n, max(id) as max from items")).toEqual([{ n: 20, max: 20 }]);
-    await expect(restored.connect({ password: source.superuserPassword }).then((client) => client.end())).rejects.toThrow(/password authentication failed/);
+    await expect(
+      restored.connect({ password: source.superuserPassword }).then((client) => client.end()),
+    ).rejects.toThrow(/password authentication failed/);
     const app = await restored.connect({ user: "app_user", password: `${newPassword}-app` });
     await app.end();
     // It archives into its own archive, on a new timeline; the source's archive has no trace of it.
@@ -106,11 +118,18 @@ describe("a stack restored from another stack's backups", () => {
     mkdirSync(stubs);
     writeFileSync(path.join(stubs, "pgplat-restore-before-start"), `#!/bin/sh\necho restore-step\n`, { mode: 0o755 });
     const entrypoint = (extra: NodeJS.ProcessEnv) =>
-      spawnSync("sh", [path.join(projectRoot, "scripts", "container", "postgres-entrypoint.sh"), "echo", "server-command"], {
-        encoding: "utf8",
-        env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, PGPLAT_SERVER_DIRS: "", ...extra },
-      });
-    expect(entrypoint({ PGPLAT_RESTORE: "--latest" })).toMatchObject({ status: 0, stdout: "restore-step\nserver-command\n" });
+      spawnSync(
+        "sh",
+        [path.join(projectRoot, "scripts", "container", "postgres-entrypoint.sh"), "echo", "server-command"],
+        {
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, PGPLAT_SERVER_DIRS: "", ...extra },
+        },
+      );
+    expect(entrypoint({ PGPLAT_RESTORE: "--latest" })).toMatchObject({
+      status: 0,
+      stdout: "restore-step\nserver-command\n",
+    });
     expect(entrypoint({ PGPLAT_RESTORE: "" })).toMatchObject({ status: 0, stdout: "server-command\n" });
   });
 
@@ -123,7 +142,13 @@ describe("a stack restored from another stack's backups", () => {
     mkdirSync(emptyRepo);
     const result = spawnSync("sh", [path.join(projectRoot, "scripts", "container", "restore-before-start.sh")], {
       encoding: "utf8",
-      env: { ...process.env, PATH: `${tools}:${postgresBinaries({ user: source.user }).binDir}:${process.env.PATH}`, PGDATA: dataDir, PGPLAT_RESTORE: `--repo ${emptyRepo} --wal-archive ${source.archiveDir} --latest`, PGPLAT_RESTORE_CREDENTIALS: "/nonexistent" },
+      env: {
+        ...process.env,
+        PATH: `${tools}:${postgresBinaries({ user: source.user }).binDir}:${process.env.PATH}`,
+        PGDATA: dataDir,
+        PGPLAT_RESTORE: `--repo ${emptyRepo} --wal-archive ${source.archiveDir} --latest`,
+        PGPLAT_RESTORE_CREDENTIALS: "/nonexistent",
+      },
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe("the repository holds no complete backup\n");

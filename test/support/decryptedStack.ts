@@ -22,19 +22,38 @@ export interface DecryptedStack {
  * `pgplat:aws.allowedCidrs[0]`): the program gets the decrypted values with
  * their top-level keys marked secret, and finds the stack file next to it.
  */
-export function recordDecryptedStack(stack: string, config: Record<string, unknown>, encrypted: readonly string[]): DecryptedStack {
+export function recordDecryptedStack(
+  stack: string,
+  config: Record<string, unknown>,
+  encrypted: readonly string[],
+): DecryptedStack {
   const stackFile = path.join(scratchDir("decrypted"), `Pulumi.${stack}.yaml`);
   const fileConfig = structuredClone(config);
   for (const leaf of encrypted) replaceAt(fileConfig, leaf, { secure: `v1:${Buffer.from(leaf).toString("base64")}` });
   writeFileSync(stackFile, stringify({ config: fileConfig }));
-  const engineConfig = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)]));
+  const engineConfig = Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key,
+      typeof value === "object" && value !== null ? JSON.stringify(value) : String(value),
+    ]),
+  );
   const secretKeys = [...new Set(encrypted.map((leaf) => leaf.split(/[.[]/)[0]))];
-  const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "recordDecryptedChild.ts"), stack, JSON.stringify({ config: engineConfig, secretKeys })], {
-    cwd: projectRoot,
-    encoding: "utf8",
-    env: { ...process.env, [stackFileVariable]: stackFile },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [
+      "-r",
+      "ts-node/register/transpile-only",
+      path.join(__dirname, "recordDecryptedChild.ts"),
+      stack,
+      JSON.stringify({ config: engineConfig, secretKeys }),
+    ],
+    {
+      cwd: projectRoot,
+      encoding: "utf8",
+      env: { ...process.env, [stackFileVariable]: stackFile },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (child.status !== 0) throw new Error(`recording ${stack} failed: ${child.stderr}`);
   return { graph: revive(JSON.parse(child.stdout)) as RecordedGraph, stackFile, stderr: child.stderr };
 }
@@ -67,7 +86,8 @@ export function plainOccurrences(graph: RecordedGraph, text: string): string[] {
   const visit = (value: unknown, at: string): void => {
     if (value instanceof SecretValue) return;
     if (Array.isArray(value)) return value.forEach((item, index) => visit(item, `${at}[${index}]`));
-    if (value !== null && typeof value === "object") return Object.entries(value).forEach(([key, item]) => visit(item, `${at}.${key}`));
+    if (value !== null && typeof value === "object")
+      return Object.entries(value).forEach(([key, item]) => visit(item, `${at}.${key}`));
     if (String(value).includes(text)) found.push(at);
   };
   for (const resource of graph.resources) {

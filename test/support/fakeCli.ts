@@ -94,7 +94,10 @@ export function createFakeCli(): FakeCli {
   const bin = mkdtempSync(path.join(tmpdir(), "pgplat-fake-cli-"));
   const log = path.join(bin, "calls.log");
   const store = path.join(bin, "stacks.json");
-  for (const [name, script] of [["pulumi", fakePulumi], ["docker", fakeDocker]]) {
+  for (const [name, script] of [
+    ["pulumi", fakePulumi],
+    ["docker", fakeDocker],
+  ]) {
     writeFileSync(path.join(bin, name), script);
     chmodSync(path.join(bin, name), 0o755);
   }
@@ -104,17 +107,32 @@ export function createFakeCli(): FakeCli {
   return {
     bin,
     calls,
-    pulumiCalls: () => calls().filter((call) => call.startsWith("pulumi ")).map((call) => call.slice("pulumi ".length, call.indexOf(" | "))),
+    pulumiCalls: () =>
+      calls()
+        .filter((call) => call.startsWith("pulumi "))
+        .map((call) => call.slice("pulumi ".length, call.indexOf(" | "))),
     clearCalls: () => writeFileSync(log, ""),
     stacks,
     seed: (seeded) => {
       const all = stacks();
-      for (const [name, stack] of Object.entries(seeded)) all[name] = { tags: {}, resourceCount: 0, salt: `v1:fake-salt-${name}`, ...stack };
+      for (const [name, stack] of Object.entries(seeded))
+        all[name] = { tags: {}, resourceCount: 0, salt: `v1:fake-salt-${name}`, ...stack };
       writeFileSync(store, JSON.stringify(all, null, 2));
     },
     env: (extra = {}) => {
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-      for (const key of ["CI", "GITHUB_ACTIONS", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL", "FAKE_PULUMI_FAIL", "FAKE_PULUMI_VERSION", "npm_config_dry_run", "npm_config_yes"]) delete env[key];
+      for (const key of [
+        "CI",
+        "GITHUB_ACTIONS",
+        "PULUMI_CONFIG_PASSPHRASE",
+        "PULUMI_CONFIG_PASSPHRASE_FILE",
+        "PULUMI_BACKEND_URL",
+        "FAKE_PULUMI_FAIL",
+        "FAKE_PULUMI_VERSION",
+        "npm_config_dry_run",
+        "npm_config_yes",
+      ])
+        delete env[key];
       return { ...env, ...extra };
     },
     cleanup: () => rmSync(bin, { recursive: true, force: true }),

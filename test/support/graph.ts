@@ -15,11 +15,15 @@ export function recordStack(stackFile: string, stackName = stackFile): { graph: 
   const file = stackFile.endsWith(".yaml") ? stackFile : path.join(projectRoot, `Pulumi.${stackFile}.yaml`);
   const parsed = parseStackConfig(namespaceValues(readStackFile(file).config, configNamespace));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "recordStackChild.ts"), stackFile, stackName], {
-    cwd: projectRoot,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(__dirname, "recordStackChild.ts"), stackFile, stackName],
+    {
+      cwd: projectRoot,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (child.status !== 0) throw new Error(`recording ${stackFile} failed: ${child.stderr}`);
   return { graph: revive(JSON.parse(child.stdout)) as RecordedGraph, config: parsed.config };
 }
@@ -34,7 +38,10 @@ function revive(value: unknown): unknown {
 
 export function resource(graph: RecordedGraph, name: string): RecordedResource {
   const found = graph.resources.filter((candidate) => candidate.name === name);
-  if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}: ${graph.resources.map((r) => r.name).join(", ")}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one resource named ${name}, found ${found.length}: ${graph.resources.map((r) => r.name).join(", ")}`,
+    );
   return found[0];
 }
 

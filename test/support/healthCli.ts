@@ -13,7 +13,10 @@ export interface HealthRun {
 /** Runs `npm run -s health -- <args>` the way an operator does (through scripts/lib/run-ts.sh). */
 export function runHealthCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<HealthRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [runTs, "scripts/health.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", [runTs, "scripts/health.ts", ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -38,7 +41,9 @@ export interface JsonReport {
 }
 
 /** Runs the CLI with --json and parses its one document. */
-export async function healthJson(args: readonly string[]): Promise<{ code: number | null; report: JsonReport; stderr: string }> {
+export async function healthJson(
+  args: readonly string[],
+): Promise<{ code: number | null; report: JsonReport; stderr: string }> {
   const run = await runHealthCli([...args, "--json"]);
   try {
     return { code: run.code, report: JSON.parse(run.stdout) as JsonReport, stderr: run.stderr };

@@ -29,11 +29,17 @@ export function localStateRoot(): LocalStateRoot {
     env,
     stackFile: (stack, config) => {
       const file = path.join(dir, `Pulumi.${stack}.yaml`);
-      writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(config).map(([key, value]) => [`pgplat:${key}`, value])) }));
+      writeFileSync(
+        file,
+        stringify({
+          config: Object.fromEntries(Object.entries(config).map(([key, value]) => [`pgplat:${key}`, value])),
+        }),
+      );
       return file;
     },
     cleanup: async () => {
-      for (const entry of readdirSync(dir)) if (!entry.endsWith(".yaml")) await stopLocalPlatform(findStateDir(entry, env));
+      for (const entry of readdirSync(dir))
+        if (!entry.endsWith(".yaml")) await stopLocalPlatform(findStateDir(entry, env));
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -52,11 +58,16 @@ export function runLocalCli(command: "start" | "stop", args: readonly string[], 
   let stderr = "";
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr: withoutNpmWarnings(stderr) })));
+  return new Promise((resolve) =>
+    child.on("close", (status) => resolve({ status, stdout, stderr: withoutNpmWarnings(stderr) })),
+  );
 }
 
 /** `npm start` in the foreground: resolves once it says it is running, with the process to signal. */
-export async function startInForeground(args: readonly string[], root: LocalStateRoot): Promise<{ child: ChildProcess; exited: Promise<CliRun> }> {
+export async function startInForeground(
+  args: readonly string[],
+  root: LocalStateRoot,
+): Promise<{ child: ChildProcess; exited: Promise<CliRun> }> {
   const child = spawnCli("start", args, root);
   let stdout = "";
   let stderr = "";
@@ -67,8 +78,13 @@ export async function startInForeground(args: readonly string[], root: LocalStat
       if (stderr.includes("running; Ctrl-C stops it")) resolve();
     }),
   );
-  const exited = new Promise<CliRun>((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr: withoutNpmWarnings(stderr) })));
-  await Promise.race([running, exited.then((run) => Promise.reject(new Error(`npm start exited early (${run.status}): ${run.stderr}`)))]);
+  const exited = new Promise<CliRun>((resolve) =>
+    child.on("close", (status) => resolve({ status, stdout, stderr: withoutNpmWarnings(stderr) })),
+  );
+  await Promise.race([
+    running,
+    exited.then((run) => Promise.reject(new Error(`npm start exited early (${run.status}): ${run.stderr}`))),
+  ]);
   return { child, exited };
 }
 
@@ -96,7 +112,11 @@ export function stateExists(stack: string, root: LocalStateRoot): boolean {
 }
 
 function spawnCli(command: "start" | "stop", args: readonly string[], root: LocalStateRoot): ChildProcess {
-  return spawn("bash", [path.join(projectRoot, "scripts", "start.sh"), command, ...args], { cwd: projectRoot, env: root.env, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn("bash", [path.join(projectRoot, "scripts", "start.sh"), command, ...args], {
+    cwd: projectRoot,
+    env: root.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 function withoutNpmWarnings(text: string): string {

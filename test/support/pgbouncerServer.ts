@@ -23,23 +23,44 @@ export interface PgbouncerServer {
 export type PgbouncerLaunch = "files" | "fargate-start-script";
 
 /** Runs the OS PgBouncer with the pgbouncer.ini and userlist.txt rendered for `config`. */
-export async function startPgbouncer(config: StackConfig, postgresPort: number, users: readonly UserlistEntry[], launch: PgbouncerLaunch = "files"): Promise<PgbouncerServer> {
+export async function startPgbouncer(
+  config: StackConfig,
+  postgresPort: number,
+  users: readonly UserlistEntry[],
+  launch: PgbouncerLaunch = "files",
+): Promise<PgbouncerServer> {
   if (!pgbouncerBinary.path) throw new Error(pgbouncerBinary.skipReason);
   const user = serverUser();
   const root = serverTempDir(user, "pgbouncer");
   const port = await freePort();
-  const files = pgbouncerFiles(config, { listenAddr: "127.0.0.1", listenPort: port, postgresHost: "127.0.0.1", postgresPort, authFile: path.join(root, "userlist.txt"), serverTlsSslmode: "disable" });
+  const files = pgbouncerFiles(config, {
+    listenAddr: "127.0.0.1",
+    listenPort: port,
+    postgresHost: "127.0.0.1",
+    postgresPort,
+    authFile: path.join(root, "userlist.txt"),
+    serverTlsSslmode: "disable",
+  });
   const userlist = renderUserlist(users);
   let command = `exec ${pgbouncerBinary.path} ${path.join(root, "pgbouncer.ini")}`;
   let env: NodeJS.ProcessEnv = {};
   if (launch === "files") {
-    for (const [name, content] of [["pgbouncer.ini", files.pgbouncerIni], ["userlist.txt", userlist]]) {
+    for (const [name, content] of [
+      ["pgbouncer.ini", files.pgbouncerIni],
+      ["userlist.txt", userlist],
+    ]) {
       writeFileSync(path.join(root, name), content, { mode: 0o600 });
       chownSync(path.join(root, name), user.uid, user.gid);
     }
   } else {
     command = 'exec sh -c "$POOLER_START_SCRIPT"';
-    env = { PATH: `${path.dirname(pgbouncerBinary.path)}:${process.env.PATH}`, POOLER_START_SCRIPT: poolerStartScript, PGBOUNCER_INI: files.pgbouncerIni, PGBOUNCER_USERLIST: userlist, PGBOUNCER_DIR: root };
+    env = {
+      PATH: `${path.dirname(pgbouncerBinary.path)}:${process.env.PATH}`,
+      POOLER_START_SCRIPT: poolerStartScript,
+      PGBOUNCER_INI: files.pgbouncerIni,
+      PGBOUNCER_USERLIST: userlist,
+      PGBOUNCER_DIR: root,
+    };
   }
   // The same descriptor limit the container gets through its nofile ulimit.
   const server = await startManagedServer({

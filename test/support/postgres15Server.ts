@@ -25,7 +25,12 @@ export interface Postgres15Server {
  * Outside CI that skips them with a warning; in CI (which installs both) it is an error.
  */
 export function dumpToolsMissing(): string | undefined {
-  const needed = [...["postgres", "initdb", "pg_dump", "pg_dumpall", "pg_restore", "psql"].map((name) => path.join(postgres15BinDir, name)), awsCli];
+  const needed = [
+    ...["postgres", "initdb", "pg_dump", "pg_dumpall", "pg_restore", "psql"].map((name) =>
+      path.join(postgres15BinDir, name),
+    ),
+    awsCli,
+  ];
   const missing = needed.filter((file) => !existsSync(file));
   if (missing.length === 0) return undefined;
   const reason = `${missing.join(", ")} not found: install postgresql-15 and awscli (apt-get install postgresql-15 awscli) or run \`npm test\`, which installs them`;
@@ -50,8 +55,26 @@ export async function startPostgres15(): Promise<Postgres15Server> {
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   chownSync(pwfile, user.uid, user.gid);
   const dataDir = path.join(root, "data");
-  runAs(user, path.join(postgres15BinDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", pwfile, "--auth=scram-sha-256", "--no-locale", "-E", "UTF8"]);
-  const env = { PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: superuser, PGPASSWORD: password, PGDATABASE: "postgres", PGSSLMODE: "disable" };
+  runAs(user, path.join(postgres15BinDir, "initdb"), [
+    "-D",
+    dataDir,
+    "-U",
+    superuser,
+    "--pwfile",
+    pwfile,
+    "--auth=scram-sha-256",
+    "--no-locale",
+    "-E",
+    "UTF8",
+  ]);
+  const env = {
+    PGHOST: "127.0.0.1",
+    PGPORT: String(port),
+    PGUSER: superuser,
+    PGPASSWORD: password,
+    PGDATABASE: "postgres",
+    PGSSLMODE: "disable",
+  };
   const query = async (sql: string, database = "postgres") => {
     const client = new Client({ host: "127.0.0.1", port, user: superuser, password, database });
     await client.connect();
@@ -64,7 +87,18 @@ export async function startPostgres15(): Promise<Postgres15Server> {
   const server: ManagedServer = await startManagedServer({
     what: "PostgreSQL 15",
     command: path.join(postgres15BinDir, "postgres"),
-    argv: ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${root}`, "-c", "fsync=off"],
+    argv: [
+      "-D",
+      dataDir,
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      `unix_socket_directories=${root}`,
+      "-c",
+      "fsync=off",
+    ],
     user,
     root,
     ready: () => query("SELECT 1"),

@@ -4,7 +4,16 @@ import { Client, type ClientConfig } from "pg";
 import type { StackConfig } from "../../config";
 import { postgresFiles } from "../../render/platformFiles";
 import { postgresBinaries } from "../../scripts/lib/postgresBinaries";
-import { freePort, removeDir, runAs, serverTempDir, serverUser, startManagedServer, type RunningProcess, type ServerUser } from "./processes";
+import {
+  freePort,
+  removeDir,
+  runAs,
+  serverTempDir,
+  serverUser,
+  startManagedServer,
+  type RunningProcess,
+  type ServerUser,
+} from "./processes";
 
 const archiveScriptSource = path.join(__dirname, "..", "..", "scripts", "container", "archive-wal.sh");
 export const superuser = "postgres";
@@ -51,7 +60,13 @@ export async function startPostgres(config: StackConfig, options: StartPostgresO
   }
 }
 
-async function bootIn(root: string, user: ServerUser, binDir: string, config: StackConfig, options: StartPostgresOptions): Promise<PostgresServer> {
+async function bootIn(
+  root: string,
+  user: ServerUser,
+  binDir: string,
+  config: StackConfig,
+  options: StartPostgresOptions,
+): Promise<PostgresServer> {
   const port = await freePort();
   const superuserPassword = options.restored?.superuserPassword ?? `pw-${Math.random().toString(36).slice(2)}`;
   const dataDir = path.join(root, "data");
@@ -63,7 +78,19 @@ async function bootIn(root: string, user: ServerUser, binDir: string, config: St
   chmodSync(archiveScript, 0o755);
   if (!options.restored) {
     writeOwned(path.join(root, "pwfile"), `${superuserPassword}\n`, user);
-    runAs(user, path.join(binDir, "initdb"), ["-D", dataDir, "-U", superuser, "--pwfile", path.join(root, "pwfile"), "--auth=scram-sha-256", "--no-locale", "-E", "UTF8", "--data-checksums"]);
+    runAs(user, path.join(binDir, "initdb"), [
+      "-D",
+      dataDir,
+      "-U",
+      superuser,
+      "--pwfile",
+      path.join(root, "pwfile"),
+      "--auth=scram-sha-256",
+      "--no-locale",
+      "-E",
+      "UTF8",
+      "--data-checksums",
+    ]);
   }
 
   const files = postgresFiles(config, {
@@ -79,7 +106,14 @@ async function bootIn(root: string, user: ServerUser, binDir: string, config: St
   writeOwned(path.join(root, "pg_hba.conf"), files.pgHbaConf, user);
 
   const connect = async (overrides: Partial<ClientConfig> = {}) => {
-    const client = new Client({ host: "127.0.0.1", port, user: superuser, password: superuserPassword, database: "postgres", ...overrides });
+    const client = new Client({
+      host: "127.0.0.1",
+      port,
+      user: superuser,
+      password: superuserPassword,
+      database: "postgres",
+      ...overrides,
+    });
     await client.connect();
     return client;
   };

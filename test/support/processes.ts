@@ -24,7 +24,9 @@ export async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -39,8 +41,18 @@ export interface RunningProcess {
 const running = new Set<ChildProcess>();
 process.on("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 
-export function startProcess(command: string, args: readonly string[], user: ServerUser, env: NodeJS.ProcessEnv = {}): RunningProcess {
-  const child = spawn(command, args, { uid: user.uid, gid: user.gid, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  user: ServerUser,
+  env: NodeJS.ProcessEnv = {},
+): RunningProcess {
+  const child = spawn(command, args, {
+    uid: user.uid,
+    gid: user.gid,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   running.add(child);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -69,12 +81,22 @@ export function startProcess(command: string, args: readonly string[], user: Ser
 }
 
 export function runAs(user: ServerUser, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
-  const result = spawnSync(command, args, { uid: user.uid, gid: user.gid, env: { ...process.env, ...env }, encoding: "utf8" });
+  const result = spawnSync(command, args, {
+    uid: user.uid,
+    gid: user.gid,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${spawnFailure(result)}`);
   return result.stdout;
 }
 
-export async function waitFor<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_000, describeFailure: () => string = () => ""): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  timeoutMs = 30_000,
+  describeFailure: () => string = () => "",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -93,7 +115,9 @@ export async function waitFor<T>(what: string, attempt: () => Promise<T>, timeou
  * message saying what to install; in CI (which installs them) it is an error.
  */
 export function osBinary(name: string, aptPackage: string): { path: string | undefined; skipReason: string } {
-  const candidates = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/usr/local/bin"].map((directory) => path.join(directory, name));
+  const candidates = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/usr/local/bin"].map(
+    (directory) => path.join(directory, name),
+  );
   const found = candidates.find((candidate) => existsSync(candidate));
   const skipReason = `${name} not found: install it (apt-get install ${aptPackage}) or run \`npm test\`, which installs it`;
   if (!found && process.env.CI) throw new Error(skipReason);

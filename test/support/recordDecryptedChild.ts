@@ -13,11 +13,18 @@ const { config, secretKeys } = JSON.parse(request) as { config: Record<string, s
 function reveal(value: unknown): unknown {
   if (value instanceof SecretValue) return { $secret: reveal(value.value) };
   if (Array.isArray(value)) return value.map(reveal);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
   return value;
 }
 
-recordGraph({ project: "pgplat", stack: stackName, config, secretKeys, program: () => require(path.join(__dirname, "..", "..", "index.ts")) }).then(
+recordGraph({
+  project: "pgplat",
+  stack: stackName,
+  config,
+  secretKeys,
+  program: () => require(path.join(__dirname, "..", "..", "index.ts")),
+}).then(
   (graph) => process.stdout.write(JSON.stringify(reveal(graph))),
   (error: unknown) => {
     console.error(error);

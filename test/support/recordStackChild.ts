@@ -13,13 +13,22 @@ const projectRoot = path.join(__dirname, "..", "..");
 function reveal(value: unknown): unknown {
   if (value instanceof SecretValue) return { $secret: reveal(value.value) };
   if (Array.isArray(value)) return value.map(reveal);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
   return value;
 }
 
 async function main(): Promise<void> {
-  const { config, secretKeys } = readStackFile(stackFile.endsWith(".yaml") ? stackFile : path.join(projectRoot, `Pulumi.${stackFile}.yaml`));
-  const graph = await recordGraph({ project: "pgplat", stack: stackName, config, secretKeys, program: () => require(path.join(projectRoot, "index.ts")) });
+  const { config, secretKeys } = readStackFile(
+    stackFile.endsWith(".yaml") ? stackFile : path.join(projectRoot, `Pulumi.${stackFile}.yaml`),
+  );
+  const graph = await recordGraph({
+    project: "pgplat",
+    stack: stackName,
+    config,
+    secretKeys,
+    program: () => require(path.join(projectRoot, "index.ts")),
+  });
   process.stdout.write(JSON.stringify(reveal(graph)));
 }
 

@@ -20,13 +20,26 @@ export interface RedisServer {
  * with `appPassword` and, given `monitorPassword`, the statistics-only
  * monitoring user the Docker target adds.
  */
-export async function startRedis(config: StackConfig, appPassword: string, monitorPassword?: string): Promise<RedisServer> {
+export async function startRedis(
+  config: StackConfig,
+  appPassword: string,
+  monitorPassword?: string,
+): Promise<RedisServer> {
   if (!redisBinary.path) throw new Error(redisBinary.skipReason);
   const user = serverUser();
   const dir = serverTempDir(user, "redis");
   const port = await freePort();
   const confFile = path.join(dir, "redis.conf");
-  writeFileSync(confFile, redisFiles(config, { bind: "127.0.0.1", port, dir }, redisPasswordHash(appPassword), monitorPassword === undefined ? undefined : redisPasswordHash(monitorPassword)).redisConf, { mode: 0o600 });
+  writeFileSync(
+    confFile,
+    redisFiles(
+      config,
+      { bind: "127.0.0.1", port, dir },
+      redisPasswordHash(appPassword),
+      monitorPassword === undefined ? undefined : redisPasswordHash(monitorPassword),
+    ).redisConf,
+    { mode: 0o600 },
+  );
   chownSync(confFile, user.uid, user.gid);
   const server = await startManagedServer({
     what: "Redis",

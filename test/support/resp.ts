@@ -24,7 +24,9 @@ export class RespClient {
 
   async command(...args: (string | number)[]): Promise<RespReply> {
     const parts = args.map(String);
-    this.socket.write(`*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join("")}`);
+    this.socket.write(
+      `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join("")}`,
+    );
     for (;;) {
       const parsed = parse(this.buffer, 0);
       if (parsed) {

@@ -4,7 +4,12 @@ import * as path from "node:path";
 import { removeDir } from "./processes";
 
 /** The credentials s3rver accepts; tests pass them to the AWS CLI. */
-export const s3rverEnv = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_DEFAULT_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" } as const;
+export const s3rverEnv = {
+  AWS_ACCESS_KEY_ID: "S3RVER",
+  AWS_SECRET_ACCESS_KEY: "S3RVER",
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+} as const;
 
 /** One successful PUT (an object, or a part of one), in the order the server answered them. */
 export interface S3Put {
@@ -36,7 +41,13 @@ export async function startS3(bucket = "pgplat-backups"): Promise<S3Server> {
     close(): Promise<void>;
   };
   const directory = mkdtempSync(path.join(tmpdir(), "pgplat-s3-"));
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
   const puts: S3Put[] = [];
   const multipartStarts: string[] = [];
   // s3rver is a Koa app: a first middleware sees every request and its answer.
@@ -45,7 +56,13 @@ export async function startS3(bucket = "pgplat-backups"): Promise<S3Server> {
     const key = decodeURIComponent(ctx.path.replace(`/${bucket}/`, ""));
     if (ctx.method === "POST" && ctx.querystring.startsWith("uploads") && ctx.status === 200) multipartStarts.push(key);
     if (ctx.method !== "PUT" || ctx.status !== 200) return;
-    puts.push({ key, query: ctx.querystring, encryption: Object.fromEntries(Object.entries(ctx.headers).filter(([name]) => name.startsWith("x-amz-server-side-encryption"))) });
+    puts.push({
+      key,
+      query: ctx.querystring,
+      encryption: Object.fromEntries(
+        Object.entries(ctx.headers).filter(([name]) => name.startsWith("x-amz-server-side-encryption")),
+      ),
+    });
   });
   let port: number;
   try {
@@ -78,5 +95,10 @@ export async function startS3(bucket = "pgplat-backups"): Promise<S3Server> {
 }
 
 function decodeXml(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 }

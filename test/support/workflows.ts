@@ -57,7 +57,8 @@ export function unpinnedActions(text: string): string[] {
     const [, reference, comment] = match;
     if (reference.startsWith("./")) continue;
     if (!pinnedAction.test(reference)) problems.push(`${reference}: not pinned to a full commit SHA`);
-    else if (!comment || !releaseComment.test(comment)) problems.push(`${reference}: no "# vX.Y.Z" comment naming the pinned release`);
+    else if (!comment || !releaseComment.test(comment))
+      problems.push(`${reference}: no "# vX.Y.Z" comment naming the pinned release`);
   }
   return problems;
 }

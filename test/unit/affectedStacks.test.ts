@@ -17,10 +17,30 @@ describe("affectedStacks", () => {
   });
 
   it("code, SQL, policies and packages affect every previewed stack; docs, tests and CI files none", () => {
-    for (const file of ["components/aws/rds.ts", "sql/migrations/V0003__x.sql", "policy/rules.ts", "package-lock.json", "Pulumi.yaml", "index.ts"]) {
+    for (const file of [
+      "components/aws/rds.ts",
+      "sql/migrations/V0003__x.sql",
+      "policy/rules.ts",
+      "package-lock.json",
+      "Pulumi.yaml",
+      "index.ts",
+    ]) {
       expect(affectedStacks([file], stacks), file).toEqual(["prod", "staging"]);
     }
-    expect(affectedStacks(["README.md", "test/unit/x.test.ts", "bench/pooling.ts", ".github/workflows/ci.yml", ".ci/run", ".gitignore", ""], stacks)).toEqual([]);
+    expect(
+      affectedStacks(
+        [
+          "README.md",
+          "test/unit/x.test.ts",
+          "bench/pooling.ts",
+          ".github/workflows/ci.yml",
+          ".ci/run",
+          ".gitignore",
+          "",
+        ],
+        stacks,
+      ),
+    ).toEqual([]);
   });
 
   it("reads the committed stacks and their targets", () => {
@@ -31,7 +51,12 @@ describe("affectedStacks", () => {
   });
 
   it("as a command: changed files on stdin, a JSON array on stdout", () => {
-    const run = (input: string) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/ci/affectedStacks.ts"], { cwd: projectRoot, input, encoding: "utf8" });
+    const run = (input: string) =>
+      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/ci/affectedStacks.ts"], {
+        cwd: projectRoot,
+        input,
+        encoding: "utf8",
+      });
     expect(run("README.md\ncomponents/platform.ts\n").stdout).toBe('["prod"]\n');
     expect(run("README.md\n").stdout).toBe("[]\n");
   });

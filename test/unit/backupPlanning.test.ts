@@ -6,14 +6,26 @@ import { planPrune } from "../../backups/prune";
 import type { BackupEntry } from "../../backups/repository";
 import { chooseBackup, recoverySettings } from "../../backups/restore";
 import { formatRecoveryTargetTime, parseInstant } from "../../backups/time";
-import { archivedFileSegment, parseHistoryFile, parseLsn, segmentBefore, segmentFileName, segmentOf, timelineForSegment, timelinePath } from "../../backups/wal";
+import {
+  archivedFileSegment,
+  parseHistoryFile,
+  parseLsn,
+  segmentBefore,
+  segmentFileName,
+  segmentOf,
+  timelineForSegment,
+  timelinePath,
+} from "../../backups/wal";
 import { planWal } from "../../backups/walPlan";
 import { renderRestoreCredentials } from "../../render/restoreCredentials";
 
 const MiB16 = 16 * 1024 * 1024;
 const at = (iso: string) => parseInstant(iso)!;
 
-function manifest(id: string, fields: { start: string; end: string; startSegment: string; endSegment: string; timeline?: number; endLsn?: string }): Manifest {
+function manifest(
+  id: string,
+  fields: { start: string; end: string; startSegment: string; endSegment: string; timeline?: number; endLsn?: string },
+): Manifest {
   return {
     format: 1,
     id,
@@ -39,11 +51,18 @@ function manifest(id: string, fields: { start: string; end: string; startSegment
 }
 
 function archive(segments: Record<string, string>, histories: Record<number, string> = {}): ArchiveListing {
-  const map = new Map<string, ArchivedSegment>(Object.entries(segments).map(([name, archivedAt]) => [name, { name, size: MiB16, archivedAt: at(archivedAt) }]));
+  const map = new Map<string, ArchivedSegment>(
+    Object.entries(segments).map(([name, archivedAt]) => [name, { name, size: MiB16, archivedAt: at(archivedAt) }]),
+  );
   return {
     segments: map,
     histories: new Map(Object.entries(histories).map(([timeline, text]) => [Number(timeline), parseHistoryFile(text)])),
-    names: [...map.keys(), ...Object.keys(histories).map((timeline) => `${Number(timeline).toString(16).toUpperCase().padStart(8, "0")}.history`)],
+    names: [
+      ...map.keys(),
+      ...Object.keys(histories).map(
+        (timeline) => `${Number(timeline).toString(16).toUpperCase().padStart(8, "0")}.history`,
+      ),
+    ],
   };
 }
 
@@ -62,13 +81,18 @@ describe("WAL addressing", () => {
   it("reads segment numbers from segments, partial segments and backup history files, not timeline histories", () => {
     expect(archivedFileSegment("000000010000000000000003", MiB16)).toEqual({ timeline: 1, segment: 3n });
     expect(archivedFileSegment("000000010000000000000003.partial", MiB16)).toEqual({ timeline: 1, segment: 3n });
-    expect(archivedFileSegment("000000010000000000000003.00000028.backup", MiB16)).toEqual({ timeline: 1, segment: 3n });
+    expect(archivedFileSegment("000000010000000000000003.00000028.backup", MiB16)).toEqual({
+      timeline: 1,
+      segment: 3n,
+    });
     expect(archivedFileSegment("00000002.history", MiB16)).toBeUndefined();
     expect(archivedFileSegment(".000000010000000000000003.partial.123", MiB16)).toBeUndefined();
   });
 
   it("follows a timeline's history: each ancestor up to its switch segment, then the child", () => {
-    const history = parseHistoryFile("1\t0/5000060\tno recovery target specified\n\n2\t0/9000000\tbefore 2026-11-30 10:00:00+00\n");
+    const history = parseHistoryFile(
+      "1\t0/5000060\tno recovery target specified\n\n2\t0/9000000\tbefore 2026-11-30 10:00:00+00\n",
+    );
     const path = timelinePath(3, history, MiB16);
     expect(path).toEqual([
       { timeline: 1, fromSegment: 0n, untilSegment: 5n, endLsn: parseLsn("0/5000060") },
@@ -86,7 +110,14 @@ describe("recovery target times", () => {
   });
 
   it("refuses a time without an offset, an impossible date and a zone name", () => {
-    for (const text of ["2026-11-30T14:05:00", "2026-02-30T14:05:00Z", "2026-11-30T24:05:00Z", "2026-11-30T14:05:00 CET", "yesterday"]) expect(parseInstant(text)).toBeUndefined();
+    for (const text of [
+      "2026-11-30T14:05:00",
+      "2026-02-30T14:05:00Z",
+      "2026-11-30T24:05:00Z",
+      "2026-11-30T14:05:00 CET",
+      "yesterday",
+    ])
+      expect(parseInstant(text)).toBeUndefined();
   });
 
   it("writes recovery_target_time with a numeric offset, never Z", () => {
@@ -95,28 +126,76 @@ describe("recovery target times", () => {
 });
 
 describe("planWal", () => {
-  const backup = manifest("20261130T100000000Z", { start: "2026-11-30T10:00:00Z", end: "2026-11-30T10:00:10Z", startSegment: "000000010000000000000002", endSegment: "000000010000000000000003", endLsn: "0/3000100" });
+  const backup = manifest("20261130T100000000Z", {
+    start: "2026-11-30T10:00:00Z",
+    end: "2026-11-30T10:00:10Z",
+    startSegment: "000000010000000000000002",
+    endSegment: "000000010000000000000003",
+    endLsn: "0/3000100",
+  });
 
   it("lists the segments up to the first one archived after the target", () => {
-    const listing = archive({ "000000010000000000000002": "2026-11-30T10:00:05Z", "000000010000000000000003": "2026-11-30T10:00:11Z", "000000010000000000000004": "2026-11-30T10:01:11Z", "000000010000000000000005": "2026-11-30T10:02:11Z" });
-    expect(planWal(backup, listing, { kind: "time", time: at("2026-11-30T10:00:30Z") })).toEqual({ ok: true, timeline: 1, segments: ["000000010000000000000002", "000000010000000000000003", "000000010000000000000004"] });
-    expect(planWal(backup, listing, { kind: "latest" })).toEqual({ ok: true, timeline: 1, segments: ["000000010000000000000002", "000000010000000000000003", "000000010000000000000004", "000000010000000000000005"] });
+    const listing = archive({
+      "000000010000000000000002": "2026-11-30T10:00:05Z",
+      "000000010000000000000003": "2026-11-30T10:00:11Z",
+      "000000010000000000000004": "2026-11-30T10:01:11Z",
+      "000000010000000000000005": "2026-11-30T10:02:11Z",
+    });
+    expect(planWal(backup, listing, { kind: "time", time: at("2026-11-30T10:00:30Z") })).toEqual({
+      ok: true,
+      timeline: 1,
+      segments: ["000000010000000000000002", "000000010000000000000003", "000000010000000000000004"],
+    });
+    expect(planWal(backup, listing, { kind: "latest" })).toEqual({
+      ok: true,
+      timeline: 1,
+      segments: [
+        "000000010000000000000002",
+        "000000010000000000000003",
+        "000000010000000000000004",
+        "000000010000000000000005",
+      ],
+    });
   });
 
   it("names a segment the backup needs to become consistent", () => {
-    const listing = archive({ "000000010000000000000002": "2026-11-30T10:00:05Z", "000000010000000000000004": "2026-11-30T10:01:11Z" });
-    expect(planWal(backup, listing, { kind: "latest" })).toEqual({ ok: false, problem: expect.stringMatching(/^WAL segment 000000010000000000000003 is missing from the archive; backup 20261130T100000000Z needs/) });
+    const listing = archive({
+      "000000010000000000000002": "2026-11-30T10:00:05Z",
+      "000000010000000000000004": "2026-11-30T10:01:11Z",
+    });
+    expect(planWal(backup, listing, { kind: "latest" })).toEqual({
+      ok: false,
+      problem: expect.stringMatching(
+        /^WAL segment 000000010000000000000003 is missing from the archive; backup 20261130T100000000Z needs/,
+      ),
+    });
   });
 
   it("refuses latest when a gap hides later WAL, naming the gap", () => {
-    const listing = archive({ "000000010000000000000002": "2026-11-30T10:00:05Z", "000000010000000000000003": "2026-11-30T10:00:11Z", "000000010000000000000005": "2026-11-30T10:02:11Z" });
-    expect(planWal(backup, listing, { kind: "latest" })).toEqual({ ok: false, problem: "WAL segment 000000010000000000000004 is missing from the archive, but 000000010000000000000005 exists after it: replay would stop at the gap" });
+    const listing = archive({
+      "000000010000000000000002": "2026-11-30T10:00:05Z",
+      "000000010000000000000003": "2026-11-30T10:00:11Z",
+      "000000010000000000000005": "2026-11-30T10:02:11Z",
+    });
+    expect(planWal(backup, listing, { kind: "latest" })).toEqual({
+      ok: false,
+      problem:
+        "WAL segment 000000010000000000000004 is missing from the archive, but 000000010000000000000005 exists after it: replay would stop at the gap",
+    });
   });
 
   it("refuses a target the archive does not reach yet", () => {
-    const listing = archive({ "000000010000000000000002": "2026-11-30T10:00:05Z", "000000010000000000000003": "2026-11-30T10:00:11Z" });
+    const listing = archive({
+      "000000010000000000000002": "2026-11-30T10:00:05Z",
+      "000000010000000000000003": "2026-11-30T10:00:11Z",
+    });
     const plan = planWal(backup, listing, { kind: "time", time: at("2026-11-30T11:00:00Z") });
-    expect(plan).toEqual({ ok: false, problem: expect.stringMatching(/does not reach 2026-11-30T11:00:00.000000Z: its newest segment on timeline 1, 000000010000000000000003, was archived at 2026-11-30T10:00:11.000000Z and 000000010000000000000004 is not there yet/) });
+    expect(plan).toEqual({
+      ok: false,
+      problem: expect.stringMatching(
+        /does not reach 2026-11-30T11:00:00.000000Z: its newest segment on timeline 1, 000000010000000000000003, was archived at 2026-11-30T10:00:11.000000Z and 000000010000000000000004 is not there yet/,
+      ),
+    });
   });
 
   it("follows a timeline switch after the backup: the old timeline up to the switch segment, the new one from it", () => {
@@ -131,18 +210,40 @@ describe("planWal", () => {
       },
       { 2: "1\t0/4000060\tno recovery target specified\n" },
     );
-    expect(planWal(backup, listing, { kind: "latest" })).toEqual({ ok: true, timeline: 2, segments: ["000000010000000000000002", "000000010000000000000003", "000000020000000000000004", "000000020000000000000005"] });
+    expect(planWal(backup, listing, { kind: "latest" })).toEqual({
+      ok: true,
+      timeline: 2,
+      segments: [
+        "000000010000000000000002",
+        "000000010000000000000003",
+        "000000020000000000000004",
+        "000000020000000000000005",
+      ],
+    });
   });
 
   it("ignores a timeline that branched off before the backup ended", () => {
-    const listing = archive({ "000000010000000000000002": "2026-11-30T10:00:05Z", "000000010000000000000003": "2026-11-30T10:00:11Z" }, { 2: "1\t0/2000000\tno recovery target specified\n" });
+    const listing = archive(
+      { "000000010000000000000002": "2026-11-30T10:00:05Z", "000000010000000000000003": "2026-11-30T10:00:11Z" },
+      { 2: "1\t0/2000000\tno recovery target specified\n" },
+    );
     expect(planWal(backup, listing, { kind: "latest" })).toMatchObject({ ok: true, timeline: 1 });
   });
 });
 
 describe("chooseBackup", () => {
-  const first = manifest("20261128T000000000Z", { start: "2026-11-28T00:00:00Z", end: "2026-11-28T00:10:00Z", startSegment: "000000010000000000000002", endSegment: "000000010000000000000002" });
-  const second = manifest("20261129T000000000Z", { start: "2026-11-29T00:00:00Z", end: "2026-11-29T00:10:00Z", startSegment: "000000010000000000000009", endSegment: "000000010000000000000009" });
+  const first = manifest("20261128T000000000Z", {
+    start: "2026-11-28T00:00:00Z",
+    end: "2026-11-28T00:10:00Z",
+    startSegment: "000000010000000000000002",
+    endSegment: "000000010000000000000002",
+  });
+  const second = manifest("20261129T000000000Z", {
+    start: "2026-11-29T00:00:00Z",
+    end: "2026-11-29T00:10:00Z",
+    startSegment: "000000010000000000000009",
+    endSegment: "000000010000000000000009",
+  });
 
   it("picks the newest backup that ended before the target", () => {
     expect(chooseBackup([first, second], { kind: "time", time: at("2026-11-29T00:05:00Z") })).toBe(first);
@@ -151,8 +252,12 @@ describe("chooseBackup", () => {
   });
 
   it("refuses a target before the named backup's end, and one before every backup", () => {
-    expect(chooseBackup([first, second], { kind: "time", time: at("2026-11-29T00:10:00Z") }, second.id)).toBe(`backup ${second.id} ended at 2026-11-29T00:10:00Z; a target before its end cannot be reached from it`);
-    expect(chooseBackup([first, second], { kind: "time", time: at("2026-11-27T00:00:00Z") })).toMatch(/no complete backup ended before the target/);
+    expect(chooseBackup([first, second], { kind: "time", time: at("2026-11-29T00:10:00Z") }, second.id)).toBe(
+      `backup ${second.id} ended at 2026-11-29T00:10:00Z; a target before its end cannot be reached from it`,
+    );
+    expect(chooseBackup([first, second], { kind: "time", time: at("2026-11-27T00:00:00Z") })).toMatch(
+      /no complete backup ended before the target/,
+    );
     expect(chooseBackup([], { kind: "latest" })).toBe("the repository holds no complete backup");
   });
 });
@@ -162,14 +267,25 @@ describe("planPrune", () => {
   const backupOn = (d: number, segment: number): BackupEntry => {
     const id = `202611${String(d).padStart(2, "0")}T000000000Z`;
     const name = segmentFileName(1, BigInt(segment), MiB16);
-    return { id, dir: `/repo/${id}`, status: "complete", manifest: manifest(id, { start: day(d), end: day(d, 1), startSegment: name, endSegment: name }) };
+    return {
+      id,
+      dir: `/repo/${id}`,
+      status: "complete",
+      manifest: manifest(id, { start: day(d), end: day(d, 1), startSegment: name, endSegment: name }),
+    };
   };
   const wal = Array.from({ length: 40 }, (_, index) => segmentFileName(1, BigInt(index + 1), MiB16));
   const names = [...wal, "000000010000000000000005.00000028.backup", "00000002.history"];
 
   it("keeps every backup in the window and the newest before it; deletes older ones and only WAL below the oldest kept", () => {
     const entries = [backupOn(1, 5), backupOn(8, 12), backupOn(15, 20), backupOn(22, 30)];
-    const plan = planPrune({ entries, archiveNames: names, now: at(day(25)), retentionDays: 7, isRunning: () => false });
+    const plan = planPrune({
+      entries,
+      archiveNames: names,
+      now: at(day(25)),
+      retentionDays: 7,
+      isRunning: () => false,
+    });
     // The window starts on the 18th: the backup of the 15th is needed to reach it.
     expect(plan.keep).toEqual(["20261115T000000000Z", "20261122T000000000Z"]);
     expect(plan.deleteBackups.map((backup) => backup.id)).toEqual(["20261101T000000000Z", "20261108T000000000Z"]);
@@ -180,12 +296,29 @@ describe("planPrune", () => {
 
   it("keeps everything when no backup is older than the window", () => {
     const entries = [backupOn(20, 5), backupOn(22, 12)];
-    const plan = planPrune({ entries, archiveNames: names, now: at(day(25)), retentionDays: 7, isRunning: () => false });
-    expect(plan).toEqual({ keep: ["20261120T000000000Z", "20261122T000000000Z"], deleteBackups: [], deleteWal: wal.slice(0, 4), walCutoff: "000000010000000000000005" });
+    const plan = planPrune({
+      entries,
+      archiveNames: names,
+      now: at(day(25)),
+      retentionDays: 7,
+      isRunning: () => false,
+    });
+    expect(plan).toEqual({
+      keep: ["20261120T000000000Z", "20261122T000000000Z"],
+      deleteBackups: [],
+      deleteWal: wal.slice(0, 4),
+      walCutoff: "000000010000000000000005",
+    });
   });
 
   it("never deletes WAL when no complete backup exists", () => {
-    const plan = planPrune({ entries: [], archiveNames: names, now: at(day(25)), retentionDays: 7, isRunning: () => false });
+    const plan = planPrune({
+      entries: [],
+      archiveNames: names,
+      now: at(day(25)),
+      retentionDays: 7,
+      isRunning: () => false,
+    });
     expect(plan.deleteWal).toEqual([]);
   });
 
@@ -206,16 +339,23 @@ describe("planPrune", () => {
     // Property: after pruning, every moment of the window has a kept backup ending before it and its WAL.
     for (const retentionDays of [1, 2, 3, 7, 14]) {
       for (const spacing of [1, 2, 5]) {
-        const entries = Array.from({ length: 12 }, (_, index) => backupOn(1 + index * spacing, 1 + index * spacing * 2)).filter((entry) => Number(entry.id.slice(6, 8)) <= 28);
+        const entries = Array.from({ length: 12 }, (_, index) =>
+          backupOn(1 + index * spacing, 1 + index * spacing * 2),
+        ).filter((entry) => Number(entry.id.slice(6, 8)) <= 28);
         const now = at(day(29));
         const plan = planPrune({ entries, archiveNames: wal, now, retentionDays, isRunning: () => false });
-        const kept = entries.filter((entry) => plan.keep.includes(entry.id)).map((entry) => (entry.status === "complete" ? entry.manifest : undefined)!);
+        const kept = entries
+          .filter((entry) => plan.keep.includes(entry.id))
+          .map((entry) => (entry.status === "complete" ? entry.manifest : undefined)!);
         const windowStart = now - BigInt(retentionDays) * 86_400_000_000n;
         const oldestEnd = kept.map((backup) => at(backup.endTime)).reduce((a, b) => (a < b ? a : b));
-        const anyBefore = entries.some((entry) => entry.status === "complete" && at(entry.manifest.endTime) < windowStart);
+        const anyBefore = entries.some(
+          (entry) => entry.status === "complete" && at(entry.manifest.endTime) < windowStart,
+        );
         if (anyBefore) expect(oldestEnd).toBeLessThan(windowStart);
         const remaining = new Set(wal.filter((name) => !plan.deleteWal.includes(name)));
-        for (const backup of kept) expect(remaining.has(backup.startWalSegment) || !wal.includes(backup.startWalSegment)).toBe(true);
+        for (const backup of kept)
+          expect(remaining.has(backup.startWalSegment) || !wal.includes(backup.startWalSegment)).toBe(true);
       }
     }
   });
@@ -224,7 +364,9 @@ describe("planPrune", () => {
 describe("recoverySettings", () => {
   it("drops the source's archive and recovery settings and writes restore_command with the archive quoted", () => {
     const existing = "# Do not edit\narchive_command = 'cp %p /src/%f'\nwork_mem = '8MB'\nrecovery_target_name = 'x'\n";
-    expect(recoverySettings(existing, "/backups/it's wal%", { kind: "time", time: at("2026-11-30T14:05:00+01:00") })).toBe(
+    expect(
+      recoverySettings(existing, "/backups/it's wal%", { kind: "time", time: at("2026-11-30T14:05:00+01:00") }),
+    ).toBe(
       [
         "# Do not edit",
         "work_mem = '8MB'",
@@ -239,20 +381,56 @@ describe("recoverySettings", () => {
   });
 
   it("sets no target for latest: recovery replays the whole archive and promotes", () => {
-    expect(recoverySettings("", "/wal", { kind: "latest" })).toBe("# Written by pgplat restore. PostgreSQL reads these only while recovery.signal exists.\nrestore_command = 'cp ''/wal''/%f \"%p\"'\nrecovery_target_timeline = 'latest'\n");
+    expect(recoverySettings("", "/wal", { kind: "latest" })).toBe(
+      "# Written by pgplat restore. PostgreSQL reads these only while recovery.signal exists.\nrestore_command = 'cp ''/wal''/%f \"%p\"'\nrecovery_target_timeline = 'latest'\n",
+    );
   });
 });
 
 describe("what a base backup leaves out", () => {
   it("skips what PostgreSQL 16's docs and pg_basebackup skip, keeping the directories", () => {
-    expect(["postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "recovery.signal", "standby.signal", "base/5/pgsql_tmp1234.0", "global/pg_internal.init"].filter(isExcludedFile)).toHaveLength(8);
-    expect(["PG_VERSION", "global/pg_control", "base/5/1259", "postgresql.auto.conf", "pg_xact/0000", "base/5/postmaster.pid"].filter(isExcludedFile)).toEqual([]);
-    expect(["pg_wal", "pg_replslot", "pg_stat_tmp", "pg_subtrans", "pg_notify", "pg_serial", "pg_snapshots", "pg_dynshmem", "base/pgsql_tmp"].every(isContentExcludedDirectory)).toBe(true);
+    expect(
+      [
+        "postmaster.pid",
+        "postmaster.opts",
+        "backup_label",
+        "tablespace_map",
+        "recovery.signal",
+        "standby.signal",
+        "base/5/pgsql_tmp1234.0",
+        "global/pg_internal.init",
+      ].filter(isExcludedFile),
+    ).toHaveLength(8);
+    expect(
+      [
+        "PG_VERSION",
+        "global/pg_control",
+        "base/5/1259",
+        "postgresql.auto.conf",
+        "pg_xact/0000",
+        "base/5/postmaster.pid",
+      ].filter(isExcludedFile),
+    ).toEqual([]);
+    expect(
+      [
+        "pg_wal",
+        "pg_replslot",
+        "pg_stat_tmp",
+        "pg_subtrans",
+        "pg_notify",
+        "pg_serial",
+        "pg_snapshots",
+        "pg_dynshmem",
+        "base/pgsql_tmp",
+      ].every(isContentExcludedDirectory),
+    ).toBe(true);
     expect(["base", "pg_xact", "pg_multixact", "pg_stat", "global"].some(isContentExcludedDirectory)).toBe(false);
   });
 
   it("copies only the init fork of an unlogged relation", () => {
-    expect([...unloggedForksToSkip(["16384", "16384_init", "16384_fsm", "16384.1", "16390", "16390_vm"])].sort()).toEqual(["16384", "16384.1", "16384_fsm"]);
+    expect(
+      [...unloggedForksToSkip(["16384", "16384_init", "16384_fsm", "16384.1", "16390", "16390_vm"])].sort(),
+    ).toEqual(["16384", "16384.1", "16384_fsm"]);
   });
 });
 

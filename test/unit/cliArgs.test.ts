@@ -8,13 +8,23 @@ const options = { "--json": "switch", "--prices": "values", "--dir": "value" } a
 
 describe("parseCliArguments", () => {
   it("reads switches, values (repeated or with =) and positionals", () => {
-    const args = parseCliArguments(["prod", "--json", "--prices", "a.json", "--prices=b.json", "--dir", "sql"], options);
-    expect(args).toEqual({ positional: ["prod"], switches: new Set(["--json"]), values: { "--prices": ["a.json", "b.json"], "--dir": ["sql"] }, help: false });
+    const args = parseCliArguments(
+      ["prod", "--json", "--prices", "a.json", "--prices=b.json", "--dir", "sql"],
+      options,
+    );
+    expect(args).toEqual({
+      positional: ["prod"],
+      switches: new Set(["--json"]),
+      values: { "--prices": ["a.json", "b.json"], "--dir": ["sql"] },
+      help: false,
+    });
     expect(parseCliArguments(["-h"], options).help).toBe(true);
   });
 
   it("refuses an unknown option, naming it and the nearest one, and a missing value", () => {
-    expect(() => parseCliArguments(["prod", "--jsno"], options)).toThrow(new UsageError("unknown option --jsno (did you mean --json?)"));
+    expect(() => parseCliArguments(["prod", "--jsno"], options)).toThrow(
+      new UsageError("unknown option --jsno (did you mean --json?)"),
+    );
     expect(() => parseCliArguments(["--verbose"], options)).toThrow(new UsageError("unknown option --verbose"));
     expect(() => parseCliArguments(["--dir"], options)).toThrow(new UsageError("--dir needs a value"));
     expect(() => parseCliArguments(["--dir", "a", "--dir", "b"], options)).toThrow(new UsageError("--dir given twice"));
@@ -22,7 +32,12 @@ describe("parseCliArguments", () => {
 });
 
 describe("every CLI: unknown options are errors, --help exits 0", () => {
-  const run = (script: string, args: readonly string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", script), ...args], { cwd: projectRoot, encoding: "utf8", env: { ...process.env, DATABASE_URL: "" } });
+  const run = (script: string, args: readonly string[]) =>
+    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", script), ...args], {
+      cwd: projectRoot,
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: "" },
+    });
 
   it.each([
     ["plan.ts", "usage: npm run -s plan -- "],
@@ -34,7 +49,11 @@ describe("every CLI: unknown options are errors, --help exits 0", () => {
     const unknown = run(script, script === "migrate.ts" ? ["status", "--dri", "sql"] : ["prod", "--jsn"]);
     expect(unknown.status).toBe(2);
     expect(unknown.stdout).toBe("");
-    expect(unknown.stderr).toMatch(script === "migrate.ts" ? /^unknown option --dri \(did you mean --dir\?\)\nusage: / : /^unknown option --jsn( \(did you mean --json\?\))?\nusage: /);
+    expect(unknown.stderr).toMatch(
+      script === "migrate.ts"
+        ? /^unknown option --dri \(did you mean --dir\?\)\nusage: /
+        : /^unknown option --jsn( \(did you mean --json\?\))?\nusage: /,
+    );
   });
 
   it("health.ts: a usage error is a report it could not make, exit 3 (its 2 means unhealthy), in text and in --json", () => {
@@ -44,6 +63,10 @@ describe("every CLI: unknown options are errors, --help exits 0", () => {
     expect([unknown.status, unknown.stdout]).toEqual([3, ""]);
     expect(unknown.stderr).toMatch(/^unknown option --bogus\nusage: npm run -s health -- /);
     const json = run("health.ts", ["--database-url", "postgresql://m@127.0.0.1:1/db", "--jsn", "--json"]);
-    expect([json.status, json.stderr, JSON.parse(json.stdout)]).toEqual([3, "", { status: "unknown", error: "unknown option --jsn (did you mean --json?)", checks: [] }]);
+    expect([json.status, json.stderr, JSON.parse(json.stdout)]).toEqual([
+      3,
+      "",
+      { status: "unknown", error: "unknown option --jsn (did you mean --json?)", checks: [] },
+    ]);
   });
 });

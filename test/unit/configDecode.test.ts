@@ -22,14 +22,19 @@ describe("index.ts and plan read config the same way", () => {
   it("npm run plan names the same key the same way", () => {
     const file = path.join(scratchDir("decode"), "Pulumi.malformed.yaml");
     writeFileSync(file, `config:\n  pgplat:target: docker\n  pgplat:size: huge\n  pgplat:postgres: "${malformed}"\n`);
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", file], { cwd: projectRoot, encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", file], {
+      cwd: projectRoot,
+      encoding: "utf8",
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(expected);
     expect(result.stderr).toContain('pgplat:size = "huge"');
   });
 
   it("a secret key's malformed value is not printed", () => {
-    pulumi.runtime.setAllConfig({ "pgplat:target": "docker", "pgplat:postgres": "{password: hunter2" }, ["pgplat:postgres"]);
+    pulumi.runtime.setAllConfig({ "pgplat:target": "docker", "pgplat:postgres": "{password: hunter2" }, [
+      "pgplat:postgres",
+    ]);
     expect(() => loadStackConfig()).toThrow("pgplat:postgres = [secret]: a valid JSON object");
   });
 });

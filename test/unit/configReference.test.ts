@@ -17,9 +17,16 @@ describe("configuration reference", () => {
       defaultValue: "**required**",
       description: "Where the platform runs: docker (dev and ephemeral stacks) or aws (prod).",
     });
-    expect(rows.find((row) => row.key === "pgplat:pgbouncer.defaultPoolSize")).toMatchObject({ type: "integer 1–10000", defaultValue: "`20`" });
-    expect(rows.find((row) => row.key === "pgplat:postgres.maxConnections")).toMatchObject({ defaultValue: "size profile" });
-    expect(rows.find((row) => row.key === "pgplat:roles.extra[].kind")).toMatchObject({ type: "`readwrite` \\| `readonly` \\| `monitor`" });
+    expect(rows.find((row) => row.key === "pgplat:pgbouncer.defaultPoolSize")).toMatchObject({
+      type: "integer 1–10000",
+      defaultValue: "`20`",
+    });
+    expect(rows.find((row) => row.key === "pgplat:postgres.maxConnections")).toMatchObject({
+      defaultValue: "size profile",
+    });
+    expect(rows.find((row) => row.key === "pgplat:roles.extra[].kind")).toMatchObject({
+      type: "`readwrite` \\| `readonly` \\| `monitor`",
+    });
     expect(rows.find((row) => row.key === "pgplat:aws.region")).toMatchObject({ defaultValue: "**required**" });
     expect(rows.find((row) => row.key === "pgplat:postgres.port")).toMatchObject({ defaultValue: "see meaning" });
     expect(rows.find((row) => row.key === "pgplat:aws.sslRootCert")).toMatchObject({ defaultValue: "—" });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { checkDockerStack, checkPulumiVersion, checkSharedBackendSecrets, defaultLocalPassphrase, deployConsent, localBackendEnv, parseDevArgs, pulumiArgs, upConfigSource } from "../../scripts/devCommands";
+import {
+  checkDockerStack,
+  checkPulumiVersion,
+  checkSharedBackendSecrets,
+  defaultLocalPassphrase,
+  deployConsent,
+  localBackendEnv,
+  parseDevArgs,
+  pulumiArgs,
+  upConfigSource,
+} from "../../scripts/devCommands";
 
 describe("parseDevArgs", () => {
   it("reads the stack, --ttl, --yes and passes the rest to pulumi", () => {
@@ -11,14 +21,25 @@ describe("parseDevArgs", () => {
       dryRun: false,
       passThrough: ["--refresh", "--target", "urn"],
     });
-    expect(parseDevArgs(["up", "--ttl=2d"])).toMatchObject({ stack: undefined, ttl: "2d", yes: false, passThrough: [] });
+    expect(parseDevArgs(["up", "--ttl=2d"])).toMatchObject({
+      stack: undefined,
+      ttl: "2d",
+      yes: false,
+      passThrough: [],
+    });
     expect(parseDevArgs(["reap", "--dry-run"])).toMatchObject({ action: "reap", dryRun: true });
     // `npm run dev:reap --dry-run` gives the flag to npm, which passes it on only in the environment.
     expect(parseDevArgs(["reap"], { npm_config_dry_run: "true" })).toMatchObject({ action: "reap", dryRun: true });
     expect(parseDevArgs(["reap"], {})).toMatchObject({ action: "reap", dryRun: false });
     expect(parseDevArgs(["up", "dev-a"], { npm_config_yes: "true" })).toMatchObject({ stack: "dev-a", yes: true });
-    expect(parseDevArgs(["down", "dev-a"], { npm_config_yes: "true", npm_config_dry_run: "true" })).toMatchObject({ yes: false, dryRun: false });
-    expect(parseDevArgs(["down", "dev-alice", "--refresh"])).toMatchObject({ stack: "dev-alice", passThrough: ["--refresh"] });
+    expect(parseDevArgs(["down", "dev-a"], { npm_config_yes: "true", npm_config_dry_run: "true" })).toMatchObject({
+      yes: false,
+      dryRun: false,
+    });
+    expect(parseDevArgs(["down", "dev-alice", "--refresh"])).toMatchObject({
+      stack: "dev-alice",
+      passThrough: ["--refresh"],
+    });
   });
 
   it("rejects unknown actions, --ttl without a value and arguments list/reap do not take", () => {
@@ -34,13 +55,19 @@ describe("upConfigSource and checkDockerStack", () => {
   it("a new dev-<name> stack starts from the dev template; other stacks need their own file", () => {
     expect(upConfigSource("dev-alice", false)).toEqual({ stack: "dev", fromTemplate: true });
     expect(upConfigSource("dev-alice", true)).toEqual({ stack: "dev-alice", fromTemplate: false });
-    expect(() => upConfigSource("staging", false)).toThrow("no Pulumi.staging.yaml: name a new local stack dev-<name> to start it from Pulumi.dev.yaml");
+    expect(() => upConfigSource("staging", false)).toThrow(
+      "no Pulumi.staging.yaml: name a new local stack dev-<name> to start it from Pulumi.dev.yaml",
+    );
   });
 
   it("only non-production Docker stacks pass", () => {
     expect(() => checkDockerStack("Pulumi.dev.yaml", "docker", "non-production", "up")).not.toThrow();
-    expect(() => checkDockerStack("Pulumi.prod.yaml", "aws", "production", "up")).toThrow("Pulumi.prod.yaml has target aws; dev:up handles Docker stacks only");
-    expect(() => checkDockerStack("Pulumi.x.yaml", "docker", "production", "down")).toThrow("Pulumi.x.yaml is a production stack; dev:down never touches production stacks");
+    expect(() => checkDockerStack("Pulumi.prod.yaml", "aws", "production", "up")).toThrow(
+      "Pulumi.prod.yaml has target aws; dev:up handles Docker stacks only",
+    );
+    expect(() => checkDockerStack("Pulumi.x.yaml", "docker", "production", "down")).toThrow(
+      "Pulumi.x.yaml is a production stack; dev:down never touches production stacks",
+    );
   });
 });
 
@@ -80,12 +107,19 @@ describe("localBackendEnv", () => {
   });
 
   it("keeps a passphrase or backend the user already set, and never gives a shared backend the well-known passphrase", () => {
-    expect(localBackendEnv("/repo", { PULUMI_CONFIG_PASSPHRASE: "mine", PULUMI_BACKEND_URL: "file:///elsewhere" })).toEqual({
+    expect(
+      localBackendEnv("/repo", { PULUMI_CONFIG_PASSPHRASE: "mine", PULUMI_BACKEND_URL: "file:///elsewhere" }),
+    ).toEqual({
       PULUMI_BACKEND_URL: "file:///elsewhere",
       PULUMI_SKIP_UPDATE_CHECK: "true",
     });
-    expect(localBackendEnv("/repo", { PULUMI_CONFIG_PASSPHRASE_FILE: "/secret" })).not.toHaveProperty("PULUMI_CONFIG_PASSPHRASE");
-    expect(localBackendEnv("/repo", { PULUMI_BACKEND_URL: "s3://team-state" })).toEqual({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_SKIP_UPDATE_CHECK: "true" });
+    expect(localBackendEnv("/repo", { PULUMI_CONFIG_PASSPHRASE_FILE: "/secret" })).not.toHaveProperty(
+      "PULUMI_CONFIG_PASSPHRASE",
+    );
+    expect(localBackendEnv("/repo", { PULUMI_BACKEND_URL: "s3://team-state" })).toEqual({
+      PULUMI_BACKEND_URL: "s3://team-state",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    });
   });
 });
 
@@ -93,10 +127,19 @@ describe("checkSharedBackendSecrets", () => {
   it("a shared self-managed backend needs a real passphrase; the local backend and Pulumi Cloud do not", () => {
     expect(() => checkSharedBackendSecrets({})).not.toThrow();
     expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "https://api.pulumi.com" })).not.toThrow();
-    expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "team" })).not.toThrow();
-    expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE_FILE: "/run/secret" })).not.toThrow();
+    expect(() =>
+      checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "team" }),
+    ).not.toThrow();
+    expect(() =>
+      checkSharedBackendSecrets({
+        PULUMI_BACKEND_URL: "s3://team-state",
+        PULUMI_CONFIG_PASSPHRASE_FILE: "/run/secret",
+      }),
+    ).not.toThrow();
     // An unset repository secret arrives as an empty string.
-    expect(() => checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "" })).toThrow(
+    expect(() =>
+      checkSharedBackendSecrets({ PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "" }),
+    ).toThrow(
       "PULUMI_BACKEND_URL=s3://team-state is a shared self-managed backend: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to its passphrase",
     );
   });

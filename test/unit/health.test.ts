@@ -17,26 +17,65 @@ const byName = (checks: readonly { name: string }[]) => Object.fromEntries(check
 describe("thresholds: one declaration", () => {
   it("has a default warning for every threshold, overridable per stack, and rejects critical before warning", () => {
     expect(thresholdNames.every((name) => typeof defaults[name].warning === "number")).toBe(true);
-    expect(stackConfig({ thresholds: { connectionsPercent: { warning: 70 } } }).thresholds.connectionsPercent).toEqual({ warning: 70, critical: 90 });
-    const bad = parseStackConfig({ target: "docker", thresholds: { connectionsPercent: { warning: 95 }, cacheHitPercent: { warning: 90, critical: 97 }, lockWaitSeconds: { warn: 1 } } });
+    expect(stackConfig({ thresholds: { connectionsPercent: { warning: 70 } } }).thresholds.connectionsPercent).toEqual({
+      warning: 70,
+      critical: 90,
+    });
+    const bad = parseStackConfig({
+      target: "docker",
+      thresholds: {
+        connectionsPercent: { warning: 95 },
+        cacheHitPercent: { warning: 90, critical: 97 },
+        lockWaitSeconds: { warn: 1 },
+      },
+    });
     expect(bad.ok).toBe(false);
     // A misspelled key and inverted levels are reported together.
     expect(!bad.ok && bad.issues).toEqual([
-      { key: "pgplat:thresholds.lockWaitSeconds.warn", value: 1, allowed: "no such key in pgplat:thresholds.lockWaitSeconds; check the spelling against the configuration reference" },
-      { key: "pgplat:thresholds.connectionsPercent.critical", value: 90, allowed: "at least connectionsPercent.warning (95): critical is the worse level" },
-      { key: "pgplat:thresholds.cacheHitPercent.critical", value: 97, allowed: "at most cacheHitPercent.warning (90): critical is the worse level" },
+      {
+        key: "pgplat:thresholds.lockWaitSeconds.warn",
+        value: 1,
+        allowed:
+          "no such key in pgplat:thresholds.lockWaitSeconds; check the spelling against the configuration reference",
+      },
+      {
+        key: "pgplat:thresholds.connectionsPercent.critical",
+        value: 90,
+        allowed: "at least connectionsPercent.warning (95): critical is the worse level",
+      },
+      {
+        key: "pgplat:thresholds.cacheHitPercent.critical",
+        value: 97,
+        allowed: "at most cacheHitPercent.warning (90): critical is the worse level",
+      },
     ]);
-    const inverted = parseStackConfig({ target: "docker", thresholds: { connectionsPercent: { warning: 95 }, cacheHitPercent: { warning: 90, critical: 97 } } });
+    const inverted = parseStackConfig({
+      target: "docker",
+      thresholds: { connectionsPercent: { warning: 95 }, cacheHitPercent: { warning: 90, critical: 97 } },
+    });
     expect(!inverted.ok && inverted.issues).toEqual([
-      { key: "pgplat:thresholds.connectionsPercent.critical", value: 90, allowed: "at least connectionsPercent.warning (95): critical is the worse level" },
-      { key: "pgplat:thresholds.cacheHitPercent.critical", value: 97, allowed: "at most cacheHitPercent.warning (90): critical is the worse level" },
+      {
+        key: "pgplat:thresholds.connectionsPercent.critical",
+        value: 90,
+        allowed: "at least connectionsPercent.warning (95): critical is the worse level",
+      },
+      {
+        key: "pgplat:thresholds.cacheHitPercent.critical",
+        value: 97,
+        allowed: "at most cacheHitPercent.warning (90): critical is the worse level",
+      },
     ]);
   });
 
   it("derives the backup age levels from the backup schedule unless the stack sets them", () => {
     expect(defaults.backupAgeHours).toEqual({ warning: 25, critical: 49 });
-    expect(stackConfig({ backups: { baseBackupEveryHours: 6, baseBackupGraceMinutes: 30 } }).thresholds.backupAgeHours).toEqual({ warning: 6.5, critical: 12.5 });
-    expect(stackConfig({ backups: { baseBackupEveryHours: 6 }, thresholds: { backupAgeHours: { warning: 8 } } }).thresholds.backupAgeHours).toEqual({ warning: 8, critical: 13 });
+    expect(
+      stackConfig({ backups: { baseBackupEveryHours: 6, baseBackupGraceMinutes: 30 } }).thresholds.backupAgeHours,
+    ).toEqual({ warning: 6.5, critical: 12.5 });
+    expect(
+      stackConfig({ backups: { baseBackupEveryHours: 6 }, thresholds: { backupAgeHours: { warning: 8 } } }).thresholds
+        .backupAgeHours,
+    ).toEqual({ warning: 8, critical: 13 });
   });
 
   it("takes per-run overrides and lists every bad one", () => {
@@ -45,8 +84,16 @@ describe("thresholds: one declaration", () => {
       { warning: 1, critical: 60 },
       { warning: 80, critical: 95 },
     ]);
-    const bad = withThresholdOverrides(defaults, ["nope.warning=1", "connectionsPercent.warning=200", "lockWaitSeconds.critical=-1"]);
-    expect("problems" in bad && bad.problems.map((problem) => problem.split(":")[0])).toEqual(["--threshold nope.warning=1", "--threshold connectionsPercent.warning=200", "--threshold lockWaitSeconds.critical=-1"]);
+    const bad = withThresholdOverrides(defaults, [
+      "nope.warning=1",
+      "connectionsPercent.warning=200",
+      "lockWaitSeconds.critical=-1",
+    ]);
+    expect("problems" in bad && bad.problems.map((problem) => problem.split(":")[0])).toEqual([
+      "--threshold nope.warning=1",
+      "--threshold connectionsPercent.warning=200",
+      "--threshold lockWaitSeconds.critical=-1",
+    ]);
   });
 });
 
@@ -59,14 +106,22 @@ describe("judging and the exit code", () => {
     expect(judge("h", "cacheHitPercent", 97, defaults, "").status).toBe("warning");
     expect(judge("h", "cacheHitPercent", 90, defaults, "").status).toBe("critical");
     // No critical level declared: never critical.
-    expect(judge("i", "invalidIndexes", 1000, defaults, "")).toMatchObject({ status: "warning", threshold: { warning: 0, critical: null, unit: "count" } });
+    expect(judge("i", "invalidIndexes", 1000, defaults, "")).toMatchObject({
+      status: "warning",
+      threshold: { warning: 0, critical: null, unit: "count" },
+    });
   });
 
   it("maps the worst check to the report status and exit code", () => {
     const ok = judge("a", "invalidIndexes", 0, defaults, "");
     const warning = judge("b", "invalidIndexes", 1, defaults, "");
     const critical = judge("c", "connectionsPercent", 99, defaults, "");
-    expect([reportOf([ok]), reportOf([ok, warning]), reportOf([warning, critical])].map((report) => [report.status, exitCodeOf(report)])).toEqual([
+    expect(
+      [reportOf([ok]), reportOf([ok, warning]), reportOf([warning, critical])].map((report) => [
+        report.status,
+        exitCodeOf(report),
+      ]),
+    ).toEqual([
       ["healthy", 0],
       ["degraded", 1],
       ["unhealthy", 2],
@@ -75,7 +130,12 @@ describe("judging and the exit code", () => {
   });
 
   it("prints one line per check with status, value and threshold, then the status", () => {
-    const text = formatText(reportOf([judge("connections", "connectionsPercent", 85, defaults, "85 of max_connections 100 in use"), judge("cache_hit_ratio", "cacheHitPercent", 99.5, defaults, "x")]));
+    const text = formatText(
+      reportOf([
+        judge("connections", "connectionsPercent", 85, defaults, "85 of max_connections 100 in use"),
+        judge("cache_hit_ratio", "cacheHitPercent", 99.5, defaults, "x"),
+      ]),
+    );
     expect(text.split("\n")).toEqual([
       "warning  connections                 85 %          (warning > 80 %, critical > 90 %)         85 of max_connections 100 in use",
       "ok       cache_hit_ratio             99.5 %        (warning < 99 %, critical < 95 %)         x",
@@ -88,21 +148,63 @@ describe("PostgreSQL check evaluation", () => {
   const check = (name: string) => postgresChecks.find((candidate) => candidate.name === name)!;
 
   it("turns rows into values and details", () => {
-    expect(check("connections").evaluate({ used: 85, max_connections: 100 }, defaults)).toMatchObject({ status: "warning", value: 85 });
-    expect(check("transaction_id_wraparound").evaluate({ datname: "app", xid_age: "1500000000", freeze_max_age: "200000000", oldest_table: "app.t", table_age: "1400000000" }, defaults)).toMatchObject({
+    expect(check("connections").evaluate({ used: 85, max_connections: 100 }, defaults)).toMatchObject({
+      status: "warning",
+      value: 85,
+    });
+    expect(
+      check("transaction_id_wraparound").evaluate(
+        {
+          datname: "app",
+          xid_age: "1500000000",
+          freeze_max_age: "200000000",
+          oldest_table: "app.t",
+          table_age: "1400000000",
+        },
+        defaults,
+      ),
+    ).toMatchObject({
       status: "critical",
       value: 750,
-      detail: "oldest database app: 1500000000 transaction IDs (autovacuum_freeze_max_age 200000000); oldest table here: app.t at 1400000000",
+      detail:
+        "oldest database app: 1500000000 transaction IDs (autovacuum_freeze_max_age 200000000); oldest table here: app.t at 1400000000",
     });
-    expect(check("replication_lag").evaluate(undefined, defaults)).toMatchObject({ status: "ok", value: null, detail: "no replicas connected" });
-    expect(check("wal_archiver").evaluate({ archive_mode: "off" }, defaults)).toMatchObject({ status: "ok", value: null, detail: "archive_mode is off" });
+    expect(check("replication_lag").evaluate(undefined, defaults)).toMatchObject({
+      status: "ok",
+      value: null,
+      detail: "no replicas connected",
+    });
+    expect(check("wal_archiver").evaluate({ archive_mode: "off" }, defaults)).toMatchObject({
+      status: "ok",
+      value: null,
+      detail: "archive_mode is off",
+    });
     // Segments waiting for 20 minutes with no failure: the lag is critical.
-    expect(check("wal_archiver").evaluate({ archive_mode: "on", failing: false, ready: 3, since_last_archive: 1200, last_archived_wal: "X" }, defaults)).toMatchObject({ status: "critical", value: 1200 });
+    expect(
+      check("wal_archiver").evaluate(
+        { archive_mode: "on", failing: false, ready: 3, since_last_archive: 1200, last_archived_wal: "X" },
+        defaults,
+      ),
+    ).toMatchObject({ status: "critical", value: 1200 });
     // Nothing waiting: an old last archive on an idle server is fine.
-    expect(check("wal_archiver").evaluate({ archive_mode: "on", failing: false, ready: 0, since_last_archive: 99999, last_archived_wal: "X" }, defaults)).toMatchObject({ status: "ok", value: 0 });
-    expect(check("cache_hit_ratio").evaluate({ hit: 50, read: 50 }, defaults)).toMatchObject({ status: "ok", value: null, detail: "only 100 block reads so far (judged from 10000)" });
-    expect(check("cache_hit_ratio").evaluate({ hit: 9600, read: 400 }, defaults)).toMatchObject({ status: "warning", value: 96 });
-    expect(check("duplicate_indexes").evaluate({ count: 7, names: ["a", "b", "c", "d", "e"] }, defaults)).toMatchObject({ status: "warning", detail: "7 duplicate (keep one): a, b, c, d, e, …" });
+    expect(
+      check("wal_archiver").evaluate(
+        { archive_mode: "on", failing: false, ready: 0, since_last_archive: 99999, last_archived_wal: "X" },
+        defaults,
+      ),
+    ).toMatchObject({ status: "ok", value: 0 });
+    expect(check("cache_hit_ratio").evaluate({ hit: 50, read: 50 }, defaults)).toMatchObject({
+      status: "ok",
+      value: null,
+      detail: "only 100 block reads so far (judged from 10000)",
+    });
+    expect(check("cache_hit_ratio").evaluate({ hit: 9600, read: 400 }, defaults)).toMatchObject({
+      status: "warning",
+      value: 96,
+    });
+    expect(check("duplicate_indexes").evaluate({ count: 7, names: ["a", "b", "c", "d", "e"] }, defaults)).toMatchObject(
+      { status: "warning", detail: "7 duplicate (keep one): a, b, c, d, e, …" },
+    );
   });
 
   it("names the slowest statement by query_id only: statement texts can hold literals", () => {
@@ -119,11 +221,36 @@ describe("PgBouncer, Redis and backup checks", () => {
     const checks = pgbouncerChecks(
       {
         pools: [
-          { database: "app", user: "app_user", cl_waiting: 18, sv_active: 2, sv_idle: 0, sv_used: 0, sv_tested: 0, sv_login: 0, maxwait: 2, maxwait_us: 500000 },
-          { database: "app", user: "app_reporting", cl_waiting: 0, sv_active: 0, sv_idle: 1, sv_used: 0, sv_tested: 0, sv_login: 0, maxwait: 0, maxwait_us: 0 },
+          {
+            database: "app",
+            user: "app_user",
+            cl_waiting: 18,
+            sv_active: 2,
+            sv_idle: 0,
+            sv_used: 0,
+            sv_tested: 0,
+            sv_login: 0,
+            maxwait: 2,
+            maxwait_us: 500000,
+          },
+          {
+            database: "app",
+            user: "app_reporting",
+            cl_waiting: 0,
+            sv_active: 0,
+            sv_idle: 1,
+            sv_used: 0,
+            sv_tested: 0,
+            sv_login: 0,
+            maxwait: 0,
+            maxwait_us: 0,
+          },
           { database: "pgbouncer", user: "pgbouncer", cl_waiting: 5, sv_active: 0, maxwait: 100, maxwait_us: 0 },
         ],
-        databases: [{ name: "app", pool_size: 2 }, { name: "pgbouncer", pool_size: 2 }],
+        databases: [
+          { name: "app", pool_size: 2 },
+          { name: "pgbouncer", pool_size: 2 },
+        ],
       },
       defaults,
     );
@@ -135,7 +262,9 @@ describe("PgBouncer, Redis and backup checks", () => {
   });
 
   it("reads memory, evictions, rejected connections and persistence from INFO", () => {
-    const info = parseInfo("# Memory\r\nused_memory:16000000\r\nmaxmemory:16777216\r\nmaxmemory_policy:noeviction\r\n# Stats\r\nevicted_keys:600\r\nrejected_connections:0\r\nuptime_in_seconds:60\r\naof_enabled:1\r\naof_last_write_status:err\r\naof_last_bgrewrite_status:ok\r\nrdb_last_bgsave_status:ok\r\n");
+    const info = parseInfo(
+      "# Memory\r\nused_memory:16000000\r\nmaxmemory:16777216\r\nmaxmemory_policy:noeviction\r\n# Stats\r\nevicted_keys:600\r\nrejected_connections:0\r\nuptime_in_seconds:60\r\naof_enabled:1\r\naof_last_write_status:err\r\naof_last_bgrewrite_status:ok\r\nrdb_last_bgsave_status:ok\r\n",
+    );
     expect(redisChecks(info, defaults).map((check) => [check.name, check.status, check.value])).toEqual([
       ["redis_memory", "warning", 95.37],
       // 600 evictions in 60 s is 3,000 per 5 minutes.
@@ -143,7 +272,9 @@ describe("PgBouncer, Redis and backup checks", () => {
       ["redis_rejected_connections", "ok", 0],
       ["redis_persistence", "critical", null],
     ]);
-    expect(byName(redisChecks(info, defaults)).redis_persistence).toMatchObject({ detail: "persistence failing: aof_last_write_status=err" });
+    expect(byName(redisChecks(info, defaults)).redis_persistence).toMatchObject({
+      detail: "persistence failing: aof_last_write_status=err",
+    });
   });
 
   it("judges the newest complete backup and says so when there is none", () => {
@@ -156,23 +287,44 @@ describe("PgBouncer, Redis and backup checks", () => {
       ],
       unreadable: ["d"],
     };
-    expect(backupAgeCheck(repository, now, defaults)).toMatchObject({ status: "warning", value: 34, detail: "newest complete backup b ended 2026-11-29T02:00:00Z; 2 complete; ignored unreadable manifest(s): d" });
-    expect(backupAgeCheck({ summaries: [], unreadable: [] }, now, defaults)).toMatchObject({ status: "critical", value: null, detail: "no complete backup" });
+    expect(backupAgeCheck(repository, now, defaults)).toMatchObject({
+      status: "warning",
+      value: 34,
+      detail: "newest complete backup b ended 2026-11-29T02:00:00Z; 2 complete; ignored unreadable manifest(s): d",
+    });
+    expect(backupAgeCheck({ summaries: [], unreadable: [] }, now, defaults)).toMatchObject({
+      status: "critical",
+      value: null,
+      detail: "no complete backup",
+    });
   });
 });
 
 describe("the command line", () => {
   it("takes a stack or a database URL, flags in any order, and refuses what it does not know", () => {
-    expect(parseArguments(["--json", "--database-url", "postgresql://m@h/db", "--threshold", "a.warning=1", "--threshold=b.critical=2"])).toEqual({
+    expect(
+      parseArguments([
+        "--json",
+        "--database-url",
+        "postgresql://m@h/db",
+        "--threshold",
+        "a.warning=1",
+        "--threshold=b.critical=2",
+      ]),
+    ).toEqual({
       stack: undefined,
       json: true,
       help: false,
       values: { "database-url": "postgresql://m@h/db" },
       thresholds: ["a.warning=1", "b.critical=2"],
     });
-    expect(parseArguments(["dev", "--backup-repo", "/b"])).toMatchObject({ stack: "dev", values: { "backup-repo": "/b" } });
+    expect(parseArguments(["dev", "--backup-repo", "/b"])).toMatchObject({
+      stack: "dev",
+      values: { "backup-repo": "/b" },
+    });
     expect(parseArguments(["--help"])).toMatchObject({ help: true });
-    const usageError = (argv: string[], message: string) => expect(() => parseArguments(argv)).toThrow(new UsageError(message));
+    const usageError = (argv: string[], message: string) =>
+      expect(() => parseArguments(argv)).toThrow(new UsageError(message));
     usageError([], "no database: name a stack or pass --database-url");
     usageError(["dev", "--database-url", "x"], "give a stack or --database-url, not both");
     usageError(["dev", "prod"], "one stack name, not 2: dev prod");

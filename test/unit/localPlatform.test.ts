@@ -8,7 +8,15 @@ import { stackConfig } from "../support/stackConfig";
 describe("rolePlan (shared by the Pulumi roles component and npm start)", () => {
   it("lists the group roles, then each login with its memberships; only read-write logins carry session limits", () => {
     const limits = { statementTimeoutMs: 30000, idleInTransactionTimeoutMs: 60000 };
-    expect(rolePlan(loginRoles([{ name: "analyst", kind: "readonly" }, { name: "worker", kind: "readwrite" }]), limits)).toEqual([
+    expect(
+      rolePlan(
+        loginRoles([
+          { name: "analyst", kind: "readonly" },
+          { name: "worker", kind: "readwrite" },
+        ]),
+        limits,
+      ),
+    ).toEqual([
       { name: "app_owner", login: false, memberOf: [] },
       { name: "app_readwrite", login: false, memberOf: [] },
       { name: "app_readonly", login: false, memberOf: [] },
@@ -30,22 +38,29 @@ describe("localOutputs", () => {
       superuser: "S",
       redis: "R/1",
       redisMonitor: "M",
-      logins: { app_migrator: credential("a"), app_user: credential("b"), app_reporting: credential("c"), app_monitoring: credential("d") },
-    };
-    expect(localOutputs(stackConfig(), "127.0.0.1", { postgres: 5001, pgbouncer: 5002, redis: 5003 }, secrets)).toEqual({
-      target: "local",
-      postgres: { host: "127.0.0.1", port: 5001 },
-      pgbouncer: { host: "127.0.0.1", port: 5002 },
-      redis: { host: "127.0.0.1", port: 5003 },
-      connectionUris: {
-        app_migrator: "postgresql://app_migrator:a@127.0.0.1:5001/app",
-        app_user: "postgresql://app_user:b@127.0.0.1:5002/app",
-        app_reporting: "postgresql://app_reporting:c@127.0.0.1:5002/app",
-        app_monitoring: "postgresql://app_monitoring:d@127.0.0.1:5002/app",
+      logins: {
+        app_migrator: credential("a"),
+        app_user: credential("b"),
+        app_reporting: credential("c"),
+        app_monitoring: credential("d"),
       },
-      redisUri: "redis://app:R%2F1@127.0.0.1:5003/0",
-      redisMonitorUri: "redis://monitor:M@127.0.0.1:5003/0",
-    });
+    };
+    expect(localOutputs(stackConfig(), "127.0.0.1", { postgres: 5001, pgbouncer: 5002, redis: 5003 }, secrets)).toEqual(
+      {
+        target: "local",
+        postgres: { host: "127.0.0.1", port: 5001 },
+        pgbouncer: { host: "127.0.0.1", port: 5002 },
+        redis: { host: "127.0.0.1", port: 5003 },
+        connectionUris: {
+          app_migrator: "postgresql://app_migrator:a@127.0.0.1:5001/app",
+          app_user: "postgresql://app_user:b@127.0.0.1:5002/app",
+          app_reporting: "postgresql://app_reporting:c@127.0.0.1:5002/app",
+          app_monitoring: "postgresql://app_monitoring:d@127.0.0.1:5002/app",
+        },
+        redisUri: "redis://app:R%2F1@127.0.0.1:5003/0",
+        redisMonitorUri: "redis://monitor:M@127.0.0.1:5003/0",
+      },
+    );
   });
 });
 
@@ -74,7 +89,11 @@ describe("loadLocalStack", () => {
   });
 
   it("refuses an unknown stack and a bad stack name as usage problems", () => {
-    expect(loadLocalStack("staging")).toMatchObject({ ok: false, exitCode: 2, message: expect.stringContaining("No stack file Pulumi.staging.yaml") });
+    expect(loadLocalStack("staging")).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      message: expect.stringContaining("No stack file Pulumi.staging.yaml"),
+    });
     expect(loadLocalStack("Dev_1")).toMatchObject({ ok: false, exitCode: 2 });
   });
 });

@@ -1,32 +1,74 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, orderMigrations, parseMigration, planMigrations, splitStatements, type HistoryRow, type Migration } from "../../migrations";
+import {
+  compareVersions,
+  orderMigrations,
+  parseMigration,
+  planMigrations,
+  splitStatements,
+  type HistoryRow,
+  type Migration,
+} from "../../migrations";
 
 const versioned = (file: string, sql = "select 1;") => parseMigration(file, sql, "versioned");
 const repeatable = (file: string, sql = "select 1;") => parseMigration(file, sql, "repeatable");
 
 describe("migration files", () => {
   it("parses versioned and repeatable names, checksums and directives", () => {
-    const file = versioned("V0003__add_orders.sql", "-- pgplat:no-transaction\r\ncreate index concurrently i on t (c);\r\n");
-    expect(file).toMatchObject({ kind: "versioned", version: "0003", name: "add_orders", file: "V0003__add_orders.sql", noTransaction: true, sql: "-- pgplat:no-transaction\ncreate index concurrently i on t (c);\n" });
-    expect(file.checksum).toBe(versioned("V0003__add_orders.sql", "-- pgplat:no-transaction\ncreate index concurrently i on t (c);\n").checksum);
-    expect(repeatable("R__views.sql")).toMatchObject({ kind: "repeatable", version: undefined, name: "views", noTransaction: false });
+    const file = versioned(
+      "V0003__add_orders.sql",
+      "-- pgplat:no-transaction\r\ncreate index concurrently i on t (c);\r\n",
+    );
+    expect(file).toMatchObject({
+      kind: "versioned",
+      version: "0003",
+      name: "add_orders",
+      file: "V0003__add_orders.sql",
+      noTransaction: true,
+      sql: "-- pgplat:no-transaction\ncreate index concurrently i on t (c);\n",
+    });
+    expect(file.checksum).toBe(
+      versioned("V0003__add_orders.sql", "-- pgplat:no-transaction\ncreate index concurrently i on t (c);\n").checksum,
+    );
+    expect(repeatable("R__views.sql")).toMatchObject({
+      kind: "repeatable",
+      version: undefined,
+      name: "views",
+      noTransaction: false,
+    });
     expect(versioned("V1__x.sql", "select 1;\n-- pgplat:no-transaction\n").noTransaction).toBe(false);
   });
 
-  it.each(["V1_x.sql", "V__x.sql", "v1__x.sql", "V1__bad-name.sql", "V1__x.SQL", "Vx__y.sql"])("rejects the malformed name %s", (file) => {
-    expect(() => versioned(file)).toThrow(`${file}: malformed name`);
-  });
+  it.each(["V1_x.sql", "V__x.sql", "v1__x.sql", "V1__bad-name.sql", "V1__x.SQL", "Vx__y.sql"])(
+    "rejects the malformed name %s",
+    (file) => {
+      expect(() => versioned(file)).toThrow(`${file}: malformed name`);
+    },
+  );
 
   it("rejects unknown directives", () => {
-    expect(() => versioned("V1__x.sql", "-- pgplat:no-transactoin\nselect 1;")).toThrow("unknown directive pgplat:no-transactoin");
+    expect(() => versioned("V1__x.sql", "-- pgplat:no-transactoin\nselect 1;")).toThrow(
+      "unknown directive pgplat:no-transactoin",
+    );
   });
 
   it("orders versions numerically and rejects duplicates", () => {
     expect(compareVersions("2", "10")).toBeLessThan(0);
     expect(compareVersions("1.10", "1.9")).toBeGreaterThan(0);
     expect(compareVersions("0001", "1")).toBe(0);
-    const ordered = orderMigrations([repeatable("R__b.sql"), versioned("V10__c.sql"), repeatable("R__a.sql"), versioned("V2__b.sql"), versioned("V1_5__a.sql")]);
-    expect(ordered.map((migration) => migration.file)).toEqual(["V1_5__a.sql", "V2__b.sql", "V10__c.sql", "R__a.sql", "R__b.sql"]);
+    const ordered = orderMigrations([
+      repeatable("R__b.sql"),
+      versioned("V10__c.sql"),
+      repeatable("R__a.sql"),
+      versioned("V2__b.sql"),
+      versioned("V1_5__a.sql"),
+    ]);
+    expect(ordered.map((migration) => migration.file)).toEqual([
+      "V1_5__a.sql",
+      "V2__b.sql",
+      "V10__c.sql",
+      "R__a.sql",
+      "R__b.sql",
+    ]);
     expect(() => orderMigrations([versioned("V1__a.sql"), versioned("V0001__b.sql")])).toThrow(/duplicate version/);
   });
 });
@@ -56,7 +98,10 @@ describe("splitStatements", () => {
   });
 
   it("treats a backslash in a standard string as an ordinary character", () => {
-    expect(splitStatements("select 'a\\'; select 2;").map((statement) => statement.sql)).toEqual(["select 'a\\'", "select 2"]);
+    expect(splitStatements("select 'a\\'; select 2;").map((statement) => statement.sql)).toEqual([
+      "select 'a\\'",
+      "select 2",
+    ]);
   });
 });
 
@@ -72,7 +117,14 @@ const row = (overrides: Partial<HistoryRow>): HistoryRow => ({
   success: true,
   ...overrides,
 });
-const applied = (migration: Migration, rank = 1): HistoryRow => row({ installedRank: rank, version: migration.version ?? null, name: migration.name, kind: migration.kind, checksum: migration.checksum });
+const applied = (migration: Migration, rank = 1): HistoryRow =>
+  row({
+    installedRank: rank,
+    version: migration.version ?? null,
+    name: migration.name,
+    kind: migration.kind,
+    checksum: migration.checksum,
+  });
 
 describe("planMigrations", () => {
   const v1 = versioned("V1__a.sql", "create table a ();");
@@ -86,9 +138,13 @@ describe("planMigrations", () => {
   });
 
   it("plans nothing when everything is applied, and re-applies a changed repeatable", () => {
-    expect(planMigrations([v1, v2, r], [applied(v1), applied(v2, 2), applied(r, 3)], { outOfOrder: false }).pending).toEqual([]);
+    expect(
+      planMigrations([v1, v2, r], [applied(v1), applied(v2, 2), applied(r, 3)], { outOfOrder: false }).pending,
+    ).toEqual([]);
     const changed = repeatable("R__views.sql", "create or replace view v as select 2;");
-    expect(planMigrations([v1, v2, changed], [applied(v1), applied(v2, 2), applied(r, 3)], { outOfOrder: false }).pending).toEqual([changed]);
+    expect(
+      planMigrations([v1, v2, changed], [applied(v1), applied(v2, 2), applied(r, 3)], { outOfOrder: false }).pending,
+    ).toEqual([changed]);
   });
 
   it("ignores failed attempts when deciding what is applied", () => {
@@ -98,20 +154,34 @@ describe("planMigrations", () => {
   it("refuses an edited applied file, naming it and both checksums", () => {
     const edited = versioned("V1__a.sql", "create table a (id int);");
     const plan = planMigrations([edited, v2], [applied(v1)], { outOfOrder: false });
-    expect(plan.problems).toEqual([`V1__a.sql was changed after it was applied (checksum in history ${v1.checksum}, file ${edited.checksum}); add a new migration instead of editing an applied one`]);
+    expect(plan.problems).toEqual([
+      `V1__a.sql was changed after it was applied (checksum in history ${v1.checksum}, file ${edited.checksum}); add a new migration instead of editing an applied one`,
+    ]);
     expect(plan.status[0]).toMatchObject({ state: "changed" });
   });
 
   it("refuses a new file older than the newest applied one unless out-of-order is allowed", () => {
     const late = versioned("V1_5__late.sql");
-    expect(planMigrations([v1, late, v2], [applied(v1), applied(v2, 2)], { outOfOrder: false }).problems[0]).toContain("V1_5__late.sql has version 1_5, lower than the highest applied version 2");
-    expect(planMigrations([v1, late, v2], [applied(v1), applied(v2, 2)], { outOfOrder: true })).toMatchObject({ problems: [], pending: [late] });
+    expect(planMigrations([v1, late, v2], [applied(v1), applied(v2, 2)], { outOfOrder: false }).problems[0]).toContain(
+      "V1_5__late.sql has version 1_5, lower than the highest applied version 2",
+    );
+    expect(planMigrations([v1, late, v2], [applied(v1), applied(v2, 2)], { outOfOrder: true })).toMatchObject({
+      problems: [],
+      pending: [late],
+    });
   });
 
   it("reports applied files that are missing from the directory", () => {
     expect(planMigrations([v2], [applied(v1), applied(v2, 2)], { outOfOrder: false }).status).toEqual([
       { file: "V2__b.sql", kind: "versioned", version: "2", name: "b", state: "applied" },
-      { file: "V1__a.sql", kind: "versioned", version: "1", name: "a", state: "missing-from-files", appliedChecksum: v1.checksum },
+      {
+        file: "V1__a.sql",
+        kind: "versioned",
+        version: "1",
+        name: "a",
+        state: "missing-from-files",
+        appliedChecksum: v1.checksum,
+      },
     ]);
   });
 });

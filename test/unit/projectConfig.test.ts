@@ -33,9 +33,15 @@ describe("Pulumi.yaml declares pgplat's config keys", () => {
   it("declares every top-level key of the schema with a type Pulumi knows, and defaults only where the schema has them", () => {
     const declared = (parse(projectFile) as { config: Record<string, ProjectConfigType> }).config;
     expect(Object.keys(declared)).toEqual(Object.keys(stackConfigSchema.shape).map((key) => `pgplat:${key}`));
-    expect(declared["pgplat:target"]).toEqual({ type: "string", description: "Where the platform runs: docker (dev and ephemeral stacks) or aws (prod)." });
+    expect(declared["pgplat:target"]).toEqual({
+      type: "string",
+      description: "Where the platform runs: docker (dev and ephemeral stacks) or aws (prod).",
+    });
     expect(declared["pgplat:size"]).toMatchObject({ type: "string", default: "dev" });
-    expect(declared["pgplat:aws"]).toMatchObject({ type: "object", description: expect.stringContaining("Keys: region, vpcId, subnetIds") });
+    expect(declared["pgplat:aws"]).toMatchObject({
+      type: "object",
+      description: expect.stringContaining("Keys: region, vpcId, subnetIds"),
+    });
     for (const [key, type] of Object.entries(declared)) {
       expect(["string", "integer", "boolean", "array", "object"]).toContain(type.type);
       if (type.default !== undefined) expect([key, pulumiAccepts(type, type.default)]).toEqual([key, true]);
@@ -44,12 +50,23 @@ describe("Pulumi.yaml declares pgplat's config keys", () => {
 
   it("every stack file's pgplat values have the type Pulumi.yaml declares", () => {
     const declared = projectConfigTypes();
-    const stackFiles = [...readdirSync(projectRoot).filter((file) => /^Pulumi\..+\.yaml$/.test(file)).map((file) => path.join(projectRoot, file)), ...readdirSync(path.join(projectRoot, "test", "fixtures")).filter((file) => file.endsWith(".yaml")).map((file) => path.join(projectRoot, "test", "fixtures", file))];
+    const stackFiles = [
+      ...readdirSync(projectRoot)
+        .filter((file) => /^Pulumi\..+\.yaml$/.test(file))
+        .map((file) => path.join(projectRoot, file)),
+      ...readdirSync(path.join(projectRoot, "test", "fixtures"))
+        .filter((file) => file.endsWith(".yaml"))
+        .map((file) => path.join(projectRoot, "test", "fixtures", file)),
+    ];
     expect(stackFiles.length).toBeGreaterThanOrEqual(4);
     for (const file of stackFiles) {
       const config = (parse(readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
       for (const [key, value] of Object.entries(config).filter(([name]) => name.startsWith("pgplat:"))) {
-        expect([path.basename(file), key, declared[key] !== undefined && pulumiAccepts(declared[key], value)]).toEqual([path.basename(file), key, true]);
+        expect([path.basename(file), key, declared[key] !== undefined && pulumiAccepts(declared[key], value)]).toEqual([
+          path.basename(file),
+          key,
+          true,
+        ]);
       }
     }
   });

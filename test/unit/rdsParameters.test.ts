@@ -27,7 +27,9 @@ const inputs: TuningInput[] = [
 
 describe("rdsParameters", () => {
   it.each(inputs)("memory formulas give the Docker tuning's values at the nominal memory (%o)", (input) => {
-    const parameters = Object.fromEntries(rdsParameters({ tuning: input, slowStatementMs: 250 }).map((parameter) => [parameter.name, parameter.value]));
+    const parameters = Object.fromEntries(
+      rdsParameters({ tuning: input, slowStatementMs: 250 }).map((parameter) => [parameter.name, parameter.value]),
+    );
     const tuning = tune(input);
     const memoryBytes = input.memoryMb * 1024 * 1024;
     expect(evaluate(parameters.shared_buffers, memoryBytes) * 8).toBe(tuning.sharedBuffersKb);
@@ -41,11 +43,22 @@ describe("rdsParameters", () => {
     const parameters = rdsParameters({ tuning: input, slowStatementMs: 500 });
     const byName = Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter]));
     const fixed = tuningSettings(tune(input));
-    for (const name of ["max_connections", "wal_buffers", "random_page_cost", "effective_io_concurrency", "max_parallel_workers_per_gather", "checkpoint_completion_target"]) {
+    for (const name of [
+      "max_connections",
+      "wal_buffers",
+      "random_page_cost",
+      "effective_io_concurrency",
+      "max_parallel_workers_per_gather",
+      "checkpoint_completion_target",
+    ]) {
       expect(byName[name].value, name).toBe(fixed[name]);
     }
     expect(byName.wal_buffers.value).toBe(formatKb(16 * 1024));
-    expect(byName.shared_preload_libraries).toEqual({ name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" });
+    expect(byName.shared_preload_libraries).toEqual({
+      name: "shared_preload_libraries",
+      value: "pg_stat_statements",
+      applyMethod: "pending-reboot",
+    });
     expect(byName["rds.force_ssl"]).toEqual({ name: "rds.force_ssl", value: "1", applyMethod: "immediate" });
     expect(byName.password_encryption.value).toBe("scram-sha-256");
     expect(byName.log_min_duration_statement.value).toBe("500");
@@ -53,7 +66,15 @@ describe("rdsParameters", () => {
   });
 
   it("marks exactly the static parameters pending-reboot", () => {
-    const pending = rdsParameters({ tuning: inputs[0], slowStatementMs: 250 }).filter((parameter) => parameter.applyMethod === "pending-reboot").map((parameter) => parameter.name);
-    expect(pending).toEqual(["max_connections", "max_worker_processes", "shared_buffers", "shared_preload_libraries", "wal_buffers"]);
+    const pending = rdsParameters({ tuning: inputs[0], slowStatementMs: 250 })
+      .filter((parameter) => parameter.applyMethod === "pending-reboot")
+      .map((parameter) => parameter.name);
+    expect(pending).toEqual([
+      "max_connections",
+      "max_worker_processes",
+      "shared_buffers",
+      "shared_preload_libraries",
+      "wal_buffers",
+    ]);
   });
 });

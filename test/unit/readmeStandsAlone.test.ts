@@ -6,7 +6,12 @@ const projectRoot = path.join(__dirname, "..", "..");
 
 function repositoryFiles(directory = projectRoot): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name === "node_modules" || entry.name === ".git" || (entry.name.startsWith(".") && entry.name !== ".github" && entry.name !== ".ci")) return [];
+    if (
+      entry.name === "node_modules" ||
+      entry.name === ".git" ||
+      (entry.name.startsWith(".") && entry.name !== ".github" && entry.name !== ".ci")
+    )
+      return [];
     const full = path.join(directory, entry.name);
     return entry.isDirectory() ? repositoryFiles(full) : [path.relative(projectRoot, full)];
   });
@@ -21,7 +26,9 @@ describe("README", () => {
     // Code spans naming a source, config or doc file; templates such as `Pulumi.<stack>.yaml` are not file names.
     const named = [...readme.matchAll(/`([^`\s<>*]+\.(?:ts|mts|md|ya?ml|sh|sql|json))`/g)].map((match) => match[1]);
     const files = repositoryFiles();
-    const missing = [...new Set(named)].filter((name) => !runtimeFiles.has(name) && !files.some((file) => file === name || file.endsWith(`/${name}`)));
+    const missing = [...new Set(named)].filter(
+      (name) => !runtimeFiles.has(name) && !files.some((file) => file === name || file.endsWith(`/${name}`)),
+    );
     expect(named.length).toBeGreaterThan(20);
     expect(missing).toEqual([]);
   });

@@ -25,7 +25,14 @@ function settingsOf(text: string): Record<string, string> {
   );
 }
 
-const tuning = tune({ memoryMb: 1024, vcpus: 2, storageGb: 20, storageKind: "ssd", maxConnections: 100, workload: "web" });
+const tuning = tune({
+  memoryMb: 1024,
+  vcpus: 2,
+  storageGb: 20,
+  storageKind: "ssd",
+  maxConnections: 100,
+  workload: "web",
+});
 
 describe("renderPostgresqlConf", () => {
   const conf = renderPostgresqlConf({
@@ -35,7 +42,11 @@ describe("renderPostgresqlConf", () => {
     hbaFile: "/etc/pgplat/pg_hba.conf",
     slowStatementMs: 250,
     superuserReservedConnections: 3,
-    archive: { scriptPath: "/usr/local/bin/pgplat-archive-wal", archiveDir: "/var/lib/postgresql/wal-archive", timeoutSeconds: 60 },
+    archive: {
+      scriptPath: "/usr/local/bin/pgplat-archive-wal",
+      archiveDir: "/var/lib/postgresql/wal-archive",
+      timeoutSeconds: 60,
+    },
   });
   const settings = settingsOf(conf);
 
@@ -57,11 +68,26 @@ describe("renderPostgresqlConf", () => {
   });
 
   it("carries every tuned setting", () => {
-    expect(settings).toMatchObject({ shared_buffers: "256MB", effective_cache_size: "768MB", work_mem: "2621kB", max_connections: "100", max_wal_size: "4GB" });
+    expect(settings).toMatchObject({
+      shared_buffers: "256MB",
+      effective_cache_size: "768MB",
+      work_mem: "2621kB",
+      max_connections: "100",
+      max_wal_size: "4GB",
+    });
   });
 
   it("turns archiving off when no archive is given", () => {
-    const withoutArchive = settingsOf(renderPostgresqlConf({ tuning, listenAddresses: "*", port: 5432, hbaFile: "/h", slowStatementMs: -1, superuserReservedConnections: 3 }));
+    const withoutArchive = settingsOf(
+      renderPostgresqlConf({
+        tuning,
+        listenAddresses: "*",
+        port: 5432,
+        hbaFile: "/h",
+        slowStatementMs: -1,
+        superuserReservedConnections: 3,
+      }),
+    );
     expect(withoutArchive.archive_mode).toBe("off");
     expect(withoutArchive.archive_command).toBeUndefined();
   });
@@ -98,7 +124,10 @@ describe("renderPgHba", () => {
   it("uses hostssl when TLS is required, and never trust, md5, peer or password", () => {
     const hba = renderPgHba({ allowedClients: ["0.0.0.0/0"], requireTls: true });
     expect(hba).toContain("hostssl all all 0.0.0.0/0 scram-sha-256");
-    const methods = hba.split("\n").filter((line) => line !== "" && !line.startsWith("#")).map((line) => line.trim().split(/\s+/).at(-1));
+    const methods = hba
+      .split("\n")
+      .filter((line) => line !== "" && !line.startsWith("#"))
+      .map((line) => line.trim().split(/\s+/).at(-1));
     expect(new Set(methods)).toEqual(new Set(["scram-sha-256"]));
   });
 
@@ -170,7 +199,9 @@ describe("renderPgbouncerIni", () => {
   });
 
   it("refuses names that would break the file", () => {
-    expect(() => renderPgbouncerIni({ ...pgbouncerArgs, database: { ...pgbouncerArgs.database, host: "evil host" } })).toThrow(/not a plain name/);
+    expect(() =>
+      renderPgbouncerIni({ ...pgbouncerArgs, database: { ...pgbouncerArgs.database, host: "evil host" } }),
+    ).toThrow(/not a plain name/);
   });
 
   it("derives the descriptor limit from clients and server connections", () => {
@@ -180,9 +211,12 @@ describe("renderPgbouncerIni", () => {
 
 describe("renderUserlist", () => {
   it("writes quoted users and SCRAM verifiers only", () => {
-    expect(renderUserlist([{ user: "app_user", scramSecret: "SCRAM-SHA-256$4096:c2FsdA==$a:b" }, { user: 'we"ird', scramSecret: "SCRAM-SHA-256$4096:x$y:z" }])).toBe(
-      '"app_user" "SCRAM-SHA-256$4096:c2FsdA==$a:b"\n"we""ird" "SCRAM-SHA-256$4096:x$y:z"\n',
-    );
+    expect(
+      renderUserlist([
+        { user: "app_user", scramSecret: "SCRAM-SHA-256$4096:c2FsdA==$a:b" },
+        { user: 'we"ird', scramSecret: "SCRAM-SHA-256$4096:x$y:z" },
+      ]),
+    ).toBe('"app_user" "SCRAM-SHA-256$4096:c2FsdA==$a:b"\n"we""ird" "SCRAM-SHA-256$4096:x$y:z"\n');
   });
 
   it("refuses a plaintext password", () => {
@@ -212,24 +246,58 @@ describe("renderRedisConf", () => {
   });
 
   it("adds a statistics-only monitoring user when asked", () => {
-    const args = { bind: "127.0.0.1", port: 6379, dir: "/d", appUser: "app", appPasswordSha256: hash, appPermissions: "+@all", maxmemoryBytes: 1, maxmemoryPolicy: "noeviction", healthcheckUser: "hc" };
+    const args = {
+      bind: "127.0.0.1",
+      port: 6379,
+      dir: "/d",
+      appUser: "app",
+      appPasswordSha256: hash,
+      appPermissions: "+@all",
+      maxmemoryBytes: 1,
+      maxmemoryPolicy: "noeviction",
+      healthcheckUser: "hc",
+    };
     const monitorHash = redisPasswordHash("m0nitor");
-    expect(renderRedisConf({ ...args, monitor: { user: "monitor", passwordSha256: monitorHash } }).split("\n")).toContain(
+    expect(
+      renderRedisConf({ ...args, monitor: { user: "monitor", passwordSha256: monitorHash } }).split("\n"),
+    ).toContain(
       `user monitor on #${monitorHash} resetkeys resetchannels -@all +ping +info +config|get +client|list +client|setname +slowlog|get +slowlog|len +latency|latest +cluster|info +select`,
     );
     expect(renderRedisConf(args)).not.toContain("user monitor");
   });
 
   it("sets protected mode, AOF persistence and the memory policy", () => {
-    for (const line of ["protected-mode yes", "appendonly yes", "appendfsync everysec", "maxmemory 134217728", "maxmemory-policy allkeys-lru", "dir /data", "bind 127.0.0.1", "port 6379"]) {
+    for (const line of [
+      "protected-mode yes",
+      "appendonly yes",
+      "appendfsync everysec",
+      "maxmemory 134217728",
+      "maxmemory-policy allkeys-lru",
+      "dir /data",
+      "bind 127.0.0.1",
+      "port 6379",
+    ]) {
       expect(conf.split("\n")).toContain(line);
     }
   });
 
   it("refuses a plaintext password and rules that would inject lines", () => {
-    const args = { bind: "127.0.0.1", port: 6379, dir: "/d", appUser: "app", appPermissions: "+@all", maxmemoryBytes: 1, maxmemoryPolicy: "noeviction", healthcheckUser: "hc" };
+    const args = {
+      bind: "127.0.0.1",
+      port: 6379,
+      dir: "/d",
+      appUser: "app",
+      appPermissions: "+@all",
+      maxmemoryBytes: 1,
+      maxmemoryPolicy: "noeviction",
+      healthcheckUser: "hc",
+    };
     expect(() => renderRedisConf({ ...args, appPasswordSha256: "s3cret" })).toThrow(/SHA-256/);
-    expect(() => renderRedisConf({ ...args, appPasswordSha256: hash, monitor: { user: "monitor", passwordSha256: "s3cret" } })).toThrow(/SHA-256/);
-    expect(() => renderRedisConf({ ...args, appPasswordSha256: hash, appPermissions: "+@all\nuser default on nopass" })).toThrow(/one line/);
+    expect(() =>
+      renderRedisConf({ ...args, appPasswordSha256: hash, monitor: { user: "monitor", passwordSha256: "s3cret" } }),
+    ).toThrow(/SHA-256/);
+    expect(() =>
+      renderRedisConf({ ...args, appPasswordSha256: hash, appPermissions: "+@all\nuser default on nopass" }),
+    ).toThrow(/one line/);
   });
 });

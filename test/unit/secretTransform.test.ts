@@ -15,7 +15,11 @@ class Thing extends pulumi.CustomResource {
 class Box extends pulumi.ComponentResource {
   constructor(name: string, host: pulumi.Input<string>) {
     super("test:index:Box", name);
-    new Thing(`${name}-thing`, { url: pulumi.interpolate`postgres://${host}:5432/app`, plain: "nothing here", list: ["a", host] }, { parent: this });
+    new Thing(
+      `${name}-thing`,
+      { url: pulumi.interpolate`postgres://${host}:5432/app`, plain: "nothing here", list: ["a", host] },
+      { parent: this },
+    );
     this.registerOutputs({ host });
   }
 }
@@ -30,13 +34,20 @@ describe("the stack transformation under the SDK's mocks", () => {
       program: () => {
         traceIntoResources(needles);
         new Box("box", pulumi.output("db.corp.example"));
-        const wrapped = secretWhereCarried({ host: pulumi.output("db.corp.example"), port: 5432 }, needles) as { host: pulumi.Output<string>; port: number };
+        const wrapped = secretWhereCarried({ host: pulumi.output("db.corp.example"), port: 5432 }, needles) as {
+          host: pulumi.Output<string>;
+          port: number;
+        };
         secretOutputs.push(wrapped.port);
         return { host: wrapped.host, other: pulumi.output("elsewhere") };
       },
     });
     const thing = graph.resources.find((entry) => entry.name === "box-thing");
-    expect(thing?.inputs).toEqual({ url: new SecretValue("postgres://db.corp.example:5432/app"), plain: "nothing here", list: ["a", new SecretValue("db.corp.example")] });
+    expect(thing?.inputs).toEqual({
+      url: new SecretValue("postgres://db.corp.example:5432/app"),
+      plain: "nothing here",
+      list: ["a", new SecretValue("db.corp.example")],
+    });
     expect(graph.outputs).toEqual({ host: new SecretValue("db.corp.example"), other: "elsewhere" });
     expect(secretOutputs).toEqual([5432]);
   });
@@ -56,6 +67,8 @@ describe("the stack transformation under the SDK's mocks", () => {
         }
       },
     });
-    expect(refusals).toEqual(["A test:index:Thing would be named after the encrypted value of pgplat:aws.adminHost, and Pulumi cannot keep resource names secret; leave that value unencrypted or report this as a pgplat bug."]);
+    expect(refusals).toEqual([
+      "A test:index:Thing would be named after the encrypted value of pgplat:aws.adminHost, and Pulumi cannot keep resource names secret; leave that value unencrypted or report this as a pgplat bug.",
+    ]);
   });
 });

