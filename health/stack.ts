@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { configNamespace, formatIssues, monitoringLogin, parseStackConfig, type StackConfig } from "../config";
 import { localBackendEnv } from "../scripts/devCommands";
-import { namespaceValues, readStackFile } from "../scripts/plan/stackConfig";
+import { namespaceValues, readStackFile } from "../config/stackFile";
 import type { HealthTargets } from "./run";
 
 /** The stack outputs the report reads (see components/platform.ts). */

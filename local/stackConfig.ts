@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { configNamespace, formatIssues, maskSecretValues, parseStackConfig, type StackConfig } from "../config";
 import { decodeNamespace, withDecodeIssues } from "../config/decode";
-import { readStackFile } from "../scripts/plan/stackConfig";
+import { readStackFile } from "../config/stackFile";
 import { templateStack } from "../scripts/devCommands";
 import { isEphemeralStack } from "../scripts/devExpiry";
 

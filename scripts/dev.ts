@@ -42,7 +42,7 @@ import {
   type StackSummary,
 } from "./devExpiry";
 import { exitWhenFlushed } from "./lib/exit";
-import { namespaceValues, readStackFile } from "./plan/stackConfig";
+import { namespaceValues, readStackFile } from "../config/stackFile";
 
 const projectRoot = path.resolve(__dirname, "..");
 const stackFile = (stack: string) => path.join(projectRoot, `Pulumi.${stack}.yaml`);

@@ -5,18 +5,21 @@
  */
 import * as path from "node:path";
 import { configNamespace, parseStackConfig } from "../config";
-import { namespaceValues, readStackFile } from "./plan/stackConfig";
+import { namespaceValues, readStackFile } from "../config/stackFile";
 import { runDrill } from "./drill/scenario";
+import { parseCliArguments, UsageError } from "./lib/cliArgs";
 import { exitWhenFlushed } from "./lib/exit";
 
+const usage = "usage: npm run drill [-- <stack>]   (default stack: dev)";
+
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes("--help")) {
-    console.log("usage: npm run drill [-- <stack>]   (default stack: dev)");
+  const args = parseCliArguments(argv, {});
+  if (args.help) {
+    console.log(usage);
     return 0;
   }
-  const unknown = argv.find((argument) => argument.startsWith("-"));
-  if (unknown) throw new Error(`unknown option ${unknown}`);
-  const stack = argv[0] ?? "dev";
+  if (args.positional.length > 1) throw new UsageError(`one stack at most, got ${args.positional.join(" ")}`);
+  const stack = args.positional[0] ?? "dev";
   const { config: raw } = readStackFile(path.join(__dirname, "..", `Pulumi.${stack}.yaml`));
   const parsed = parseStackConfig(namespaceValues(raw, configNamespace));
   if (!parsed.ok)
@@ -37,6 +40,10 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n${usage}`);
+      return exitWhenFlushed(2);
+    }
     console.error(`drill: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
     exitWhenFlushed(1);
   },

@@ -8,11 +8,11 @@
  */
 // First: keeps the SDK's function serializer from loading (see withoutSerializer.ts).
 import "./plan/withoutSerializer";
-import { graphJson, graphText } from "./plan/format";
+import { graphJson, graphText } from "../recording/format";
 import { checkResources, plainSecretOutputs, resourcePolicies } from "../policy/rules";
 import { stackPolicies } from "../policy/stackRules";
-import { SecretValue } from "./plan/recorder";
-import { maskGraphSecrets, withPlainInputs } from "./plan/reveal";
+import { SecretValue } from "../recording/recorder";
+import { maskGraphSecrets, withPlainInputs } from "../recording/reveal";
 import { recordStackGraph } from "./plan/stackGraph";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseCliArguments, UsageError } from "./lib/cliArgs";

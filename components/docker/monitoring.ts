@@ -38,7 +38,9 @@ export interface DockerMonitoringArgs {
   /** Secret. */
   readonly redisPassword: pulumi.Input<string>;
   readonly bindAddress: string;
-  /** Host port for Prometheus; assigned by Docker when absent. */
+  /** Host port for Prometheus.
+   * @default a free port Docker assigns
+   */
   readonly prometheusHostPort?: number;
   /** Exporters start once these are healthy. */
   readonly dependsOn: pulumi.Resource[];

@@ -8,7 +8,7 @@
  */
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
-import { readStackFile } from "../plan/stackConfig";
+import { readStackFile } from "../../config/stackFile";
 import { exitWhenFlushed } from "../lib/exit";
 
 export interface CommittedStack {

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedGraph, SecretValue } from "../../scripts/plan/recorder";
+import type { RecordedGraph, SecretValue } from "../../recording/recorder";
 import { recordStack, resource } from "../support/graph";
 
 /** The branches of the AWS target no other fixture reaches, each asserted on the exact inputs it changes. */

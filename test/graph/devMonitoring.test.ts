@@ -3,7 +3,7 @@ import type { StackConfig } from "../../config";
 import { renderAlertRules } from "../../render/alertRules";
 import { renderExporterQueries } from "../../render/exporterQueries";
 import { renderPrometheusConfig } from "../../render/prometheusConfig";
-import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph } from "../../recording/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
 
 let graph: RecordedGraph;

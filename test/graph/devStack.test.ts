@@ -9,7 +9,7 @@ import { redisContainerLayout } from "../../components/docker/redis";
 import { containerScript } from "../../components/docker/containerFiles";
 import { pgbouncerFiles, postgresFiles, redisFiles } from "../../render/platformFiles";
 import { redisPasswordHash } from "../../render/redisConf";
-import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph } from "../../recording/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
 
 let graph: RecordedGraph;

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SecretValue } from "../../scripts/plan/recorder";
-import { readStackFile } from "../../scripts/plan/stackConfig";
+import { SecretValue } from "../../recording/recorder";
+import { readStackFile } from "../../config/stackFile";
 import { recordStack } from "../support/graph";
 import { scratchDir } from "../support/scratch";
 

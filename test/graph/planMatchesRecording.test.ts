@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { graphJson, graphText } from "../../scripts/plan/format";
+import { graphJson, graphText } from "../../recording/format";
 import { recordStack } from "../support/graph";
 import { runPlan } from "../support/planCommand";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupImageBuild, backupImageProblems, dockerfileFacts } from "../../components/aws/backupImageFacts";
-import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph } from "../../recording/recorder";
 import { recordStack, resource } from "../support/graph";
 
 /** The prod stack's backups: the dump task's image, AWS Backup, restore tests and backup alarms. */

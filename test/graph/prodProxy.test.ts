@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkResources } from "../../policy/rules";
-import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph } from "../../recording/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
 
 let graph: RecordedGraph;

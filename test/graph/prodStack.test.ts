@@ -3,7 +3,7 @@ import { builtInLogins, type StackConfig } from "../../config";
 import { checkResources, plainSecretOutputs } from "../../policy/rules";
 import { poolerLayout, poolerStartScript } from "../../components/aws/pooler";
 import { pgbouncerFiles } from "../../render/platformFiles";
-import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph } from "../../recording/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
 
 let graph: RecordedGraph;

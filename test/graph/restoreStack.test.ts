@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupImageSourceHash } from "../../components/docker/backups";
 import { containerScript } from "../../components/docker/containerFiles";
-import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph } from "../../recording/recorder";
 import { recordStack, resource, secretText } from "../support/graph";
 
 // A Docker stack started from the dev stack's backups at 14:05 (test/fixtures/Pulumi.dev-restore.yaml).

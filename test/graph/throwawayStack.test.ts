@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkResources } from "../../policy/rules";
-import type { RecordedGraph } from "../../scripts/plan/recorder";
+import type { RecordedGraph } from "../../recording/recorder";
 import { recordStack, resource } from "../support/graph";
 
 let graph: RecordedGraph;

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { SecretValue, type RecordedGraph } from "../../scripts/plan/recorder";
+import { SecretValue, type RecordedGraph } from "../../recording/recorder";
 import { stackFileVariable } from "../../secrets/stackSecrets";
 import { scratchDir } from "./scratch";
 

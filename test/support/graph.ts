@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { configNamespace, parseStackConfig, type StackConfig } from "../../config";
-import { SecretValue, type RecordedGraph, type RecordedResource } from "../../scripts/plan/recorder";
-import { namespaceValues, readStackFile } from "../../scripts/plan/stackConfig";
+import { SecretValue, type RecordedGraph, type RecordedResource } from "../../recording/recorder";
+import { namespaceValues, readStackFile } from "../../config/stackFile";
 
 const projectRoot = path.join(__dirname, "..", "..");
 

@@ -5,7 +5,7 @@
  * Usage: recordDecryptedChild.ts <stack name> <JSON {config, secretKeys}>
  */
 import * as path from "node:path";
-import { recordGraph, SecretValue } from "../../scripts/plan/recorder";
+import { recordGraph, SecretValue } from "../../recording/recorder";
 
 const [stackName, request] = process.argv.slice(2);
 const { config, secretKeys } = JSON.parse(request) as { config: Record<string, string>; secretKeys: string[] };

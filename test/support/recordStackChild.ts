@@ -4,8 +4,8 @@
  * Usage: recordStackChild.ts <stack name of a repository file, or a path to a Pulumi.<stack>.yaml> <stack-name>
  */
 import * as path from "node:path";
-import { recordGraph, SecretValue } from "../../scripts/plan/recorder";
-import { readStackFile } from "../../scripts/plan/stackConfig";
+import { recordGraph, SecretValue } from "../../recording/recorder";
+import { readStackFile } from "../../config/stackFile";
 
 const [stackFile, stackName] = process.argv.slice(2);
 const projectRoot = path.join(__dirname, "..", "..");

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { configNamespace, parseStackConfig, type StackConfig } from "../../config";
-import { namespaceValues, readStackFile } from "../../scripts/plan/stackConfig";
+import { namespaceValues, readStackFile } from "../../config/stackFile";
 
 /** A valid config for tests, from raw stack values (keys without `pgplat:`). */
 export function stackConfig(raw: Record<string, unknown> = {}): StackConfig {

@@ -43,6 +43,7 @@ describe("every CLI: unknown options are errors, --help exits 0", () => {
     ["plan.ts", "usage: npm run -s plan -- "],
     ["cost.ts", "usage: npm run -s cost -- "],
     ["migrate.ts", "usage: npm run -s migrate -- "],
+    ["drill.ts", "usage: npm run drill "],
   ])("%s", (script, usage) => {
     const help = run(script, ["--help"]);
     expect([help.status, help.stdout.startsWith(usage), help.stderr]).toEqual([0, true, ""]);

@@ -9,7 +9,8 @@ function repositoryFiles(directory = projectRoot): string[] {
     if (
       entry.name === "node_modules" ||
       entry.name === ".git" ||
-      (entry.name.startsWith(".") && entry.name !== ".github" && entry.name !== ".ci")
+      // Dot directories hold state (.pulumi-state, .pgplat-local), except these two; dot files are config.
+      (entry.isDirectory() && entry.name.startsWith(".") && entry.name !== ".github" && entry.name !== ".ci")
     )
       return [];
     const full = path.join(directory, entry.name);

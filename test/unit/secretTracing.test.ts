@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encryptedLeaves } from "../../secrets/encryptedLeaves";
 import { carries, nameCarries, needlesOf, scalarCarries } from "../../secrets/traceRule";
-import { fitPlaceholders, securePlaceholder } from "../../scripts/plan/securePlaceholders";
+import { fitPlaceholders, securePlaceholder } from "../../config/securePlaceholders";
 
 const sealed = { secure: "v1:c2VhbGVk" };
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { recordGraph, SecretValue } from "../../scripts/plan/recorder";
+import { recordGraph, SecretValue } from "../../recording/recorder";
 import { secretWhereCarried, traceIntoResources } from "../../secrets/keepSecret";
 import { needlesOf } from "../../secrets/traceRule";
 

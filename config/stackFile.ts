@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse, YAMLError } from "yaml";
-import { decodeNamespace } from "../../config/decode";
-import { configNamespace } from "../../config/validate";
+import { decodeNamespace } from "./decode";
+import { configNamespace } from "./validate";
 import { fitPlaceholders, securePlaceholder } from "./securePlaceholders";
 
 export { securePlaceholder };

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { stackConfigSchema } from "../../config/schema";
+import { stackConfigSchema } from "./schema";
 
 /**
  * Stand-ins for values encrypted in the stack file, which cannot be read
