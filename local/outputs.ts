@@ -13,6 +13,9 @@ export interface LocalPorts {
 export interface LocalOutputs {
   readonly target: "local";
   readonly postgres: { readonly host: string; readonly port: number };
+  /** The pooler pooled logins use, as every stack exports it. */
+  readonly pooler: { readonly host: string; readonly port: number; readonly kind: "pgbouncer" };
+  /** Alias of `pooler` without its kind, as the stacks keep it. */
   readonly pgbouncer: { readonly host: string; readonly port: number };
   readonly redis: { readonly host: string; readonly port: number };
   /** Login role → URI: through PgBouncer for pooled logins, direct for the migrator. */
@@ -44,6 +47,7 @@ export function localOutputs(
   return {
     target: "local",
     postgres: { host, port: ports.postgres },
+    pooler: { host, port: ports.pgbouncer, kind: "pgbouncer" },
     pgbouncer: { host, port: ports.pgbouncer },
     redis: { host, port: ports.redis },
     connectionUris,

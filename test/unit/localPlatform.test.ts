@@ -49,6 +49,7 @@ describe("localOutputs", () => {
       {
         target: "local",
         postgres: { host: "127.0.0.1", port: 5001 },
+        pooler: { host: "127.0.0.1", port: 5002, kind: "pgbouncer" },
         pgbouncer: { host: "127.0.0.1", port: 5002 },
         redis: { host: "127.0.0.1", port: 5003 },
         connectionUris: {
