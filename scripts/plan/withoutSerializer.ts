@@ -5,7 +5,7 @@
  * TypeScript compiler) and its code-path finder (npm's arborist and its
  * dependencies) up front: more than half of a plan's start-up. A plan needs
  * neither: it never shows a dynamic provider's serialized code (see
- * format.ts), and the program builds no function archives. So in the plan
+ * recording/format.ts), and the program builds no function archives. So in the plan
  * process only, both modules are replaced by stand-ins: a dynamic provider
  * gets a placeholder text, anything else that asks for them fails loudly.
  * The graph tests record without this, so the real serializer stays covered.
