@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "pg";
 import { completeBackups } from "../../backups/repository";
 import type { LocalOutputs } from "../../local/outputs";
@@ -20,6 +20,9 @@ import { RespClient } from "../support/resp";
 let root: LocalStateRoot;
 beforeAll(() => {
   root = localStateRoot();
+});
+afterEach(async () => {
+  await root?.stopAll();
 });
 afterAll(async () => {
   await root?.cleanup();
@@ -54,6 +57,7 @@ describe("npm start (local platform)", () => {
     expect(Object.keys(outputs).sort()).toEqual([
       "connectionUris",
       "pgbouncer",
+      "pooler",
       "postgres",
       "redis",
       "redisMonitorUri",

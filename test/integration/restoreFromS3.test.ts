@@ -30,6 +30,11 @@ function run(command: string, args: readonly string[], env: Record<string, strin
       env: {
         PATH: `${dumpToolsPath}:${path.dirname(process.execPath)}`,
         HOME: tmpdir(),
+        // The run's private temp directory and ts-node's compile cache: without them node writes into /tmp.
+        TMPDIR: tmpdir(),
+        ...(process.env.V8_COMPILE_CACHE_CACHE_DIR && {
+          V8_COMPILE_CACHE_CACHE_DIR: process.env.V8_COMPILE_CACHE_CACHE_DIR,
+        }),
         ...s3rverEnv,
         ...postgres.env,
         ...env,

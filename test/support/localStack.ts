@@ -16,6 +16,8 @@ export interface LocalStateRoot {
   /** Writes `Pulumi.<stack>.yaml` with these `pgplat:` keys into the root; returns its path (what npm start accepts). */
   stackFile(stack: string, config: Record<string, unknown>): string;
   /** Stops every stack started under the root and removes it, leaving nothing running and nothing in the temp directory. */
+  /** Stops every stack under the root (data kept), so one failed test leaves nothing running for the next. */
+  stopAll(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -24,6 +26,10 @@ export function localStateRoot(): LocalStateRoot {
   // The servers run as the unprivileged server user: it must reach its directories inside.
   chmodSync(dir, 0o755);
   const env = { ...process.env, [stateRootVariable]: dir };
+  const stopAll = async (): Promise<void> => {
+    for (const entry of readdirSync(dir))
+      if (!entry.endsWith(".yaml")) await stopLocalPlatform(findStateDir(entry, env));
+  };
   return {
     dir,
     env,
@@ -37,9 +43,9 @@ export function localStateRoot(): LocalStateRoot {
       );
       return file;
     },
+    stopAll,
     cleanup: async () => {
-      for (const entry of readdirSync(dir))
-        if (!entry.endsWith(".yaml")) await stopLocalPlatform(findStateDir(entry, env));
+      await stopAll();
       rmSync(dir, { recursive: true, force: true });
     },
   };
