@@ -19,8 +19,9 @@ export interface LocalDatabaseArgs {
 /**
  * What the Pulumi database setup creates, as SQL, made idempotent so every
  * start converges: the role plan (created, or brought back to the plan with
- * this stack's verifiers), the application database owned by the owner role,
- * pg_stat_statements, then `sql/` applied as the migrator acting as the owner.
+ * this stack's verifiers; roles removed from it dropped), the application
+ * database owned by the owner role, pg_stat_statements, then `sql/` applied
+ * as the migrator acting as the owner.
  */
 export async function setUpLocalDatabase(args: LocalDatabaseArgs): Promise<ApplyResult | undefined> {
   if (args.alreadySetUp !== databaseSetupDigest(args)) await setUpRolesAndDatabase(args);
@@ -72,8 +73,36 @@ async function setUpRolesAndDatabase(args: LocalDatabaseArgs): Promise<void> {
   await inDatabase.connect();
   try {
     await inDatabase.query("create extension if not exists pg_stat_statements");
+    await dropRemovedRoles(inDatabase, plan);
   } finally {
     await inDatabase.end();
+  }
+}
+
+/** Marks the roles this setup manages, so a role later removed from the config is told apart from one made by hand. */
+const managedRoleComment = "managed by pgplat (npm start)";
+
+/**
+ * Drops the managed roles the plan no longer has (an extra role removed from
+ * the config), as `pulumi up` deletes their resources: what they own in the
+ * application database and their privileges go first. Roles made by hand
+ * carry no mark and are never touched.
+ */
+async function dropRemovedRoles(inDatabase: Client, plan: readonly PlannedRole[]): Promise<void> {
+  const { rows } = await inDatabase.query<{ name: string }>(
+    "select rolname as name from pg_roles where shobj_description(oid, 'pg_authid') = $1 and not (rolname = any($2))",
+    [managedRoleComment, plan.map((role) => role.name)],
+  );
+  for (const { name } of rows) {
+    const role = inDatabase.escapeIdentifier(name);
+    try {
+      await inDatabase.query(`drop owned by ${role}`);
+      await inDatabase.query(`drop role ${role}`);
+    } catch (error) {
+      throw new Error(`role ${name} was removed from the config, but dropping it failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 }
 
@@ -113,6 +142,7 @@ async function applyRole(admin: Client, role: PlannedRole, scramSecret: string |
     ? `login inherit password ${admin.escapeLiteral(scramSecret ?? "")} valid until 'infinity'`
     : "nologin inherit";
   await admin.query(exists ? `alter role ${name} ${attributes}` : `create role ${name} ${attributes}`);
+  await admin.query(`comment on role ${name} is ${admin.escapeLiteral(managedRoleComment)}`);
   for (const group of role.memberOf) {
     const member = await admin.query(
       "select 1 from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles r on r.oid = m.member where g.rolname = $1 and r.rolname = $2",

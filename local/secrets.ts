@@ -33,16 +33,18 @@ export function localCredential(): LocalCredential {
 }
 
 /**
- * The stack's secrets with one credential for each of `users`: read from
- * `file`, completed with new ones for users added since (an extra role), and
- * written back readable by the owner only.
+ * The stack's secrets with one credential for each of `users` (and no
+ * other): read from `file`, completed with new ones for users added since (an
+ * extra role), and written back readable by the owner only.
  */
 export function loadSecrets(file: string, users: readonly string[]): LocalSecrets {
   const stored: Partial<LocalSecrets> = existsSync(file)
     ? (JSON.parse(readFileSync(file, "utf8")) as Partial<LocalSecrets>)
     : {};
-  const logins: Record<string, LocalCredential> = { ...(stored.logins ?? {}) };
-  for (const user of users) logins[user] ??= localCredential();
+  // A login no longer listed loses its credential, as a Pulumi stack deletes the role's random password.
+  const logins: Record<string, LocalCredential> = Object.fromEntries(
+    users.map((user) => [user, stored.logins?.[user] ?? localCredential()]),
+  );
   const secrets: LocalSecrets = {
     superuser: stored.superuser ?? localPassword(),
     redis: stored.redis ?? localPassword(),
@@ -51,4 +53,10 @@ export function loadSecrets(file: string, users: readonly string[]): LocalSecret
   };
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
+}
+
+/** The stack's secrets as they are, for a command that works on a running stack (and must not create any). */
+export function readLocalSecrets(file: string): LocalSecrets {
+  if (!existsSync(file)) throw new Error(`${file} does not exist: the stack has never started`);
+  return JSON.parse(readFileSync(file, "utf8")) as LocalSecrets;
 }

@@ -1,33 +1,36 @@
 /**
- * npm run drill [-- <stack>]: the restore drill on a real PostgreSQL 16 with
- * the stack's rendered config (default dev). Prints what it proved, the RPO
- * and RTO it measured, and a PASS or FAIL line; exit 0 only on PASS.
+ * npm run drill [-- <stack>] [--local]: the restore drill on a real
+ * PostgreSQL 16 with the stack's rendered config (default dev): on a
+ * throwaway server, or with --local on the stack `npm start` runs here,
+ * from that stack's own backups and WAL archive. Prints what it proved, the
+ * RPO and RTO it measured, and a PASS or FAIL line; exit 0 only on PASS.
  */
-import * as path from "node:path";
-import { configNamespace, parseStackConfig } from "../config";
-import { namespaceValues, readStackFile } from "../config/stackFile";
+import { loadLocalStack } from "../local/stackConfig";
+import { defaultDevStack } from "./devCommands";
 import { runDrill } from "./drill/scenario";
+import { localStackSource, scratchSource } from "./drill/sources";
 import { parseCliArguments, UsageError } from "./lib/cliArgs";
 import { exitWhenFlushed } from "./lib/exit";
 
-const usage = "usage: npm run drill [-- <stack>]   (default stack: dev)";
+const usage = `usage: npm run drill [-- <stack>] [--local]   (default stack: ${defaultDevStack})
+  --local   drill the stack npm start runs on this machine: restore its own backups and archive`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const args = parseCliArguments(argv, {});
+  const args = parseCliArguments(argv, { "--local": "switch" });
   if (args.help) {
     console.log(usage);
     return 0;
   }
   if (args.positional.length > 1) throw new UsageError(`one stack at most, got ${args.positional.join(" ")}`);
-  const stack = args.positional[0] ?? "dev";
-  const { config: raw } = readStackFile(path.join(__dirname, "..", `Pulumi.${stack}.yaml`));
-  const parsed = parseStackConfig(namespaceValues(raw, configNamespace));
-  if (!parsed.ok)
-    throw new Error(
-      `Pulumi.${stack}.yaml is invalid: ${parsed.issues.map((issue) => issue.key).join(", ")} (run npm run -s plan -- ${stack})`,
-    );
-  if (!parsed.config.backups.enabled) throw new Error(`stack ${stack} has backups.enabled = false: nothing to drill`);
-  const report = await runDrill(parsed.config, (line) => console.log(`drill: ${line}`));
+  const loaded = loadLocalStack(args.positional[0] ?? defaultDevStack);
+  if (!loaded.ok) {
+    console.error(loaded.message);
+    return loaded.exitCode;
+  }
+  if (!loaded.config.backups.enabled)
+    throw new Error(`stack ${loaded.stack} has backups.enabled = false: nothing to drill`);
+  const source = args.switches.has("--local") ? localStackSource(loaded.stack) : await scratchSource(loaded.config);
+  const report = await runDrill(loaded.config, source, (line) => console.log(`drill: ${line}`));
   console.log(
     `rows committed before the target: ${report.committedBeforeTarget}; restored: ${report.restoredAtTarget}; after the target restored: ${report.restoredAfterTarget}; before it missing: ${report.missingBeforeTarget}`,
   );

@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "pg";
+import { Client, type ClientConfig } from "pg";
 import { completeBackups } from "../../backups/repository";
 import type { LocalOutputs } from "../../local/outputs";
+import { superuserConnection } from "../../local/postgres";
+import { readLocalSecrets } from "../../local/secrets";
 import { findStateDir } from "../../local/stateDir";
 import { pidAlive, portFree } from "../../local/processes";
 import {
@@ -34,8 +36,12 @@ async function startDetached(args: readonly string[]): Promise<LocalOutputs> {
   return JSON.parse(run.stdout) as LocalOutputs;
 }
 
-async function query(uri: string, sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: uri });
+async function query(
+  connection: string | ClientConfig,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
+  const client = new Client(typeof connection === "string" ? { connectionString: connection } : connection);
   await client.connect();
   try {
     return (await client.query(sql, values)).rows;
@@ -147,7 +153,7 @@ describe("npm start (local platform)", () => {
     // Three cold or warm starts and four stops: minutes when the two cores are shared with other jobs.
   }, 420_000);
 
-  it("creates a stack's extra roles with their group's privileges and the read-write session limits", async () => {
+  it("creates a stack's extra roles with their group's privileges and the read-write session limits, and drops one removed from the config", async () => {
     const file = root.stackFile("local-roles", {
       target: "docker",
       roles: {
@@ -186,6 +192,31 @@ describe("npm start (local platform)", () => {
       { rolname: "analyst", config: null },
       { rolname: "worker", config: "statement_timeout=12000,idle_in_transaction_session_timeout=60000" },
     ]);
+    // A role made by hand is never the config's to drop.
+    const state = findStateDir("local-roles", root.env);
+    const superuser = superuserConnection(outputs.postgres.port, readLocalSecrets(state.secretsFile).superuser);
+    await query(superuser, "create role by_hand login in role app_readonly");
+    expect((await runLocalCli("stop", [file], root)).status).toBe(0);
+
+    // The analyst removed from the config: the next start drops it, as pulumi up deletes its role.
+    root.stackFile("local-roles", {
+      target: "docker",
+      roles: { extra: [{ name: "worker", kind: "readwrite" }], appStatementTimeoutMs: 12000 },
+      pgbouncer: { defaultPoolSize: 10 },
+    });
+    const after = await startDetached([file]);
+    expect(Object.keys(after.connectionUris)).not.toContain("analyst");
+    expect(
+      await query(
+        superuser,
+        "select rolname from pg_roles where rolname in ('analyst', 'worker', 'by_hand') order by rolname",
+      ),
+    ).toEqual([{ rolname: "by_hand" }, { rolname: "worker" }]);
+    await expect(query(outputs.connectionUris.analyst, "select 1")).rejects.toThrow();
+    expect(await query(after.connectionUris.worker, "select count(*)::int as n from app.customers")).toEqual([
+      { n: 1 },
+    ]);
+    expect(Object.keys(readLocalSecrets(state.secretsFile).logins)).not.toContain("analyst");
     expect((await runLocalCli("stop", [file], root)).status).toBe(0);
   }, 300_000);
 

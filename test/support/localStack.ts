@@ -59,7 +59,21 @@ export interface CliRun {
 
 /** Runs `npm start`'s or `npm run stop`'s entry point (the same script npm runs) to completion. */
 export function runLocalCli(command: "start" | "stop", args: readonly string[], root: LocalStateRoot): Promise<CliRun> {
-  const child = spawnCli(command, args, root);
+  return completed(spawnCli(command, args, root));
+}
+
+/** Runs `npm run drill`'s entry point (the same script npm runs) with the root's environment, to completion. */
+export function runDrillCli(args: readonly string[], root: LocalStateRoot): Promise<CliRun> {
+  return completed(
+    spawn("bash", [path.join(projectRoot, "scripts", "lib", "run-ts.sh"), "scripts/drill.ts", ...args], {
+      cwd: projectRoot,
+      env: root.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+}
+
+function completed(child: ChildProcess): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
