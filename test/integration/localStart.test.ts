@@ -251,6 +251,11 @@ describe("npm start (local platform)", () => {
       expect(run.stderr).toContain(`${signal}: stopping PostgreSQL, PgBouncer and Redis`);
       expect(servers.map((server) => server.pid).filter(pidAlive)).toEqual([]);
       expect(processesUnder(root)).toEqual([]);
+      // --delete removes the stopped stack's whole state.
+      const deleted = await runLocalCli("stop", [file, "--delete"], root);
+      expect(deleted.status).toBe(0);
+      expect(deleted.stdout).toContain(`local-signals: deleted ${root.dir}/local-signals`);
+      expect(stateExists("local-signals", root)).toBe(false);
     },
     180_000,
   );
