@@ -243,6 +243,8 @@ async function schedule(flags: Flags): Promise<number> {
         console.error(`backup failed: ${message(error)}`);
       }
     }
+    // A signal during the backup arrived while nothing was waiting to be woken.
+    if (stopping) break;
     const due = (newestEnd(repo) ?? Date.now()) + intervalMs - Date.now();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.max(1_000, Math.min(due, 60_000)));

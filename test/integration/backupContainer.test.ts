@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, readdirSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupFunctions, backupLogin } from "../../config/roles";
@@ -87,8 +87,7 @@ describe("the bundled backup tool, as the backup container runs it", () => {
     expect(stale.stderr).toMatch(/^the newest complete backup ended \d+ minutes ago; at most 0.001 allowed\n$/);
   });
 
-  it("takes backups on schedule, prunes after each, and stops promptly on SIGTERM", async () => {
-    const before = readdirSync(repo()).length;
+  function startSchedule(everyHours: string, repository = repo()) {
     const child = spawn(
       process.execPath,
       [
@@ -99,11 +98,11 @@ describe("the bundled backup tool, as the backup container runs it", () => {
         "--pgdata",
         path.join(server.root, "data"),
         "--repo",
-        repo(),
+        repository,
         "--wal-archive",
         server.archiveDir,
         "--every-hours",
-        "0.001",
+        everyHours,
         "--retention-days",
         "7",
       ],
@@ -117,16 +116,46 @@ describe("the bundled backup tool, as the backup container runs it", () => {
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    return { child, exited, output: () => output };
+  }
+
+  async function until(condition: () => boolean, what: string): Promise<void> {
     const deadline = Date.now() + 60_000;
-    while ((output.match(/^kept \d+ backup/gm) ?? []).length < 2 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it("takes backups on schedule, prunes after each, and stops promptly on SIGTERM", async () => {
+    const before = readdirSync(repo()).length;
+    const schedule = startSchedule("0.001");
+    await until(() => (schedule.output().match(/^kept \d+ backup/gm) ?? []).length >= 2, "two backups");
     const stopped = Date.now();
-    child.kill("SIGTERM");
-    const code = await new Promise((resolve) => child.on("exit", resolve));
-    expect(code).toBe(0);
+    schedule.child.kill("SIGTERM");
+    expect(await schedule.exited).toBe(0);
     expect(Date.now() - stopped).toBeLessThan(15_000);
-    expect(output).not.toMatch(/backup failed/);
-    expect((output.match(/^backup \d{8}T\d{9}Z complete/gm) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(schedule.output()).not.toMatch(/backup failed/);
+    expect((schedule.output().match(/^backup \d{8}T\d{9}Z complete/gm) ?? []).length).toBeGreaterThanOrEqual(2);
     expect(readdirSync(repo()).length).toBeGreaterThanOrEqual(before + 2);
+  }, 120_000);
+
+  it("finishes a backup in progress on SIGTERM and then exits at once, not after its next wait", async () => {
+    // An empty repository: a backup starts at once, and the next is a day away.
+    const repository = path.join(server.root, "backups-sigterm");
+    mkdirSync(repository, { mode: 0o700 });
+    chownSync(repository, server.user.uid, server.user.gid);
+    const schedule = startSchedule("24", repository);
+    await until(
+      () => readdirSync(repository).some((id) => existsSync(path.join(repository, id, "progress.json"))),
+      "a backup to start",
+    );
+    const stopped = Date.now();
+    schedule.child.kill("SIGTERM");
+    expect(await schedule.exited).toBe(0);
+    expect(Date.now() - stopped).toBeLessThan(15_000);
+    expect(schedule.output()).toMatch(/^backup \d{8}T\d{9}Z complete/m);
+    expect(schedule.output()).not.toMatch(/backup failed/);
   }, 120_000);
 });
