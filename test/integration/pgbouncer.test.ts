@@ -131,13 +131,18 @@ describe.skipIf(!pgbouncerBinary.path)(
       const clients = 200;
       const poolSize = config.pgbouncer.defaultPoolSize + config.pgbouncer.reservePoolSize;
       let peak = 0;
-      const sample = setInterval(async () => {
-        const rows = await postgres
+      // One sample at a time, awaited before the test ends: one still connected when the server stops would fail the next file.
+      let sampling: Promise<void> | undefined;
+      const sample = setInterval(() => {
+        sampling ??= postgres
           .query<{ n: string }>(
             `select count(*) as n from pg_stat_activity where datname = '${database}' and usename = 'app_user'`,
           )
-          .catch(() => [{ n: "0" }]);
-        peak = Math.max(peak, Number(rows[0].n));
+          .then(
+            (rows) => void (peak = Math.max(peak, Number(rows[0].n))),
+            () => undefined,
+          )
+          .finally(() => (sampling = undefined));
       }, 50);
       try {
         const results = await Promise.all(
@@ -155,6 +160,7 @@ describe.skipIf(!pgbouncerBinary.path)(
         expect(results).toEqual(Array.from({ length: clients }, (_, index) => index));
       } finally {
         clearInterval(sample);
+        await sampling;
       }
       expect(peak).toBeGreaterThan(1);
       expect(peak).toBeLessThanOrEqual(poolSize);
