@@ -26,36 +26,59 @@ export const sessionOptions = [
   "-c stats_fetch_consistency=none",
 ].join(" ");
 
-/** Runs every PostgreSQL check as the login in `url`, over `connections` sessions; results in the order of `checks`. */
+/** Runs every PostgreSQL check as the login in `url`, over `connections` new sessions; results in the order of `checks`. */
 export async function checkPostgres(
   url: string,
   thresholds: Thresholds,
   checks: readonly PostgresCheck[] = postgresChecks,
   connections = reportConnections,
 ): Promise<CheckResult[]> {
-  const opened = await Promise.allSettled(
-    Array.from({ length: Math.max(1, Math.min(connections, checks.length)) }, () =>
-      connectTo("PostgreSQL", url, undefined, sessionOptions),
-    ),
-  );
-  const clients = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const sessions = await openSessions(url, Math.min(connections, checks.length));
   try {
-    const failed = opened.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const results = new Array<CheckResult>(checks.length);
-    const queue = [...checks.keys()].sort(
-      (a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false),
-    );
-    await Promise.all(
-      clients.map(async (client) => {
-        for (let next = queue.shift(); next !== undefined; next = queue.shift())
-          results[next] = await runCheck(client, checks[next], thresholds);
-      }),
-    );
-    return results;
+    return await runChecks(sessions, checks, thresholds);
   } finally {
-    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    await closeSessions(sessions);
   }
+}
+
+/** `count` (at least one) sessions as the login in `url`, connecting at the same time; CouldNotCheck if any fails. */
+export async function openSessions(url: string, count: number): Promise<Client[]> {
+  const opened = await Promise.allSettled(
+    Array.from({ length: Math.max(1, count) }, () => connectTo("PostgreSQL", url, undefined, sessionOptions)),
+  );
+  const failed = opened.find((result) => result.status === "rejected");
+  if (failed) {
+    await closeSessions(opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])));
+    throw failed.reason;
+  }
+  return opened.map((result) => (result as PromiseFulfilledResult<Client>).value);
+}
+
+export async function closeSessions(sessions: readonly Client[]): Promise<void> {
+  await Promise.all(sessions.map((client) => client.end().catch(() => undefined)));
+}
+
+/**
+ * Runs `checks` over `sessions`, each session taking the next check as it
+ * finishes one, the costly ones first; results in the order of `checks`.
+ * Every run sends every query: nothing is kept from one run to the next.
+ */
+export async function runChecks(
+  sessions: readonly Client[],
+  checks: readonly PostgresCheck[],
+  thresholds: Thresholds,
+): Promise<CheckResult[]> {
+  const results = new Array<CheckResult>(checks.length);
+  const queue = [...checks.keys()].sort(
+    (a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false),
+  );
+  await Promise.all(
+    sessions.map(async (client) => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift())
+        results[next] = await runCheck(client, checks[next], thresholds);
+    }),
+  );
+  return results;
 }
 
 async function runCheck(client: Client, check: PostgresCheck, thresholds: Thresholds): Promise<CheckResult> {
