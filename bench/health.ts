@@ -163,8 +163,16 @@ async function main(): Promise<number> {
         .slice(0, 8)
         .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
         .join(", ");
+    const total = (lane: "cold" | "warm") =>
+      perCheck[lane].reduce(([ms, faults], check) => [ms + check[1], faults + check[2]], [0, 0]);
+    const [[, connectMs, connectFaults]] = perCheck.connect;
+    const [coldMs, coldFaults] = total("cold");
+    const [warmMs, warmFaults] = total("warm");
     console.log(`slowest, new session    ${slowest("cold")}`);
     console.log(`slowest, kept session   ${slowest("warm")}`);
+    console.log(
+      `new vs kept session     connect ${connectMs.toFixed(1)} ms, ${connectFaults} page faults; checks one after another ${coldMs.toFixed(0)} ms, ${coldFaults} page faults on a new session, ${warmMs.toFixed(0)} ms, ${warmFaults} on the kept one: ${(((coldMs - warmMs) / (coldFaults - warmFaults)) * 1000).toFixed(0)} µs per extra fault`,
+    );
     console.log(
       `ratio median/target     ${(median / targetMs).toFixed(3)}  (endpoint median ${median.toFixed(1)} ms, target ≤ ${targetMs} ms: a health endpoint's budget)  ${median <= targetMs ? "PASS" : "FAIL"}`,
     );
@@ -174,30 +182,40 @@ async function main(): Promise<number> {
   }
 }
 
+/** One check's time and the minor page faults its backend took meanwhile. */
+type Timing = readonly [name: string, ms: number, faults: number];
+
 /**
  * Connection time, then each check's query on that new session (cold
- * caches), then each again on the same session (kept, as the endpoint's):
- * slowest first, where the report's time goes.
+ * caches), then each again on the same session (kept, as the endpoint's),
+ * with the backend's minor page faults (read from /proc: the server runs
+ * here): slowest first, where the report's time goes.
  */
-async function timeEachCheck(connection: ClientConfig): Promise<Record<"cold" | "warm", [string, number][]>> {
+async function timeEachCheck(connection: ClientConfig): Promise<Record<"connect" | "cold" | "warm", Timing[]>> {
   const client = new Client({ ...connection, options: sessionOptions });
   const connectStarted = performance.now();
   await client.connect();
-  const cold: [string, number][] = [["connect", performance.now() - connectStarted]];
-  const warm: [string, number][] = [];
+  const pid = String((await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid);
+  const connect: Timing[] = [["connect", performance.now() - connectStarted, minorFaultsOf(pid)]];
+  const cold: Timing[] = [];
+  const warm: Timing[] = [];
   try {
     for (const times of [cold, warm]) {
       for (const check of postgresChecks) {
-        const started = performance.now();
+        const [started, faults] = [performance.now(), minorFaultsOf(pid)];
         await client.query(check.sql, check.params ? [...check.params] : undefined);
-        times.push([check.name, performance.now() - started]);
+        times.push([check.name, performance.now() - started, minorFaultsOf(pid) - faults]);
       }
       times.sort((a, b) => b[1] - a[1]);
     }
-    return { cold, warm };
+    return { connect, cold, warm };
   } finally {
     await client.end();
   }
+}
+
+function minorFaultsOf(pid: string): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[7]);
 }
 
 /** utime + stime (from field `first`: 11 the process's own, 13 its exited children's) of a process, in ms. */

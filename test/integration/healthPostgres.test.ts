@@ -262,6 +262,40 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
     await seed("app_migrator", "set role app_owner; drop table app.planted_dead");
   }, 30_000);
 
+  it("two indexes alike in everything are duplicates; same columns with another predicate, expression or order are not", async () => {
+    await seed(
+      "app_migrator",
+      `set role app_owner; create table app.planted_twins (a int, b text);
+       create index planted_twin_1 on app.planted_twins (a, b); create index planted_twin_2 on app.planted_twins (a, b);
+       create index planted_partial on app.planted_twins (a, b) where a > 0;
+       create index planted_desc on app.planted_twins (a desc, b);
+       create index planted_lower_1 on app.planted_twins (lower(b)); create index planted_upper on app.planted_twins (upper(b));`,
+    );
+    const { code, report: planted } = await report();
+    expect(statuses(planted)).toEqual(expected({ duplicate_indexes: "warning" }));
+    expect(code).toBe(1);
+    expect(planted.checks.find((check) => check.name === "duplicate_indexes")).toMatchObject({
+      value: 1,
+      detail: "1 duplicate (keep one): app.planted_twin_1 = app.planted_twin_2",
+    });
+    // Expressions compare without their parse positions; the check still answers while the table is locked.
+    await seed("app_migrator", "set role app_owner; create index planted_lower_2 on app.planted_twins (lower(b))");
+    const locker = await server.connect({ database: platform.database });
+    try {
+      await locker.query("begin; lock table app.planted_twins in access exclusive mode");
+      const twoPairs = await report();
+      expect(twoPairs.report.checks.find((check) => check.name === "duplicate_indexes")).toMatchObject({
+        value: 2,
+        detail:
+          "2 duplicate (keep one): app.planted_lower_1 = app.planted_lower_2, app.planted_twin_1 = app.planted_twin_2",
+      });
+    } finally {
+      await locker.query("rollback");
+      await locker.end();
+    }
+    await seed("app_migrator", "set role app_owner; drop table app.planted_twins");
+  });
+
   it("an inactive replication slot holding WAL is a warning", async () => {
     await server.query("select pg_create_physical_replication_slot('planted_slot', true)");
     try {
