@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { takeBackup } from "../../backups/take";
+import { applicationName } from "../../health/postgresChecks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { healthJson, postgresUrl, runHealthCli, statuses, type JsonReport } from "../support/healthCli";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
@@ -407,6 +408,26 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       expect(missing.stderr).toMatch(/^could not check: no Pulumi\.no-such-stack\.yaml in /);
     } finally {
       rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("ends its sessions cleanly without waiting for them: none left behind, nothing in the server log", async () => {
+    // A client gone without its Terminate message is logged at DEBUG1: "unexpected EOF on client connection".
+    const debug = `alter role app_monitoring in database ${platform.database}`;
+    await server.query(`${debug} set log_min_messages = debug1`);
+    try {
+      const logBefore = server.process.log().length;
+      for (let run = 0; run < 3; run++) expect((await report()).code).toBe(0);
+      await waitFor("the report's sessions to end", async () =>
+        expect(
+          await server.query("select pid from pg_stat_activity where application_name = $1", [applicationName]),
+        ).toEqual([]),
+      );
+      const logged = server.process.log().slice(logBefore);
+      expect(logged).toContain("app_monitoring");
+      expect(logged).not.toMatch(/unexpected EOF|could not receive data|connection reset/i);
+    } finally {
+      await server.query(`${debug} reset log_min_messages`);
     }
   });
 
