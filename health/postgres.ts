@@ -26,19 +26,27 @@ export const sessionOptions = [
   "-c stats_fetch_consistency=none",
 ].join(" ");
 
-/** Runs every PostgreSQL check as the login in `url`, over `connections` new sessions; results in the order of `checks`. */
+/**
+ * Runs every PostgreSQL check as the login in `url`, over `connections` new
+ * sessions connecting at the same time, each taking checks as soon as it is
+ * connected; results in the order of `checks`.
+ */
 export async function checkPostgres(
   url: string,
   thresholds: Thresholds,
   checks: readonly PostgresCheck[] = postgresChecks,
   connections = reportConnections,
 ): Promise<CheckResult[]> {
-  const sessions = await openSessions(url, Math.min(connections, checks.length));
+  const opening = Array.from({ length: Math.max(1, Math.min(connections, checks.length)) }, () =>
+    connectTo("PostgreSQL", url, undefined, sessionOptions),
+  );
   try {
-    return await runChecks(sessions, checks, thresholds);
+    return await runChecks(opening, checks, thresholds);
   } finally {
     // The Terminate messages leave now; the answer need not wait for the backends to exit (about 20 ms here).
-    void closeSessions(sessions);
+    void Promise.allSettled(opening).then((opened) =>
+      closeSessions(opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []))),
+    );
   }
 }
 
@@ -61,11 +69,12 @@ export async function closeSessions(sessions: readonly Client[]): Promise<void> 
 
 /**
  * Runs `checks` over `sessions`, each session taking the next check as it
- * finishes one, the costly ones first; results in the order of `checks`.
+ * finishes one (or connects), the costly ones first; results in the order of
+ * `checks`. A session that cannot connect stops the run: CouldNotCheck.
  * Every run sends every query: nothing is kept from one run to the next.
  */
 export async function runChecks(
-  sessions: readonly Client[],
+  sessions: readonly (Client | Promise<Client>)[],
   checks: readonly PostgresCheck[],
   thresholds: Thresholds,
 ): Promise<CheckResult[]> {
@@ -73,12 +82,18 @@ export async function runChecks(
   const queue = [...checks.keys()].sort(
     (a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false),
   );
-  await Promise.all(
-    sessions.map(async (client) => {
+  const lanes = await Promise.allSettled(
+    sessions.map(async (session) => {
+      const client = await Promise.resolve(session).catch((error: unknown) => {
+        queue.length = 0;
+        throw error;
+      });
       for (let next = queue.shift(); next !== undefined; next = queue.shift())
         results[next] = await runCheck(client, checks[next], thresholds);
     }),
   );
+  const failed = lanes.find((lane) => lane.status === "rejected");
+  if (failed) throw failed.reason;
   return results;
 }
 
