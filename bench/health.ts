@@ -14,9 +14,12 @@
  * - one-shot, as `npm run -s health` runs its database part: reportConnections
  *   new sessions per report, connections included (Node's own start-up not).
  * - one-shot over one session.
+ * Then the whole documented command, `npm run -s health -- … --json` (a
+ * process per report), 5 times (at most R).
  * Prints each median, the server's CPU per report, the load average, and
  * where a new session and a kept one spend their time. Target: median ≤ 100 ms.
  */
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
@@ -30,6 +33,7 @@ import { startPostgres } from "../test/support/postgresServer";
 import { setUpPlatformDatabase } from "../test/support/platformDatabase";
 import { repositoryStackConfig } from "../test/support/stackConfig";
 import { postgresUrl } from "../test/support/healthCli";
+import { waitFor } from "../test/support/processes";
 
 const tableCount = numberFlag("--tables", 2000);
 const runs = numberFlag("--runs", 21);
@@ -100,6 +104,16 @@ async function main(): Promise<number> {
         applicationName,
       ])
     ).map((row) => String(row.pid));
+    // The report's backends still running: the monitoring login's, but for the endpoint's kept ones.
+    const reportBackends = () =>
+      readFileSync(`/proc/${postmasterPid}/task/${postmasterPid}/children`, "utf8")
+        .trim()
+        .split(" ")
+        .filter((pid) => !keptPids.includes(pid) && commandOf(pid).includes("app_monitoring"));
+    const backendsExited = () =>
+      waitFor("the one-shot backends to exit", async () => {
+        if (reportBackends().length > 0) throw new Error("still running");
+      });
     const serverCpuMs = (lane: string) =>
       exitedChildrenCpuMs() + (lane === "endpoint" ? keptPids.reduce((sum, pid) => sum + cpuMsOf(pid, 11), 0) : 0);
     const lanes: Record<string, () => Promise<readonly CheckResult[]>> = {
@@ -119,7 +133,7 @@ async function main(): Promise<number> {
           const started = performance.now();
           const results = await report();
           samples.get(lane)!.times.push(performance.now() - started);
-          await new Promise((resolve) => setTimeout(resolve, 20)); // let one-shot backends exit and be counted
+          await backendsExited(); // the report answers before its backends exit: count them in its lane
           samples.get(lane)!.cpu += serverCpuMs(lane) - cpuBefore;
           checks = results.length;
           const failed = results.filter((result) => result.detail.startsWith("could not evaluate"));
@@ -133,6 +147,7 @@ async function main(): Promise<number> {
       await endpoint.close();
     }
     const perCheck = await timeEachCheck(platform.as("app_monitoring"));
+    const cliRuns = await timeCliProcess(url, Math.min(runs, 5));
     const summary = (lane: string) => {
       const { times, cpu } = samples.get(lane)!;
       times.sort((a, b) => a - b);
@@ -158,6 +173,9 @@ async function main(): Promise<number> {
       `one-shot (the CLI)      ${summary("oneShot").text}  [${reportConnections} new sessions, connections included]`,
     );
     console.log(`one-shot, 1 session     ${summary("oneSession").text}`);
+    console.log(
+      `whole CLI process       median ${cliRuns[Math.floor(cliRuns.length / 2)].toFixed(0)} ms of ${cliRuns.length} runs  [npm run -s health -- --database-url … --json: npm, Node start-up and module loading, the report, exit]`,
+    );
     const slowest = (lane: "cold" | "warm") =>
       perCheck[lane]
         .slice(0, 8)
@@ -216,6 +234,31 @@ async function timeEachCheck(connection: ClientConfig): Promise<Record<"connect"
 
 function minorFaultsOf(pid: string): number {
   return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[7]);
+}
+
+/** Wall time of the documented command, run `count` times one after another, sorted. */
+async function timeCliProcess(url: string, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let run = 0; run < count; run++) {
+    const started = performance.now();
+    const child = spawn("npm", ["run", "-s", "health", "--", "--database-url", url, "--json"], {
+      cwd: path.join(__dirname, ".."),
+      stdio: "ignore",
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    times.push(performance.now() - started);
+    if (code === null || code > 2) throw new Error(`npm run -s health exited ${code}`);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** A process's command line ("postgres: <login> <database> …" for a backend); empty once it has exited. */
+function commandOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 /** utime + stime (from field `first`: 11 the process's own, 13 its exited children's) of a process, in ms. */
