@@ -3,7 +3,8 @@ import { parseCliArguments, UsageError, type OptionKinds } from "../scripts/lib/
 
 export const usage =
   "usage: npm run -s health -- --database-url <url> [--pgbouncer-url <url>] [--redis-url <url>] [--backup-repo <dir>] [--threshold <name>.warning|critical=<n>]… [--json]\n" +
-  "       npm run -s health -- <stack> [--backup-repo <dir>] [--threshold …]… [--json]";
+  "       npm run -s health -- <stack> [--backup-repo <dir>] [--threshold …]… [--json]\n" +
+  "       either form with --serve <port> instead of --json: a health endpoint on http://127.0.0.1:<port>/";
 
 const options: OptionKinds = {
   "--json": "switch",
@@ -12,6 +13,7 @@ const options: OptionKinds = {
   "--redis-url": "value",
   "--backup-repo": "value",
   "--threshold": "values",
+  "--serve": "value",
 };
 
 export interface Arguments {
@@ -20,6 +22,8 @@ export interface Arguments {
   readonly help: boolean;
   readonly values: Readonly<Record<string, string>>;
   readonly thresholds: readonly string[];
+  /** The port of the health endpoint (`--serve`; 0 picks a free one); undefined: report once and exit. */
+  readonly serve?: number;
 }
 
 /**
@@ -49,5 +53,10 @@ export function parseArguments(argv: readonly string[]): Arguments {
     throw new UsageError("give a stack or --database-url, not both");
   if (stack === undefined && values["database-url"] === undefined)
     throw new UsageError("no database: name a stack or pass --database-url");
-  return { ...args, stack };
+  const port = parsed.values["--serve"]?.[0];
+  const serve = port === undefined ? undefined : Number(port);
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535))
+    throw new UsageError(`--serve ${port}: a TCP port, 0 to 65535 (0 picks a free one)`);
+  if (serve !== undefined && args.json) throw new UsageError("--serve answers JSON already: leave out --json");
+  return { ...args, stack, serve };
 }

@@ -26,36 +26,75 @@ export const sessionOptions = [
   "-c stats_fetch_consistency=none",
 ].join(" ");
 
-/** Runs every PostgreSQL check as the login in `url`, over `connections` sessions; results in the order of `checks`. */
+/**
+ * Runs every PostgreSQL check as the login in `url`, over `connections` new
+ * sessions connecting at the same time, each taking checks as soon as it is
+ * connected; results in the order of `checks`.
+ */
 export async function checkPostgres(
   url: string,
   thresholds: Thresholds,
   checks: readonly PostgresCheck[] = postgresChecks,
   connections = reportConnections,
 ): Promise<CheckResult[]> {
-  const opened = await Promise.allSettled(
-    Array.from({ length: Math.max(1, Math.min(connections, checks.length)) }, () =>
-      connectTo("PostgreSQL", url, undefined, sessionOptions),
-    ),
+  const opening = Array.from({ length: Math.max(1, Math.min(connections, checks.length)) }, () =>
+    connectTo("PostgreSQL", url, undefined, sessionOptions),
   );
-  const clients = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   try {
-    const failed = opened.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const results = new Array<CheckResult>(checks.length);
-    const queue = [...checks.keys()].sort(
-      (a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false),
-    );
-    await Promise.all(
-      clients.map(async (client) => {
-        for (let next = queue.shift(); next !== undefined; next = queue.shift())
-          results[next] = await runCheck(client, checks[next], thresholds);
-      }),
-    );
-    return results;
+    return await runChecks(opening, checks, thresholds);
   } finally {
-    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    // The Terminate messages leave now; the answer need not wait for the backends to exit (about 20 ms here).
+    void Promise.allSettled(opening).then((opened) =>
+      closeSessions(opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []))),
+    );
   }
+}
+
+/** `count` (at least one) sessions as the login in `url`, connecting at the same time; CouldNotCheck if any fails. */
+export async function openSessions(url: string, count: number): Promise<Client[]> {
+  const opened = await Promise.allSettled(
+    Array.from({ length: Math.max(1, count) }, () => connectTo("PostgreSQL", url, undefined, sessionOptions)),
+  );
+  const failed = opened.find((result) => result.status === "rejected");
+  if (failed) {
+    await closeSessions(opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])));
+    throw failed.reason;
+  }
+  return opened.map((result) => (result as PromiseFulfilledResult<Client>).value);
+}
+
+export async function closeSessions(sessions: readonly Client[]): Promise<void> {
+  await Promise.all(sessions.map((client) => client.end().catch(() => undefined)));
+}
+
+/**
+ * Runs `checks` over `sessions`, each session taking the next check as it
+ * finishes one (or connects), the costly ones first; results in the order of
+ * `checks`. A session that cannot connect stops the run: CouldNotCheck.
+ * Every run sends every query: nothing is kept from one run to the next.
+ */
+export async function runChecks(
+  sessions: readonly (Client | Promise<Client>)[],
+  checks: readonly PostgresCheck[],
+  thresholds: Thresholds,
+): Promise<CheckResult[]> {
+  const results = new Array<CheckResult>(checks.length);
+  const queue = [...checks.keys()].sort(
+    (a, b) => Number(checks[b].costly ?? false) - Number(checks[a].costly ?? false),
+  );
+  const lanes = await Promise.allSettled(
+    sessions.map(async (session) => {
+      const client = await Promise.resolve(session).catch((error: unknown) => {
+        queue.length = 0;
+        throw error;
+      });
+      for (let next = queue.shift(); next !== undefined; next = queue.shift())
+        results[next] = await runCheck(client, checks[next], thresholds);
+    }),
+  );
+  const failed = lanes.find((lane) => lane.status === "rejected");
+  if (failed) throw failed.reason;
+  return results;
 }
 
 async function runCheck(client: Client, check: PostgresCheck, thresholds: Thresholds): Promise<CheckResult> {

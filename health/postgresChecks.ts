@@ -260,11 +260,15 @@ export const postgresChecks: readonly PostgresCheck[] = [
   },
   {
     name: "duplicate_indexes",
+    // Duplicates share their table and key columns: only indexes that do are compared on everything else.
+    // Expressions and predicates compare as node trees without the parse locations; pg_get_expr would wait behind locks.
     sql: `with duplicates as materialized (
             select array_agg(i.indexrelid) as indexes
               from pg_index i join pg_class c on c.oid = i.indexrelid
              where i.indisvalid and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
-             group by i.indrelid, i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], i.indexprs::text, i.indpred::text
+               and (i.indrelid, i.indkey) in (select indrelid, indkey from pg_index group by 1, 2 having count(*) > 1)
+             group by i.indrelid, i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], i.indoption::int2[],
+                      regexp_replace(i.indexprs::text, ' :location -?[0-9]+', '', 'g'), regexp_replace(i.indpred::text, ' :location -?[0-9]+', '', 'g')
             having count(*) > 1)
           select (select count(*) from duplicates)::int as count,
                  array(select (select string_agg(format('%I.%I', n.nspname, c.relname), ' = ' order by c.relname)

@@ -19,15 +19,18 @@ export interface HealthTargets {
 /**
  * Runs every check that has a target, in parallel. Any server it cannot
  * reach or log in to makes the whole report unknown (exit 3), with the
- * reason and the checks that did run.
+ * reason and the checks that did run. `checkDatabase` runs the PostgreSQL
+ * checks: by default on new sessions, in `--serve` on kept ones (WarmSessions).
  */
 export async function healthReport(
   targets: HealthTargets,
   thresholds: Thresholds,
   now: () => Date = () => new Date(),
+  checkDatabase: (thresholds: Thresholds) => Promise<CheckResult[]> = (given) =>
+    checkPostgres(targets.databaseUrl, given),
 ): Promise<Report | UnknownReport> {
   const parts: Promise<CheckResult[]>[] = [
-    checkPostgres(targets.databaseUrl, thresholds),
+    checkDatabase(thresholds),
     targets.backupRepo === undefined
       ? Promise.resolve([])
       : Promise.resolve().then(() => [backupAgeCheck(readBackupRepository(targets.backupRepo!), now(), thresholds)]),

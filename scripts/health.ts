@@ -1,6 +1,7 @@
 /**
  * npm run -s health -- --database-url <url> [--pgbouncer-url <url>] [--redis-url <url>] [--backup-repo <dir>] [--threshold <name>.<level>=<n>]… [--json]
  * npm run -s health -- <stack> [--backup-repo <dir>] [--threshold …]… [--json]
+ * either form with --serve <port>: a health endpoint (health/serve.ts) until SIGINT or SIGTERM
  *
  * Exit 0 healthy, 1 degraded, 2 unhealthy, 3 could not check (a server it
  * cannot reach or log in to, or a command line it cannot run). Run it as the
@@ -12,6 +13,7 @@ import { parseStackConfig, withThresholdOverrides, type Thresholds } from "../co
 import { formatJson, formatText } from "../health/format";
 import { exitCodeOf, type Report, type UnknownReport } from "../health/report";
 import { healthReport, type HealthTargets } from "../health/run";
+import { serveHealth } from "../health/serve";
 import { readStackOutputs, stackConfigOf, targetsFromOutputs } from "../health/stack";
 import { exitWhenFlushed } from "./lib/exit";
 import { parseArguments, usage, type Arguments } from "../health/arguments";
@@ -53,6 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const { targets, thresholds } = resolve(args);
+    if (args.serve !== undefined) return await serve(args.serve, targets, thresholds);
     report = await healthReport(targets, thresholds);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -67,6 +70,15 @@ async function main(argv: readonly string[]): Promise<number> {
   else if (report.status === "unknown" && report.checks.length === 0) console.error(`could not check: ${report.error}`);
   else console.log(formatText(report));
   return exitCodeOf(report);
+}
+
+/** Serves until SIGINT or SIGTERM, then exits 0. */
+async function serve(port: number, targets: HealthTargets, thresholds: Thresholds): Promise<number> {
+  const endpoint = await serveHealth(port, targets, thresholds);
+  console.log(`serving the health report on ${endpoint.url} (200 healthy or degraded, 503 unhealthy or unknown)`);
+  await new Promise((resolve) => ["SIGINT", "SIGTERM"].forEach((signal) => process.once(signal, resolve)));
+  await endpoint.close();
+  return 0;
 }
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { takeBackup } from "../../backups/take";
+import { applicationName } from "../../health/postgresChecks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { healthJson, postgresUrl, runHealthCli, statuses, type JsonReport } from "../support/healthCli";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
@@ -262,6 +263,40 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
     await seed("app_migrator", "set role app_owner; drop table app.planted_dead");
   }, 30_000);
 
+  it("two indexes alike in everything are duplicates; same columns with another predicate, expression or order are not", async () => {
+    await seed(
+      "app_migrator",
+      `set role app_owner; create table app.planted_twins (a int, b text);
+       create index planted_twin_1 on app.planted_twins (a, b); create index planted_twin_2 on app.planted_twins (a, b);
+       create index planted_partial on app.planted_twins (a, b) where a > 0;
+       create index planted_desc on app.planted_twins (a desc, b);
+       create index planted_lower_1 on app.planted_twins (lower(b)); create index planted_upper on app.planted_twins (upper(b));`,
+    );
+    const { code, report: planted } = await report();
+    expect(statuses(planted)).toEqual(expected({ duplicate_indexes: "warning" }));
+    expect(code).toBe(1);
+    expect(planted.checks.find((check) => check.name === "duplicate_indexes")).toMatchObject({
+      value: 1,
+      detail: "1 duplicate (keep one): app.planted_twin_1 = app.planted_twin_2",
+    });
+    // Expressions compare without their parse positions; the check still answers while the table is locked.
+    await seed("app_migrator", "set role app_owner; create index planted_lower_2 on app.planted_twins (lower(b))");
+    const locker = await server.connect({ database: platform.database });
+    try {
+      await locker.query("begin; lock table app.planted_twins in access exclusive mode");
+      const twoPairs = await report();
+      expect(twoPairs.report.checks.find((check) => check.name === "duplicate_indexes")).toMatchObject({
+        value: 2,
+        detail:
+          "2 duplicate (keep one): app.planted_lower_1 = app.planted_lower_2, app.planted_twin_1 = app.planted_twin_2",
+      });
+    } finally {
+      await locker.query("rollback");
+      await locker.end();
+    }
+    await seed("app_migrator", "set role app_owner; drop table app.planted_twins");
+  });
+
   it("an inactive replication slot holding WAL is a warning", async () => {
     await server.query("select pg_create_physical_replication_slot('planted_slot', true)");
     try {
@@ -373,6 +408,26 @@ describe("npm run -s health against a real PostgreSQL 16, as the monitoring logi
       expect(missing.stderr).toMatch(/^could not check: no Pulumi\.no-such-stack\.yaml in /);
     } finally {
       rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("ends its sessions cleanly without waiting for them: none left behind, nothing in the server log", async () => {
+    // A client gone without its Terminate message is logged at DEBUG1: "unexpected EOF on client connection".
+    const debug = `alter role app_monitoring in database ${platform.database}`;
+    await server.query(`${debug} set log_min_messages = debug1`);
+    try {
+      const logBefore = server.process.log().length;
+      for (let run = 0; run < 3; run++) expect((await report()).code).toBe(0);
+      await waitFor("the report's sessions to end", async () =>
+        expect(
+          await server.query("select pid from pg_stat_activity where application_name = $1", [applicationName]),
+        ).toEqual([]),
+      );
+      const logged = server.process.log().slice(logBefore);
+      expect(logged).toContain("app_monitoring");
+      expect(logged).not.toMatch(/unexpected EOF|could not receive data|connection reset/i);
+    } finally {
+      await server.query(`${debug} reset log_min_messages`);
     }
   });
 

@@ -8,6 +8,7 @@ import { parseInfo, redisChecks } from "../../health/redis";
 import { exitCodeOf, judge, reportOf } from "../../health/report";
 import { targetsFromOutputs } from "../../health/stack";
 import { parseArguments } from "../../health/arguments";
+import { httpStatusOf } from "../../health/serve";
 import { UsageError } from "../../scripts/lib/cliArgs";
 import { stackConfig } from "../support/stackConfig";
 
@@ -332,6 +333,24 @@ describe("the command line", () => {
     usageError(["--database-url", "x", "--database-url", "y"], "--database-url given twice");
     usageError(["--database-url", "x", "--verbose"], "unknown option --verbose");
     usageError(["--database-url", "x", "--jsn"], "unknown option --jsn (did you mean --json?)");
+  });
+
+  it("takes --serve <port> for the health endpoint, not with --json, and maps its statuses to HTTP", () => {
+    expect(parseArguments(["dev", "--serve", "9187"])).toMatchObject({ stack: "dev", serve: 9187, json: false });
+    expect(parseArguments(["--database-url", "x", "--serve=0"])).toMatchObject({ serve: 0 });
+    expect(parseArguments(["dev"]).serve).toBeUndefined();
+    for (const port of ["65536", "-1", "8o80", "1e3", ""])
+      expect(() => parseArguments(["dev", `--serve=${port}`])).toThrow(
+        new UsageError(`--serve ${port}: a TCP port, 0 to 65535 (0 picks a free one)`),
+      );
+    expect(() => parseArguments(["dev", "--serve", "9187", "--json"])).toThrow(
+      new UsageError("--serve answers JSON already: leave out --json"),
+    );
+    const report = (status: "healthy" | "degraded" | "unhealthy") => ({ status, checks: [] });
+    expect(httpStatusOf(report("healthy"))).toBe(200);
+    expect(httpStatusOf(report("degraded"))).toBe(200);
+    expect(httpStatusOf(report("unhealthy"))).toBe(503);
+    expect(httpStatusOf({ status: "unknown", error: "PostgreSQL at h:5432: refused", checks: [] })).toBe(503);
   });
 
   it("finds the monitoring login's endpoints in the stack outputs: PostgreSQL direct, PgBouncer's console, Redis", () => {
