@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { chownSync, existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import * as path from "node:path";
 import { missingAccessOnDisk } from "../scripts/lib/pathAccess";
 import type { ServerUser } from "../scripts/lib/serverUser";
@@ -98,6 +108,10 @@ export function ensureStateDir(stack: string, user: ServerUser, env: NodeJS.Proc
 export function removeStateDir(state: StateDir): void {
   rmSync(state.real, { recursive: true, force: true });
   rmSync(state.dir, { recursive: true, force: true });
+  // The checkout's own directory under /var/lib/pgplat goes with its last stack.
+  const parent = path.dirname(state.real);
+  if (state.real !== state.dir && existsSync(parent) && readdirSync(parent).length === 0)
+    rmdirSync(parent);
 }
 
 /** Creates the layout's directories, the server's owned by `user`. */

@@ -1,7 +1,10 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loginRoles, rolePlan } from "../../config";
 import { localOutputs } from "../../local/outputs";
-import { stateLayout, stateRoot } from "../../local/stateDir";
+import { removeStateDir, stateLayout, stateRoot } from "../../local/stateDir";
 import { loadLocalStack } from "../../local/stackConfig";
 import { stackConfig } from "../support/stackConfig";
 
@@ -80,6 +83,31 @@ describe("local state", () => {
       backupsDir: "/var/lib/pgplat/local-x/dev/backups",
       secretsFile: "/var/lib/pgplat/local-x/dev/secrets.json",
     });
+  });
+
+  it("deletes a stack kept outside the checkout with its link, and the checkout's directory there with its last stack", () => {
+    const base = mkdtempSync(path.join(tmpdir(), "state-"));
+    try {
+      const reachable = path.join(base, "var-lib-pgplat", "local-x");
+      const stack = (name: string) => {
+        mkdirSync(path.join(reachable, name, "postgres"), { recursive: true });
+        mkdirSync(path.join(base, "checkout"), { recursive: true });
+        symlinkSync(path.join(reachable, name), path.join(base, "checkout", name));
+        return stateLayout(name, path.join(base, "checkout", name), path.join(reachable, name));
+      };
+      const [dev, other] = [stack("dev"), stack("dev-alice")];
+      removeStateDir(dev);
+      expect([existsSync(dev.dir), existsSync(dev.real), readdirSync(reachable)]).toEqual([
+        false,
+        false,
+        ["dev-alice"],
+      ]);
+      removeStateDir(other);
+      expect(existsSync(reachable)).toBe(false);
+      expect(readdirSync(path.join(base, "checkout"))).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
