@@ -110,8 +110,7 @@ export function removeStateDir(state: StateDir): void {
   rmSync(state.dir, { recursive: true, force: true });
   // The checkout's own directory under /var/lib/pgplat goes with its last stack.
   const parent = path.dirname(state.real);
-  if (state.real !== state.dir && existsSync(parent) && readdirSync(parent).length === 0)
-    rmdirSync(parent);
+  if (state.real !== state.dir && existsSync(parent) && readdirSync(parent).length === 0) rmdirSync(parent);
 }
 
 /** Creates the layout's directories, the server's owned by `user`. */
