@@ -141,34 +141,27 @@ async function list(flags: Flags): Promise<number> {
   return 0;
 }
 
+/** What a complete backup shows in `list`, in this order (the file list as its length). */
+const summaryFields = [
+  "id",
+  "status",
+  "startTime",
+  "endTime",
+  "startLsn",
+  "endLsn",
+  "timeline",
+  "startWalSegment",
+  "endWalSegment",
+  "sizeBytes",
+  "storedBytes",
+] as const satisfies readonly (keyof Manifest)[];
+
 function summary(manifest: Manifest) {
-  const {
-    id,
-    status,
-    startTime,
-    endTime,
-    startLsn,
-    endLsn,
-    timeline,
-    startWalSegment,
-    endWalSegment,
-    sizeBytes,
-    storedBytes,
-  } = manifest;
-  return {
-    id,
-    status,
-    startTime,
-    endTime,
-    startLsn,
-    endLsn,
-    timeline,
-    startWalSegment,
-    endWalSegment,
-    sizeBytes,
-    storedBytes,
-    files: manifest.files.length,
-  };
+  const picked = Object.fromEntries(summaryFields.map((field) => [field, manifest[field]])) as Pick<
+    Manifest,
+    (typeof summaryFields)[number]
+  >;
+  return { ...picked, files: manifest.files.length };
 }
 
 async function verify(flags: Flags): Promise<number> {

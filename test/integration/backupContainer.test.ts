@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "no
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupFunctions, backupLogin } from "../../config/roles";
+import { waitUntilReady } from "../../local/processes";
 import { startPostgres, type PostgresServer } from "../support/postgresServer";
 import { stackConfig } from "../support/stackConfig";
 
@@ -120,18 +121,16 @@ describe("the bundled backup tool, as the backup container runs it", () => {
     return { child, exited, output: () => output };
   }
 
-  async function until(condition: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   it("takes backups on schedule, prunes after each, and stops promptly on SIGTERM", async () => {
     const before = readdirSync(repo()).length;
     const schedule = startSchedule("0.001");
-    await until(() => (schedule.output().match(/^kept \d+ backup/gm) ?? []).length >= 2, "two backups");
+    await waitUntilReady(
+      "two backups",
+      async () => {
+        if ((schedule.output().match(/^kept \d+ backup/gm) ?? []).length < 2) throw new Error("not yet");
+      },
+      60_000,
+    );
     const stopped = Date.now();
     schedule.child.kill("SIGTERM");
     expect(await schedule.exited).toBe(0);
@@ -147,9 +146,13 @@ describe("the bundled backup tool, as the backup container runs it", () => {
     mkdirSync(repository, { mode: 0o700 });
     chownSync(repository, server.user.uid, server.user.gid);
     const schedule = startSchedule("24", repository);
-    await until(
-      () => readdirSync(repository).some((id) => existsSync(path.join(repository, id, "progress.json"))),
+    await waitUntilReady(
       "a backup to start",
+      async () => {
+        if (!readdirSync(repository).some((id) => existsSync(path.join(repository, id, "progress.json"))))
+          throw new Error("not yet");
+      },
+      60_000,
     );
     const stopped = Date.now();
     schedule.child.kill("SIGTERM");

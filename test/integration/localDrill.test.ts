@@ -1,6 +1,5 @@
 import { readdirSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "pg";
 import { completeBackups } from "../../backups/repository";
 import type { LocalOutputs } from "../../local/outputs";
 import { readRun, runningServers } from "../../local/platform";
@@ -8,7 +7,14 @@ import { superuserConnection } from "../../local/postgres";
 import { readLocalSecrets } from "../../local/secrets";
 import { findStateDir } from "../../local/stateDir";
 import { waitUntilReady } from "../../local/processes";
-import { localStateRoot, runDrillCli, runLocalCli, stateExists, type LocalStateRoot } from "../support/localStack";
+import {
+  localStateRoot,
+  queryOnce,
+  runDrillCli,
+  runLocalCli,
+  stateExists,
+  type LocalStateRoot,
+} from "../support/localStack";
 
 let root: LocalStateRoot;
 beforeAll(() => {
@@ -21,23 +27,13 @@ afterAll(async () => {
   await root?.cleanup();
 });
 
-async function query(connection: string | ReturnType<typeof superuserConnection>, sql: string, values: unknown[] = []) {
-  const client = new Client(typeof connection === "string" ? { connectionString: connection } : connection);
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end();
-  }
-}
-
 describe("npm run drill -- <stack> --local (the restore drill on a running local stack)", () => {
   it("restores the stack's own scheduled base backup and WAL archive, passes, and leaves the stack running with its data", async () => {
     const file = root.stackFile("local-drill", { target: "docker", postgres: { archiveTimeoutSeconds: 3 } });
     const start = await runLocalCli("start", [file, "--detach", "--json"], root);
     expect(start.status, start.stderr).toBe(0);
     const outputs = JSON.parse(start.stdout) as LocalOutputs;
-    await query(outputs.connectionUris.app_user, "insert into app.customers (email, name) values ($1, $2)", [
+    await queryOnce(outputs.connectionUris.app_user, "insert into app.customers (email, name) values ($1, $2)", [
       "grace@example.com",
       "Grace",
     ]);
@@ -69,9 +65,11 @@ describe("npm run drill -- <stack> --local (the restore drill on a running local
     // The stack is as it was: the same servers, its data, and nothing of the drill's.
     expect(readRun(state).servers).toEqual(serversBefore);
     expect(runningServers(readRun(state))).toBeDefined();
-    expect(await query(outputs.connectionUris.app_user, "select name from app.customers")).toEqual([{ name: "Grace" }]);
+    expect(await queryOnce(outputs.connectionUris.app_user, "select name from app.customers")).toEqual([
+      { name: "Grace" },
+    ]);
     const superuser = superuserConnection(outputs.postgres.port, readLocalSecrets(state.secretsFile).superuser);
-    expect(await query(superuser, "select datname from pg_database where datname = 'pgplat_drill'")).toEqual([]);
+    expect(await queryOnce(superuser, "select datname from pg_database where datname = 'pgplat_drill'")).toEqual([]);
     expect(readdirSync(state.real).filter((name) => name.startsWith("drill-"))).toEqual([]);
   }, 400_000);
 

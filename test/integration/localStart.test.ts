@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Client, type ClientConfig } from "pg";
 import { completeBackups } from "../../backups/repository";
 import type { LocalOutputs } from "../../local/outputs";
 import { superuserConnection } from "../../local/postgres";
@@ -10,6 +9,7 @@ import { findStateDir } from "../../local/stateDir";
 import { pidAlive, portFree } from "../../local/processes";
 import {
   localStateRoot,
+  queryOnce,
   processesUnder,
   recordedServers,
   runLocalCli,
@@ -34,20 +34,6 @@ async function startDetached(args: readonly string[]): Promise<LocalOutputs> {
   const run = await runLocalCli("start", [...args, "--detach", "--json"], root);
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as LocalOutputs;
-}
-
-async function query(
-  connection: string | ClientConfig,
-  sql: string,
-  values: unknown[] = [],
-): Promise<Record<string, unknown>[]> {
-  const client = new Client(typeof connection === "string" ? { connectionString: connection } : connection);
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 async function allStopped(outputs: LocalOutputs, pids: readonly number[]): Promise<void> {
@@ -84,22 +70,22 @@ describe("npm start (local platform)", () => {
     ]);
 
     // The app login, through PgBouncer, in the schema the migrations created.
-    const [{ id }] = await query(
+    const [{ id }] = await queryOnce(
       outputs.connectionUris.app_user,
       "insert into app.customers (email, name) values ($1, $2) returning id",
       ["ada@example.com", "Ada"],
     );
     expect(
-      await query(
+      await queryOnce(
         outputs.connectionUris.app_user,
         "select current_user as login, name from app.customers where id = $1",
         [id],
       ),
     ).toEqual([{ login: "app_user", name: "Ada" }]);
-    expect(await query(outputs.connectionUris.app_reporting, "select count(*)::int as n from app.customers")).toEqual([
-      { n: 1 },
-    ]);
-    await expect(query(outputs.connectionUris.app_reporting, "delete from app.customers")).rejects.toThrow(
+    expect(
+      await queryOnce(outputs.connectionUris.app_reporting, "select count(*)::int as n from app.customers"),
+    ).toEqual([{ n: 1 }]);
+    await expect(queryOnce(outputs.connectionUris.app_reporting, "delete from app.customers")).rejects.toThrow(
       /permission denied/,
     );
 
@@ -138,13 +124,13 @@ describe("npm start (local platform)", () => {
     const restarted = await startDetached(["dev"]);
     expect(restarted).toEqual(outputs);
     expect(
-      await query(restarted.connectionUris.app_user, "select name from app.customers where id = $1", [id]),
+      await queryOnce(restarted.connectionUris.app_user, "select name from app.customers where id = $1", [id]),
     ).toEqual([{ name: "Ada" }]);
 
     // --reset on a running stack: stopped first, then an empty data directory with new credentials.
     const reset = await startDetached(["dev", "--reset"]);
     expect(reset.connectionUris.app_user).not.toBe(outputs.connectionUris.app_user);
-    expect(await query(reset.connectionUris.app_user, "select count(*)::int as n from app.customers")).toEqual([
+    expect(await queryOnce(reset.connectionUris.app_user, "select count(*)::int as n from app.customers")).toEqual([
       { n: 0 },
     ]);
     const resetPids = recordedServers("dev", root).map((server) => server.pid);
@@ -175,16 +161,19 @@ describe("npm start (local platform)", () => {
       "worker",
     ]);
     expect(
-      await query(
+      await queryOnce(
         outputs.connectionUris.worker,
         "insert into app.customers (email, name) values ('w@example.com', 'W') returning name",
       ),
     ).toEqual([{ name: "W" }]);
-    expect(await query(outputs.connectionUris.analyst, "select name from app.customers")).toEqual([{ name: "W" }]);
+    expect(await queryOnce(outputs.connectionUris.analyst, "select name from app.customers")).toEqual([{ name: "W" }]);
     await expect(
-      query(outputs.connectionUris.analyst, "insert into app.customers (email, name) values ('a@example.com', 'A')"),
+      queryOnce(
+        outputs.connectionUris.analyst,
+        "insert into app.customers (email, name) values ('a@example.com', 'A')",
+      ),
     ).rejects.toThrow(/permission denied/);
-    const settings = await query(
+    const settings = await queryOnce(
       outputs.connectionUris.app_migrator,
       "select rolname, array_to_string(rolconfig, ',') as config from pg_roles where rolname in ('worker', 'analyst') order by rolname",
     );
@@ -195,7 +184,7 @@ describe("npm start (local platform)", () => {
     // A role made by hand is never the config's to drop.
     const state = findStateDir("local-roles", root.env);
     const superuser = superuserConnection(outputs.postgres.port, readLocalSecrets(state.secretsFile).superuser);
-    await query(superuser, "create role by_hand login in role app_readonly");
+    await queryOnce(superuser, "create role by_hand login in role app_readonly");
     expect((await runLocalCli("stop", [file], root)).status).toBe(0);
 
     // The analyst removed from the config: the next start drops it, as pulumi up deletes its role.
@@ -207,13 +196,13 @@ describe("npm start (local platform)", () => {
     const after = await startDetached([file]);
     expect(Object.keys(after.connectionUris)).not.toContain("analyst");
     expect(
-      await query(
+      await queryOnce(
         superuser,
         "select rolname from pg_roles where rolname in ('analyst', 'worker', 'by_hand') order by rolname",
       ),
     ).toEqual([{ rolname: "by_hand" }, { rolname: "worker" }]);
-    await expect(query(outputs.connectionUris.analyst, "select 1")).rejects.toThrow();
-    expect(await query(after.connectionUris.worker, "select count(*)::int as n from app.customers")).toEqual([
+    await expect(queryOnce(outputs.connectionUris.analyst, "select 1")).rejects.toThrow();
+    expect(await queryOnce(after.connectionUris.worker, "select count(*)::int as n from app.customers")).toEqual([
       { n: 1 },
     ]);
     expect(Object.keys(readLocalSecrets(state.secretsFile).logins)).not.toContain("analyst");

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { Client, type ClientConfig } from "pg";
 import { stringify } from "yaml";
 import { readRun, stopLocalPlatform } from "../../local/platform";
 import { pidAlive, type ServerProcess } from "../../local/processes";
@@ -141,4 +142,19 @@ function spawnCli(command: "start" | "stop", args: readonly string[], root: Loca
 
 function withoutNpmWarnings(text: string): string {
   return text.replace(/^npm warn.*\n/gm, "");
+}
+
+/** One statement on a new connection (a printed URI or settings), closed again. */
+export async function queryOnce(
+  connection: string | ClientConfig,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
+  const client = new Client(typeof connection === "string" ? { connectionString: connection } : connection);
+  await client.connect();
+  try {
+    return (await client.query(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
 }
